@@ -1,0 +1,60 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+.PHONY: run test venv migrate demo lint format messages bench vendor clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Web server, Celery worker and beat together; demo data and logins printed first.
+run: export DEBUG ?= true
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000 and log in with a demo user above."
+	$(BIN)/honcho start -f Procfile.dev
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+demo: venv
+	DEBUG=true $(BIN)/python manage.py seed_demo
+
+# The whole suite. SQLite and the embedded broker when nothing is set; .ci/run sets
+# DATABASE_URL and REDIS_URL for PostgreSQL and Redis.
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract and compile translations (needs gettext). Compiled .mo files are committed.
+messages: venv
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static
+	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+vendor:
+	rm -rf var/npm && mkdir -p var/npm
+	cd var/npm && npm pack bootstrap@5.3.9 htmx.org@2.0.11 chart.js@4.6.1 >/dev/null
+	cd var/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
+	cp var/npm/bootstrap-5.3.9/package/dist/css/bootstrap.min.css* static/vendor/bootstrap/
+	cp var/npm/bootstrap-5.3.9/package/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp var/npm/htmx.org-2.0.11/package/dist/htmx.min.js static/vendor/htmx/
+	cp var/npm/chart.js-4.6.1/package/dist/chart.umd.min.js* static/vendor/chartjs/
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from patients.api import CourseViewSet, PatientViewSet, ProductViewSet
+
+
+@login_not_required
+def admin_login_redirect(request):
+    return redirect_to_login(request.GET.get("next") or "/admin/")
+
+
+router = DefaultRouter()
+# No ".json" suffix routes: one address per resource.
+router.include_format_suffixes = False
+router.register("patients", PatientViewSet, basename="patient")
+router.register("courses", CourseViewSet, basename="course")
+router.register("products", ProductViewSet, basename="product")
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("patients/", include("patients.urls")),
+    # One login page for the whole site, so lockout and second factor apply to the admin too.
+    path("admin/login/", admin_login_redirect),
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -1,0 +1,53 @@
+"""Role rules in one place: views, API and templates ask here, never test groups themselves."""
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import permissions
+
+from .roles import PATIENT_EDITORS, PATIENT_READERS, PROGRAMME_WIDE_READERS, Role
+
+
+def can_read_patients(user) -> bool:
+    return user.is_authenticated and user.has_role(*PATIENT_READERS)
+
+
+def reads_whole_programme(user) -> bool:
+    return user.is_authenticated and user.has_role(*PROGRAMME_WIDE_READERS)
+
+
+def can_edit_patients(user) -> bool:
+    return user.is_authenticated and user.has_role(*PATIENT_EDITORS)
+
+
+def can_see_programme_counts(user) -> bool:
+    """Stage counts on the home page: aggregate numbers, no patient identity."""
+    return user.is_authenticated and bool(user.roles)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+class ReadsPatients(permissions.BasePermission):
+    """Read for every patient reader; writes only for clinicians."""
+
+    message = "Your role may not do this with patient records."
+
+    def has_permission(self, request, view):
+        if not can_read_patients(request.user):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        write_roles = getattr(view, "write_roles", PATIENT_EDITORS)
+        return request.user.has_role(*write_roles)
+
+
+__all__ = [
+    "Role",
+    "ReadsPatients",
+    "can_edit_patients",
+    "can_read_patients",
+    "can_see_programme_counts",
+    "reads_whole_programme",
+    "require",
+]

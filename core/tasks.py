@@ -1,0 +1,15 @@
+from celery import shared_task
+from celery.signals import worker_ready
+
+from . import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def record_worker_heartbeat() -> None:
+    services.heartbeat_record(name="worker")
+
+
+@worker_ready.connect
+def _heartbeat_when_worker_starts(**kwargs) -> None:
+    # /health/ turns green as soon as a worker is up, not a minute later at beat's first tick.
+    record_worker_heartbeat.delay()

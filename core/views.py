@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.cache import never_cache
+
+from patients.models import TreatmentCourse
+from patients.selectors import courses_visible_to, stage_counts
+
+from . import services
+from .models import WorkerHeartbeat
+from .permissions import can_read_patients, can_see_programme_counts, reads_whole_programme
+
+
+def home(request):
+    """Dashboard: counts per stage, and the links this user's roles need."""
+    user = request.user
+    counts, scope = None, None
+    if can_read_patients(user):
+        counts = stage_counts(courses_visible_to(user))
+        scope = "programme" if reads_whole_programme(user) else "wards"
+    elif can_see_programme_counts(user):
+        # Administrators see aggregate numbers only, never a patient's identity.
+        counts = stage_counts(TreatmentCourse.objects.all())
+        scope = "programme"
+    return render(request, "core/home.html", {"counts": counts, "scope": scope})
+
+
+def set_language(request):
+    """Save the chosen language on the user, so it follows her to any ward computer."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    if language and check_for_language(language) and language in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_redis() -> str:
+    if not settings.REDIS_URL:
+        return "not configured (embedded broker)"
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+    return "ok"
+
+
+def _check_celery() -> str:
+    beat = WorkerHeartbeat.objects.filter(name="worker").first()
+    if beat is None:
+        raise RuntimeError("no heartbeat yet")
+    age = timezone.now() - beat.beat_at
+    if age > settings.CELERY_HEARTBEAT_STALE_AFTER:
+        raise RuntimeError(f"last heartbeat {int(age.total_seconds())} s ago")
+    return "ok"
+
+
+@login_not_required
+@never_cache
+def health(request):
+    """Liveness for load balancers and compose: database, Redis and the Celery worker."""
+    checks = {}
+    healthy = True
+    for name, check in (
+        ("database", _check_database),
+        ("redis", _check_redis),
+        ("celery", _check_celery),
+    ):
+        try:
+            checks[name] = check()
+        except Exception as error:  # a health check reports every failure, whatever it is
+            checks[name] = f"error: {type(error).__name__}: {error}"
+            healthy = False
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ReadOnlyAdminMixin
+
+from .models import CarTProduct, Patient, StageEvent, TreatmentCourse
+
+
+@admin.register(CarTProduct)
+class CarTProductAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "short_name",
+        "name",
+        "generic_name",
+        "target_antigen",
+        "manufacturer",
+        "active",
+    ]
+    list_filter = ["target_antigen", "active"]
+    search_fields = ["short_name", "name", "generic_name"]
+
+
+@admin.register(Patient)
+class PatientAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["mrn", "family_name", "given_name", "diagnosis", "ward"]
+    list_filter = ["diagnosis", "ward"]
+    search_fields = ["mrn", "family_name", "given_name"]
+    list_select_related = ["ward"]
+
+
+class StageEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = StageEvent
+    extra = 0
+    fields = ["effective_date", "from_stage", "to_stage", "changed_by", "reason", "occurred_at"]
+    readonly_fields = fields
+
+
+@admin.register(TreatmentCourse)
+class TreatmentCourseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["patient", "product", "stage", "referred_on", "day0_date"]
+    list_filter = ["stage", "product"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient", "product"]
+    inlines = [StageEventInline]

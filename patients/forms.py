@@ -1,0 +1,106 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapFormMixin
+from core.models import User, Ward
+from core.roles import Role
+
+from . import rules
+from .models import CarTProduct, Patient, Stage
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def clinicians():
+    return User.objects.filter(groups__name=Role.CLINICIAN, is_active=True).order_by(
+        "last_name", "first_name"
+    )
+
+
+class PatientForm(BootstrapFormMixin, forms.ModelForm):
+    """Registration and edit form; the service re-checks everything the form checks."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "family_name",
+            "given_name",
+            "date_of_birth",
+            "sex",
+            "weight_kg",
+            "height_cm",
+            "diagnosis",
+            "ward",
+            "attending_clinician",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].queryset = Ward.objects.filter(active=True)
+        self.fields["attending_clinician"].queryset = clinicians()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        if dob and dob > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return dob
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CourseOpenForm(BootstrapFormMixin, forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=CarTProduct.objects.filter(active=True), label=_("Product")
+    )
+    referred_on = forms.DateField(label=_("Referred on"), widget=DateInput())
+
+    def clean_referred_on(self):
+        value = self.cleaned_data["referred_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The referral date cannot be in the future."))
+        return value
+
+
+class StageChangeForm(BootstrapFormMixin, forms.Form):
+    to_stage = forms.ChoiceField(label=_("New stage"), choices=())
+    effective_date = forms.DateField(label=_("Date"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when ending a course or going back a stage."),
+    )
+
+    def __init__(self, *args, course, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Stage.choices)
+        self.fields["to_stage"].choices = [
+            (stage, labels[stage])
+            for stage in rules.STAGE_ORDER
+            if stage in rules.ALLOWED_TRANSITIONS[course.stage]
+            and user.roles & rules.ROLES_FOR_TARGET[stage]
+        ]
+        self.fields["effective_date"].initial = timezone.localdate()
+
+
+class PatientSearchForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("All stages"))] + Stage.choices
+    )
+    ward = forms.ModelChoiceField(
+        label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")
+    )

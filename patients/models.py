@@ -1,0 +1,234 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import rules
+
+
+class Diagnosis(models.TextChoices):
+    """Indications of the approved products (clinical reference §4), coded for registries."""
+
+    LBCL = "LBCL", _("Large B-cell lymphoma (DLBCL, HGBCL, PMBCL, transformed FL)")
+    FL = "FL", _("Follicular lymphoma")
+    MCL = "MCL", _("Mantle cell lymphoma")
+    B_ALL = "B-ALL", _("B-cell acute lymphoblastic leukaemia")
+    CLL_SLL = "CLL/SLL", _("Chronic lymphocytic leukaemia / small lymphocytic lymphoma")
+    MM = "MM", _("Multiple myeloma")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "O", _("Other")
+    UNKNOWN = "U", _("Unknown")
+
+
+class Stage(models.TextChoices):
+    REFERRED = rules.REFERRED, _("Referred")
+    SCREENING = rules.SCREENING, _("Screening")
+    ELIGIBLE = rules.ELIGIBLE, _("Eligible")
+    NOT_ELIGIBLE = rules.NOT_ELIGIBLE, _("Not eligible")
+    CONSENTED = rules.CONSENTED, _("Consented")
+    APHERESIS = rules.APHERESIS, _("Apheresis")
+    MANUFACTURING = rules.MANUFACTURING, _("Manufacturing")
+    BRIDGING = rules.BRIDGING, _("Bridging")
+    LYMPHODEPLETION = rules.LYMPHODEPLETION, _("Lymphodepletion")
+    INFUSION = rules.INFUSION, _("Infusion")
+    MONITORING = rules.MONITORING, _("Monitoring")
+    FOLLOW_UP = rules.FOLLOW_UP, _("Follow-up")
+    COMPLETED = rules.COMPLETED, _("Completed")
+    WITHDRAWN = rules.WITHDRAWN, _("Withdrawn")
+    DECEASED = rules.DECEASED, _("Deceased")
+
+
+class CarTProduct(models.Model):
+    """A row of the CAR-T product catalogue (seeded from the clinical reference §4)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("brand name"), max_length=100)
+    generic_name = models.CharField(_("generic name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, unique=True)
+    target_antigen = models.CharField(_("target antigen"), max_length=20)
+    manufacturer = models.CharField(_("manufacturer"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["short_name"]
+        verbose_name = _("CAR-T product")
+        verbose_name_plural = _("CAR-T products")
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.name})"
+
+
+class Patient(models.Model):
+    mrn = models.CharField(
+        _("MRN"), max_length=30, unique=True, help_text=_("Hospital medical record number.")
+    )
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[
+            MinValueValidator(Decimal(str(rules.WEIGHT_KG_RANGE[0]))),
+            MaxValueValidator(Decimal(str(rules.WEIGHT_KG_RANGE[1]))),
+        ],
+    )
+    height_cm = models.DecimalField(
+        _("height (cm)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[
+            MinValueValidator(Decimal(str(rules.HEIGHT_CM_RANGE[0]))),
+            MaxValueValidator(Decimal(str(rules.HEIGHT_CM_RANGE[1]))),
+        ],
+    )
+    diagnosis = models.CharField(_("diagnosis"), max_length=10, choices=Diagnosis.choices)
+    ward = models.ForeignKey(
+        "core.Ward", on_delete=models.PROTECT, related_name="patients", verbose_name=_("ward")
+    )
+    attending_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="attended_patients",
+        verbose_name=_("attending clinician"),
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic lock: a save based on an older version is refused, never merged silently.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "mrn"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__gte=rules.WEIGHT_KG_RANGE[0])
+                & Q(weight_kg__lte=rules.WEIGHT_KG_RANGE[1]),
+                name="patient_weight_kg_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(height_cm__gte=rules.HEIGHT_CM_RANGE[0])
+                & Q(height_cm__lte=rules.HEIGHT_CM_RANGE[1]),
+                name="patient_height_cm_plausible",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ward", "family_name"]),
+            models.Index(fields=["family_name", "given_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def body_surface_area_m2(self) -> float:
+        return rules.body_surface_area_m2(height_cm=self.height_cm, weight_kg=self.weight_kg)
+
+
+class TreatmentCourse(models.Model):
+    """One CAR-T treatment of one patient, from referral to the end of follow-up."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="courses", verbose_name=_("patient")
+    )
+    product = models.ForeignKey(
+        CarTProduct, on_delete=models.PROTECT, related_name="courses", verbose_name=_("product")
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.REFERRED, editable=False
+    )
+    referred_on = models.DateField(_("referred on"))
+    planned_day0_date = models.DateField(_("planned Day 0"), null=True, blank=True)
+    day0_date = models.DateField(_("Day 0 (infusion date)"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        verbose_name = _("treatment course")
+        verbose_name_plural = _("treatment courses")
+        constraints = [
+            # A patient has at most one course under way; a second course (a re-treatment)
+            # starts only after the first has ended.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=~Q(stage__in=sorted(rules.TERMINAL_STAGES)),
+                name="one_open_course_per_patient",
+                violation_error_message=_("This patient already has a course under way."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=list(rules.STAGE_ORDER)), name="course_stage_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "referred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} – {self.product.short_name} ({self.get_stage_display()})"
+
+    @property
+    def day0_reference(self):
+        """The date day numbers count from: the infusion date, else the planned Day 0."""
+        return self.day0_date or self.planned_day0_date
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in rules.TERMINAL_STAGES
+
+
+class StageEvent(models.Model):
+    """Append-only record of a course changing stage: who, when and why."""
+
+    course = models.ForeignKey(
+        TreatmentCourse,
+        on_delete=models.PROTECT,
+        related_name="stage_events",
+        verbose_name=_("course"),
+    )
+    from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    occurred_at = models.DateTimeField(_("recorded at"))
+    effective_date = models.DateField(
+        _("date"), help_text=_("Clinical date of the change, used for day numbers.")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("stage event")
+        verbose_name_plural = _("stage events")
+        indexes = [models.Index(fields=["course", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '—'} → {self.to_stage} ({self.effective_date})"

@@ -1,0 +1,111 @@
+"""Reads of patients and courses, always through the role rules (core.permissions)."""
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from core.permissions import can_read_patients, reads_whole_programme
+
+from . import rules
+from .models import Patient, Stage, StageEvent, TreatmentCourse
+
+
+def patients_visible_to(user) -> QuerySet[Patient]:
+    """Every patient the user may see: the programme, or a nurse's own wards."""
+    if not can_read_patients(user):
+        return Patient.objects.none()
+    patients = Patient.objects.select_related("ward", "attending_clinician")
+    if reads_whole_programme(user):
+        return patients
+    return patients.filter(ward__in=user.wards.all())
+
+
+def user_can_see_patient(user, patient: Patient) -> bool:
+    return patients_visible_to(user).filter(pk=patient.pk).exists()
+
+
+def patient_for_user(user, pk) -> Patient:
+    """The patient, or 404 whether it does not exist or the user may not see it."""
+    try:
+        return patients_visible_to(user).get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def courses_visible_to(user) -> QuerySet[TreatmentCourse]:
+    return TreatmentCourse.objects.filter(
+        patient__in=patients_visible_to(user).values("pk")
+    ).select_related("patient", "product", "patient__ward")
+
+
+def course_for_user(user, pk) -> TreatmentCourse:
+    try:
+        return courses_visible_to(user).get(pk=pk)
+    except (TreatmentCourse.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def patient_courses_with_timeline(patient: Patient) -> QuerySet[TreatmentCourse]:
+    events = StageEvent.objects.select_related("changed_by").order_by("occurred_at", "id")
+    return (
+        patient.courses.select_related("product", "created_by")
+        .prefetch_related(Prefetch("stage_events", queryset=events))
+        .order_by("-referred_on", "-id")
+    )
+
+
+def stage_counts(courses: QuerySet[TreatmentCourse]) -> list[tuple[str, str, int]]:
+    """(stage, label, count) for every stage, in workflow order, zero included."""
+    counts = dict(courses.order_by().values_list("stage").annotate(n=Count("id")))
+    return [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
+
+
+def last_change(obj) -> tuple[object, object]:
+    """Who last changed a record and when, from its history (for a stale-edit message)."""
+    record = obj.history.order_by("-history_id").select_related("history_user").first()
+    if record is None:
+        return None, None
+    return record.history_user, record.history_date
+
+
+def current_courses(patient_ids) -> dict:
+    """For each patient, the course under way, or else the most recent one."""
+    chosen: dict = {}
+    courses = (
+        TreatmentCourse.objects.filter(patient_id__in=patient_ids)
+        .select_related("product")
+        .order_by("patient_id", "-referred_on", "-id")
+    )
+    for course in courses:
+        best = chosen.get(course.patient_id)
+        if best is None or (course.is_open and not best.is_open):
+            chosen[course.patient_id] = course
+    return chosen
+
+
+def course_timeline(course: TreatmentCourse) -> list[dict]:
+    """The course's stage events with their day number relative to (planned) Day 0."""
+    day0 = course.day0_reference
+    rows = []
+    for event in course.stage_events.all():
+        n = rules.day_number(day0=day0, on=event.effective_date) if day0 else None
+        rows.append(
+            {
+                "event": event,
+                "day_number": n,
+                "day_label": rules.format_day(n) if n is not None else "",
+            }
+        )
+    return rows
+
+
+def bsa_summary(patient: Patient) -> dict:
+    """BSA for the chart, with the institution's cap and warning (clinical reference §4)."""
+    bsa = patient.body_surface_area_m2
+    cap = settings.BSA_CAP_M2
+    return {
+        "bsa_m2": round(bsa, 2),
+        "capped_m2": round(min(bsa, cap), 2) if cap and bsa > cap else None,
+        "warn": bsa > settings.BSA_WARN_ABOVE_M2,
+        "warn_above_m2": settings.BSA_WARN_ABOVE_M2,
+    }

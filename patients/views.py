@@ -1,0 +1,183 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.permissions import can_edit_patients, can_read_patients, require
+
+from . import rules, selectors, services
+from .forms import CourseOpenForm, PatientForm, PatientSearchForm, StageChangeForm
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def patient_list(request):
+    require(can_read_patients(request.user))
+    form = PatientSearchForm(request.GET or None)
+    patients = selectors.patients_visible_to(request.user)
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            patients = patients.filter(
+                Q(mrn__iexact=q)
+                | Q(mrn__istartswith=q)
+                | Q(family_name__icontains=q)
+                | Q(given_name__icontains=q)
+            )
+        if form.cleaned_data["stage"]:
+            patients = patients.filter(courses__stage=form.cleaned_data["stage"]).distinct()
+        if form.cleaned_data["ward"]:
+            patients = patients.filter(ward=form.cleaned_data["ward"])
+    page = Paginator(patients.order_by("family_name", "given_name", "mrn"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    current = selectors.current_courses({p.pk for p in page.object_list})
+    rows = [(p, current.get(p.pk)) for p in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "can_edit": can_edit_patients(request.user),
+        },
+    )
+
+
+def patient_detail(request, pk):
+    patient = selectors.patient_for_user(request.user, pk)
+    courses = list(selectors.patient_courses_with_timeline(patient))
+    course_blocks = [
+        {
+            "course": course,
+            "timeline": selectors.course_timeline(course),
+            "stage_form": StageChangeForm(course=course, user=request.user)
+            if course.is_open
+            else None,
+        }
+        for course in courses
+    ]
+    can_edit = can_edit_patients(request.user)
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "course_blocks": course_blocks,
+            "can_edit": can_edit,
+            "open_form": CourseOpenForm(initial={"referred_on": timezone.localdate()})
+            if can_edit and not any(c.is_open for c in courses)
+            else None,
+            "bsa": selectors.bsa_summary(patient),
+        },
+    )
+
+
+def patient_create(request):
+    require(can_edit_patients(request.user))
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_register(by=request.user, **form.service_fields())
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Patient %(name)s registered.") % {"name": patient})
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+def patient_edit(request, pk):
+    patient = selectors.patient_for_user(request.user, pk)
+    require(can_edit_patients(request.user))
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version") or 0
+        try:
+            services.patient_update(
+                by=request.user,
+                patient=patient,
+                expected_version=expected,
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Patient record saved."))
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+def course_open(request, pk):
+    patient = selectors.patient_for_user(request.user, pk)
+    require(can_edit_patients(request.user))
+    form = CourseOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.course_open(
+                by=request.user,
+                patient=patient,
+                product=form.cleaned_data["product"],
+                referred_on=form.cleaned_data["referred_on"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Treatment course opened."))
+    else:
+        messages.error(
+            request,
+            _("The course was not opened: %(errors)s")
+            % {"errors": " ".join(e for errs in form.errors.values() for e in errs)},
+        )
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@require_POST
+def course_change_stage(request, pk):
+    course = selectors.course_for_user(request.user, pk)
+    require(request.user.has_role(*rules.ROLES_THAT_MOVE_COURSES))
+    form = StageChangeForm(request.POST, course=course, user=request.user)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("The stage was not changed: %(errors)s")
+            % {"errors": " ".join(e for errs in form.errors.values() for e in errs)},
+        )
+        return redirect("patients:detail", pk=course.patient_id)
+    try:
+        event = services.course_change_stage(
+            by=request.user,
+            course=course,
+            to_stage=form.cleaned_data["to_stage"],
+            reason=form.cleaned_data["reason"],
+            effective_date=form.cleaned_data["effective_date"],
+        )
+    except ValidationError as error:
+        messages.error(
+            request,
+            _("The stage was not changed: %(errors)s") % {"errors": " ".join(error.messages)},
+        )
+    else:
+        messages.success(
+            request,
+            _("Course moved to %(stage)s.") % {"stage": event.get_to_stage_display()},
+        )
+    return redirect("patients:detail", pk=course.patient_id)

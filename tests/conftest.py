@@ -1,0 +1,131 @@
+"""Personas of the ward, as the house style asks: every test speaks of real roles."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from core.roles import Role
+from tests.factories import PatientFactory, UserFactory, WardFactory
+
+
+def ensure_reference_data() -> None:
+    """Roles and the product catalogue come from data migrations; a transactional test
+    flushes every table, so put them back (idempotently) before each database test."""
+    importlib.import_module("core.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("patients.migrations.0002_product_catalogue").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    names = set(request.fixturenames)
+    if names & {"transactional_db", "live_server"} or (
+        (marker := request.node.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+    ):
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        return
+    ensure_reference_data()
+
+
+@pytest.fixture
+def ward_7a(db):
+    return WardFactory(code="7a", name="Haematology 7A")
+
+
+@pytest.fixture
+def ward_7b(db):
+    return WardFactory(code="7b", name="Haematology 7B")
+
+
+@pytest.fixture
+def dr_ben(db):
+    """Dr Ben, attending clinician: sees the whole programme, decides."""
+    return UserFactory(username="ben", first_name="Ben", last_name="Li", roles=[Role.CLINICIAN])
+
+
+@pytest.fixture
+def nurse_ada(ward_7a):
+    """Nurse Ada on ward 7A."""
+    return UserFactory(
+        username="ada", first_name="Ada", last_name="Chen", roles=[Role.NURSE], wards=[ward_7a]
+    )
+
+
+@pytest.fixture
+def nurse_dan(ward_7b):
+    """Dan, a nurse on another ward, who must be refused ward 7A's patients."""
+    return UserFactory(
+        username="dan", first_name="Dan", last_name="Zhou", roles=[Role.NURSE], wards=[ward_7b]
+    )
+
+
+@pytest.fixture
+def coordinator_cai(db):
+    return UserFactory(
+        username="cai", first_name="Cai", last_name="Luo", roles=[Role.APHERESIS_COORDINATOR]
+    )
+
+
+@pytest.fixture
+def pharmacist_pan(db):
+    return UserFactory(username="pan", first_name="Pan", last_name="Xu", roles=[Role.PHARMACIST])
+
+
+@pytest.fixture
+def admin_alex(db):
+    return UserFactory(
+        username="alex",
+        first_name="Alex",
+        last_name="He",
+        roles=[Role.ADMINISTRATOR],
+        is_staff=True,
+    )
+
+
+@pytest.fixture
+def auditor_cara(db):
+    return UserFactory(
+        username="cara", first_name="Cara", last_name="Tang", roles=[Role.AUDITOR], is_staff=True
+    )
+
+
+@pytest.fixture
+def personas(
+    dr_ben, nurse_ada, nurse_dan, coordinator_cai, pharmacist_pan, admin_alex, auditor_cara
+):
+    return {
+        "clinician": dr_ben,
+        "nurse": nurse_ada,
+        "other_nurse": nurse_dan,
+        "apheresis_coordinator": coordinator_cai,
+        "pharmacist": pharmacist_pan,
+        "administrator": admin_alex,
+        "auditor": auditor_cara,
+    }
+
+
+@pytest.fixture
+def patient_7a(ward_7a, dr_ben):
+    """Mrs Liu on ward 7A, Dr Ben's patient."""
+    return PatientFactory(
+        mrn="CQ7A0001",
+        family_name="Liu",
+        given_name="Fang",
+        ward=ward_7a,
+        attending_clinician=dr_ben,
+    )
+
+
+@pytest.fixture
+def patient_7b(ward_7b, dr_ben):
+    return PatientFactory(
+        mrn="CQ7B0001",
+        family_name="Zhao",
+        given_name="Wei",
+        ward=ward_7b,
+        attending_clinician=dr_ben,
+    )

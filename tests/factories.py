@@ -1,0 +1,75 @@
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from core.models import User, Ward
+from patients.models import CarTProduct, Diagnosis, Patient, TreatmentCourse
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class WardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ward
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"w{n}")
+    name = factory.LazyAttribute(lambda o: f"Ward {o.code.upper()}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+
+    @factory.post_generation
+    def wards(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.wards.set(extracted)
+        if create:
+            self.save()
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+    given_name = "Given"
+    date_of_birth = date(1970, 5, 17)
+    sex = "F"
+    weight_kg = Decimal("70.0")
+    height_cm = Decimal("170.0")
+    diagnosis = Diagnosis.LBCL
+    ward = factory.SubFactory(WardFactory)
+    attending_clinician = factory.SubFactory(UserFactory, roles=["clinician"])
+
+
+def product(code: str = "axi-cel") -> CarTProduct:
+    return CarTProduct.objects.get(code=code)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    """A bare course row; tests that need a real timeline open it through the service."""
+
+    class Meta:
+        model = TreatmentCourse
+
+    patient = factory.SubFactory(PatientFactory)
+    product = factory.LazyFunction(product)
+    referred_on = date(2026, 1, 5)
+    created_by = factory.SelfAttribute("patient.attending_clinician")
