@@ -24,10 +24,16 @@ router.register("products", ProductViewSet, basename="product")
 urlpatterns = [
     path("", include("core.urls")),
     path("patients/", include("patients.urls")),
+    path("eligibility/", include("eligibility.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("follow-up/", include("followup.urls")),
     # One login page for the whole site, so lockout and second factor apply to the admin too.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
+    path("api/", include("eligibility.api_urls")),
+    path("api/", include("monitoring.api_urls")),
+    path("api/", include("followup.api_urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,6 +14,7 @@ from core.roles import Role
 from . import rules
 from .models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse
 from .selectors import last_change, user_can_see_patient
+from .signals import course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
     "mrn",
@@ -209,6 +210,7 @@ def course_change_stage(
     current._history_user = by
     current._change_reason = reason or f"{event.from_stage} → {to_stage}"
     current.save()
+    course_stage_changed.send(sender=TreatmentCourse, course=current, event=event, by=by)
     course.refresh_from_db()
     return event
 
