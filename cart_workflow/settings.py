@@ -135,6 +135,8 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous ISO dates and 24-hour times in English too (a ward never reads 03/04 as April).
+FORMAT_MODULE_PATH = ["cart_workflow.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -199,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "core.tasks.record_worker_heartbeat",
         "schedule": timedelta(minutes=1),
+    },
+    "monitoring-sweep": {
+        "task": "monitoring.tasks.monitoring_sweep",
+        "schedule": timedelta(minutes=5),
     },
 }
 # /health/ reports the worker down when its last heartbeat is older than this.

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import User, Ward, WorkerHeartbeat
+from .models import Notification, User, Ward, WorkerHeartbeat
 
 
 class ReadOnlyAdminMixin:
@@ -40,3 +40,9 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "beat_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["recipient", "subject", "created_at", "read_at"]
+    list_select_related = ["recipient"]

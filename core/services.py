@@ -1,7 +1,12 @@
+import logging
+
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import User, WorkerHeartbeat
+from .models import Notification, User, WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -18,3 +23,39 @@ def user_set_language(*, user: User, language: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["language"])
     return user
+
+
+def notification_send(
+    *, recipient: User, subject: str, body: str = "", link: str = "", source_key: str
+) -> Notification | None:
+    """In-app notification plus e-mail after commit; a second call for the same cause does
+    nothing (unique recipient + source_key), so callers may retry freely."""
+    notification, created = Notification.objects.get_or_create(
+        recipient=recipient,
+        source_key=source_key,
+        defaults={"subject": subject[:200], "body": body, "link": link},
+    )
+    if not created:
+        return None
+    if recipient.email:
+        transaction.on_commit(
+            lambda: _email(recipient.email, f"[CAR-T] {subject}"[:200], f"{body}\n\n{link}".strip())
+        )
+    return notification
+
+
+def _email(address: str, subject: str, message: str) -> None:
+    # The in-app notification is already committed; a mail server failure must not undo it.
+    try:
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=[address])
+    except Exception:
+        logger.exception("e-mail notification failed")
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id) -> int:
+    if not str(notification_id).isdigit():
+        return 0
+    return Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())

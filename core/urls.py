@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("language/", views.set_language, name="set_language"),
+    path("notifications/", views.notifications, name="notifications"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

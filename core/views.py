@@ -97,3 +97,14 @@ def health(request):
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+def notifications(request):
+    """The user's in-app messages: reminders and escalations, newest first."""
+    if request.method == "POST":
+        services.notification_mark_read(
+            user=request.user, notification_id=request.POST.get("id") or 0
+        )
+        return redirect("notifications")
+    items = request.user.notifications.all()[:100]
+    return render(request, "core/notifications.html", {"items": items})

@@ -1,4 +1,19 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .api import (
+    AssessmentViewSet,
+    EscalationViewSet,
+    GradePreviewView,
+    InterventionViewSet,
+    TaskViewSet,
+)
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("interventions", InterventionViewSet, basename="intervention")
+router.register("monitoring-tasks", TaskViewSet, basename="monitoring-task")
+router.register("escalations", EscalationViewSet, basename="escalation")
+urlpatterns = router.urls + [
+    path("grading/preview/", GradePreviewView.as_view(), name="grading-preview"),
+]

@@ -7,11 +7,13 @@ changes nothing. Every course is walked through the real services, so timelines 
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from core.models import User, Ward
@@ -20,6 +22,9 @@ from patients import rules, services
 from patients.models import CarTProduct, Diagnosis, Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
+
+DEMO_MODULES = ["monitoring.demo"]
+DUMMY_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 WARDS = [("7a", "Haematology 7A"), ("7b", "Haematology 7B"), ("icu", "Intensive care unit")]
 
@@ -168,10 +173,14 @@ class Command(BaseCommand):
     help = "Create demo staff for every role and about 30 patients spread over every stage."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # Demo records must not e-mail anyone about their made-up reminders.
+        with transaction.atomic(), override_settings(EMAIL_BACKEND=DUMMY_EMAIL):
             wards = self._wards()
             staff, created_users = self._staff(wards)
             created_patients = self._patients(staff, wards)
+            # Each stage app adds its own demo records, in workflow order.
+            for module in DEMO_MODULES:
+                import_module(module).seed(staff=staff, today=timezone.localdate())
         self.stdout.write(
             f"Demo data ready: {created_users} new users, {created_patients} new patients."
         )
@@ -236,8 +245,10 @@ class Command(BaseCommand):
                 ward=ward_cycle[i % len(ward_cycle)],
                 attending_clinician=staff["ben"] if i % 3 else staff["wang"],
             )
+            # Patients in monitoring were infused in the last few days, so Today has work.
+            extra = i % 4 if target == rules.MONITORING else i
             self._walk_course(
-                patient, products[PRODUCT_FOR[diagnosis]], target, staff, today, extra_days=i
+                patient, products[PRODUCT_FOR[diagnosis]], target, staff, today, extra_days=extra
             )
             created += 1
         return created

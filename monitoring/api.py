@@ -1,0 +1,374 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import ReadsPatients
+from core.roles import PATIENT_READERS, Role
+from patients.api import as_drf_error
+from patients.selectors import course_for_user, courses_visible_to
+
+from . import services
+from .models import (
+    Assessment,
+    CerebralEdema,
+    Consciousness,
+    Escalation,
+    Intervention,
+    MonitoringTask,
+    MotorWeakness,
+    OxygenDevice,
+    Seizure,
+    TaskKind,
+    Vasopressor,
+)
+
+BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    vasopressors = serializers.ListField(
+        child=serializers.ChoiceField(choices=Vasopressor.choices), required=False
+    )
+    escalated = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "course",
+            "assessed_at",
+            "temperature_c",
+            "heart_rate_bpm",
+            "systolic_bp_mmhg",
+            "diastolic_bp_mmhg",
+            "spo2_percent",
+            "respiratory_rate_per_min",
+            "oxygen_device",
+            "oxygen_flow_l_min",
+            "hypotension",
+            "vasopressors",
+            "fever_masked",
+            "neuro_assessed",
+            "ice_orientation",
+            "ice_naming",
+            "ice_commands",
+            "ice_writing",
+            "ice_attention",
+            "ice_score",
+            "capd_score",
+            "consciousness",
+            "seizure",
+            "motor_weakness",
+            "cerebral_edema",
+            "notes",
+            "crs_grade",
+            "crs_reason",
+            "icans_grade",
+            "icans_reason",
+            "recorded_by",
+            "recorded_at",
+            "escalated",
+        ]
+        read_only_fields = [
+            "ice_score",
+            "crs_grade",
+            "crs_reason",
+            "icans_grade",
+            "icans_reason",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+    def get_escalated(self, assessment) -> bool:
+        return Escalation.objects.filter(assessment=assessment).exists()
+
+    def validate_course(self, course):
+        try:
+            return course_for_user(self.context["request"].user, course.pk)
+        except Exception:
+            raise serializers.ValidationError(_("Invalid pk - object does not exist.")) from None
+
+    def create(self, validated_data):
+        course = validated_data.pop("course")
+        assessed_at = validated_data.pop("assessed_at")
+        try:
+            return services.assessment_record(
+                by=self.context["request"].user,
+                course=course,
+                assessed_at=assessed_at,
+                **validated_data,
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Intervention
+        fields = [
+            "id",
+            "course",
+            "assessment",
+            "kind",
+            "given_at",
+            "drug",
+            "dose_mg",
+            "route",
+            "notes",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["recorded_by", "recorded_at"]
+        extra_kwargs = {"dose_mg": {"help_text": _("Tocilizumab: omit to give the label dose.")}}
+
+    validate_course = AssessmentSerializer.validate_course
+
+    def create(self, validated_data):
+        course = validated_data.pop("course")
+        try:
+            return services.intervention_record(
+                by=self.context["request"].user, course=course, **validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MonitoringTask
+        fields = ["id", "course", "kind", "due_at", "overdue", "taken_by", "taken_at", "done_at"]
+        read_only_fields = fields
+
+    def get_overdue(self, task) -> bool:
+        return task.done_at is None and task.due_at < timezone.now()
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "course",
+            "assessment",
+            "reason",
+            "created_at",
+            "notified_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "acknowledgement_note",
+        ]
+        read_only_fields = fields
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class GradePreviewSerializer(serializers.Serializer):
+    """The grading inputs of the ASTCT interface (monitoring/grading.py)."""
+
+    age_years = serializers.IntegerField(min_value=0, max_value=130)
+    temperature_c = serializers.FloatField()
+    fever_masked = serializers.BooleanField(default=False)
+    hypotension = serializers.BooleanField(default=False)
+    vasopressors = serializers.ListField(
+        child=serializers.ChoiceField(choices=Vasopressor.choices), required=False, default=list
+    )
+    oxygen_device = serializers.ChoiceField(choices=OxygenDevice.choices, default="room_air")
+    oxygen_flow_l_min = serializers.FloatField(required=False, allow_null=True, default=None)
+    neuro_assessed = serializers.BooleanField(default=False)
+    ice_orientation = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=4
+    )
+    ice_naming = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3)
+    ice_commands = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=1
+    )
+    ice_writing = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=1
+    )
+    ice_attention = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=1
+    )
+    capd_score = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=32
+    )
+    consciousness = serializers.ChoiceField(choices=Consciousness.choices, required=False)
+    seizure = serializers.ChoiceField(choices=Seizure.choices, default="none")
+    motor_weakness = serializers.ChoiceField(choices=MotorWeakness.choices, default="none")
+    cerebral_edema = serializers.ChoiceField(choices=CerebralEdema.choices, default="none")
+
+
+class GradeResultSerializer(serializers.Serializer):
+    crs_grade = serializers.IntegerField()
+    crs_reasons = serializers.ListField(child=serializers.CharField())
+    icans_grade = serializers.IntegerField(allow_null=True)
+    icans_reasons = serializers.ListField(child=serializers.CharField())
+    ice_score = serializers.IntegerField(allow_null=True)
+
+
+class AssessmentFilter(filters.FilterSet):
+    course = filters.NumberFilter(field_name="course_id")
+    assessed_after = filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="gte")
+    assessed_before = filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="lt")
+    min_crs_grade = filters.NumberFilter(field_name="crs_grade", lookup_expr="gte")
+
+    class Meta:
+        model = Assessment
+        fields = ["course", "assessed_after", "assessed_before", "min_crs_grade"]
+
+
+class InterventionFilter(filters.FilterSet):
+    course = filters.NumberFilter(field_name="course_id")
+
+    class Meta:
+        model = Intervention
+        fields = ["course", "kind"]
+
+
+class TaskFilter(filters.FilterSet):
+    course = filters.NumberFilter(field_name="course_id")
+    open = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull")
+    kind = filters.ChoiceFilter(choices=TaskKind.choices)
+
+    class Meta:
+        model = MonitoringTask
+        fields = ["course", "open", "kind"]
+
+
+class EscalationFilter(filters.FilterSet):
+    course = filters.NumberFilter(field_name="course_id")
+    open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Escalation
+        fields = ["course", "open"]
+
+
+class BedsideWrites(ReadsPatients):
+    """Reads for patient readers; writes for nurses and clinicians (checked again in services)."""
+
+
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CRS/ICANS assessments; grades are computed by the server (ASTCT) and never sent."""
+
+    serializer_class = AssessmentSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_class = AssessmentFilter
+    ordering = ["-assessed_at", "-id"]
+
+    def get_queryset(self):
+        return Assessment.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        ).select_related("course")
+
+
+class InterventionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = InterventionSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_class = InterventionFilter
+    ordering = ["-given_at", "-id"]
+
+    def get_queryset(self):
+        return Intervention.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        )
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Assessments due. `take/` claims one: of two nurses taking it at once, one wins."""
+
+    serializer_class = TaskSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_class = TaskFilter
+    ordering = ["due_at", "id"]
+
+    def get_queryset(self):
+        return MonitoringTask.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        ).select_related("course__patient")
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        task = self.get_object()
+        try:
+            task = services.task_take(by=request.user, task=task)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(TaskSerializer(task).data)
+
+
+class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EscalationSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = frozenset({Role.CLINICIAN})
+    filterset_class = EscalationFilter
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return Escalation.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        )
+
+    @extend_schema(request=AcknowledgeSerializer, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        escalation = self.get_object()
+        payload = AcknowledgeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            escalation = services.escalation_acknowledge(
+                by=request.user, escalation=escalation, note=payload.validated_data["note"]
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(EscalationSerializer(escalation).data)
+
+
+class GradePreviewView(APIView):
+    """Grade bedside values without saving them (ASTCT, the same code as the assessments)."""
+
+    permission_classes = [ReadsPatients]
+    write_roles = PATIENT_READERS  # a preview saves nothing
+
+    @extend_schema(request=GradePreviewSerializer, responses={200: GradeResultSerializer})
+    def post(self, request):
+        payload = GradePreviewSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        age = values.pop("age_years")
+        try:
+            grades = services.grade_values(age_years=age, values=values)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(
+            {
+                "crs_grade": grades.crs.grade,
+                "crs_reasons": list(grades.crs.reasons),
+                "icans_grade": grades.icans.grade if grades.icans else None,
+                "icans_reasons": list(grades.icans.reasons) if grades.icans else [],
+                "ice_score": grades.ice_score,
+            }
+        )

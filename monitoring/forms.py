@@ -1,0 +1,123 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapFormMixin
+
+from .models import Assessment, Intervention, InterventionKind, Vasopressor
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+ICE_CHOICES = {
+    "ice_orientation": range(0, 5),
+    "ice_naming": range(0, 4),
+    "ice_commands": range(0, 2),
+    "ice_writing": range(0, 2),
+    "ice_attention": range(0, 2),
+}
+
+
+class AssessmentForm(BootstrapFormMixin, forms.ModelForm):
+    """The fast bedside form: vital signs first, the neurological part when it is due."""
+
+    vasopressors = forms.MultipleChoiceField(
+        label=_("Vasopressors running"),
+        choices=Vasopressor.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "assessed_at",
+            "temperature_c",
+            "heart_rate_bpm",
+            "systolic_bp_mmhg",
+            "diastolic_bp_mmhg",
+            "spo2_percent",
+            "respiratory_rate_per_min",
+            "oxygen_device",
+            "oxygen_flow_l_min",
+            "hypotension",
+            "vasopressors",
+            "fever_masked",
+            "neuro_assessed",
+            "ice_orientation",
+            "ice_naming",
+            "ice_commands",
+            "ice_writing",
+            "ice_attention",
+            "capd_score",
+            "consciousness",
+            "seizure",
+            "motor_weakness",
+            "cerebral_edema",
+            "notes",
+        ]
+        widgets = {
+            "assessed_at": DateTimeInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        for name, values in ICE_CHOICES.items():
+            self.fields[name] = forms.TypedChoiceField(
+                label=self.fields[name].label,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "—")] + [(v, str(v)) for v in values],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+        self.fields["vasopressors"].widget.attrs["class"] = "form-check-input"
+        # Unanswered neurological findings mean "none"; the grading still needs ICE or CAPD.
+        for name in ("seizure", "motor_weakness", "cerebral_edema", "oxygen_device"):
+            self.fields[name].required = False
+        for name in ("hypotension", "fever_masked", "neuro_assessed"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def service_values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("assessed_at")
+        for name in ("seizure", "motor_weakness", "cerebral_edema"):
+            data[name] = data.get(name) or "none"
+        data["oxygen_device"] = data.get("oxygen_device") or "room_air"
+        return data
+
+
+class InterventionForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Intervention
+        fields = ["kind", "given_at", "drug", "dose_mg", "route", "assessment", "notes"]
+        widgets = {"given_at": DateTimeInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        recent = course.assessments.order_by("-assessed_at").values_list("pk", flat=True)[:20]
+        self.fields["assessment"].queryset = course.assessments.filter(
+            pk__in=list(recent)
+        ).order_by("-assessed_at")
+        self.fields["assessment"].required = False
+        self.fields["kind"].initial = InterventionKind.TOCILIZUMAB
+        self.fields["dose_mg"].help_text = _(
+            "Tocilizumab: leave empty to give the label dose shown above."
+        )
+
+    def service_values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AcknowledgeForm(BootstrapFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Plan / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,617 @@
+"""Every write of the monitoring stage: assessments, interventions, tasks, reminders,
+escalations. Views, API, admin and Celery tasks call these and nothing else."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+from core.roles import Role
+from core.services import notification_send
+from infusion import dosing
+from patients import rules as patient_rules
+from patients.models import Stage, StageEvent, TreatmentCourse
+from patients.selectors import user_can_see_patient
+
+from . import grading, schedule
+from .models import (
+    Assessment,
+    Escalation,
+    Intervention,
+    InterventionKind,
+    MonitoringTask,
+    Reminder,
+    ReminderKind,
+    TaskKind,
+)
+
+logger = logging.getLogger(__name__)
+
+# Assessments are recorded while the cells go in and during the monitoring window.
+ASSESSABLE_STAGES = frozenset({Stage.INFUSION, Stage.MONITORING})
+BEDSIDE_ROLES = (Role.NURSE, Role.CLINICIAN)
+# A bedside clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+ICE_ITEMS = ("ice_orientation", "ice_naming", "ice_commands", "ice_writing", "ice_attention")
+
+
+def _require_bedside(by: User, course: TreatmentCourse) -> None:
+    if not by.has_role(*BEDSIDE_ROLES):
+        raise PermissionDenied(_("Only nurses and clinicians record bedside care."))
+    if not user_can_see_patient(by, course.patient):
+        raise PermissionDenied(_("This patient is not on your wards."))
+
+
+# --- Grading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grades:
+    crs: grading.GradeResult
+    icans: grading.GradeResult | None
+    ice_score: int | None
+
+
+def grade_values(*, age_years: int, values: dict) -> Grades:
+    """Grade a set of bedside values; ValueError is turned into field errors."""
+    crs = _grade(
+        grading.grade_crs_with_reason,
+        temperature_c=float(values["temperature_c"]),
+        fever_masked=bool(values.get("fever_masked")),
+        hypotension=bool(values.get("hypotension")),
+        vasopressors=list(values.get("vasopressors") or []),
+        oxygen_device=values.get("oxygen_device") or "room_air",
+        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+    )
+    if not values.get("neuro_assessed"):
+        return Grades(crs=crs, icans=None, ice_score=None)
+    items = [values.get(name) for name in ICE_ITEMS]
+    child = grading.required_ice_for_age(age_years) == "capd"
+    ice_score = None if child or any(v is None for v in items) else sum(int(v) for v in items)
+    icans = _grade(
+        grading.grade_icans_with_reason,
+        age_years=age_years,
+        ice_score=ice_score,
+        capd_score=values.get("capd_score") if child else None,
+        consciousness=values.get("consciousness") or "",
+        seizure=values.get("seizure") or "none",
+        motor_weakness=values.get("motor_weakness") or "none",
+        cerebral_edema=values.get("cerebral_edema") or "none",
+    )
+    return Grades(crs=crs, icans=icans, ice_score=ice_score)
+
+
+def _float_or_none(value):
+    return None if value in (None, "") else float(value)
+
+
+# Grading names fields by the grading interface; the form names some differently.
+_FIELD_FOR = {"ice_score": "ice_orientation", "oxygen_flow_l_min": "oxygen_flow_l_min"}
+
+
+def _grade(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except ValueError as error:
+        message = str(error)
+        field = message.split(" ", 1)[0].strip(":")
+        field = _FIELD_FOR.get(field, field)
+        raise ValidationError(
+            {field if field in _ASSESSMENT_FIELDS else "__all__": message}
+        ) from None
+
+
+_ASSESSMENT_FIELDS = {f.name for f in Assessment._meta.get_fields()}
+
+
+# --- Assessments ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_record(
+    *, by: User, course: TreatmentCourse, assessed_at: datetime, **values
+) -> Assessment:
+    """Record a bedside assessment: grade it, close the tasks it answers, plan the next ones,
+    and escalate a grade of 2 or more, or any rise, to the attending clinician."""
+    course = TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
+    _require_bedside(by, course)
+    if course.stage not in ASSESSABLE_STAGES:
+        raise ValidationError(
+            _(
+                "Assessments are recorded during infusion and monitoring; "
+                "this course is in %(stage)s."
+            )
+            % {"stage": course.get_stage_display()}
+        )
+    now = timezone.now()
+    if assessed_at > now + CLOCK_SKEW:
+        raise ValidationError({"assessed_at": _("The assessment time cannot be in the future.")})
+    if course.day0_date and timezone.localtime(assessed_at).date() < course.day0_date:
+        raise ValidationError({"assessed_at": _("The assessment time is before Day 0.")})
+    age = patient_rules.age_in_years(
+        date_of_birth=course.patient.date_of_birth, on=timezone.localtime(assessed_at).date()
+    )
+    if not values.get("neuro_assessed"):
+        for name in (*ICE_ITEMS, "capd_score", "consciousness"):
+            values.pop(name, None)
+    grades = grade_values(age_years=age, values=values)
+    previous = (
+        course.assessments.filter(assessed_at__lte=assessed_at)
+        .order_by("-assessed_at", "-id")
+        .first()
+    )
+    assessment = Assessment(
+        course=course,
+        assessed_at=assessed_at,
+        recorded_by=by,
+        ice_score=grades.ice_score,
+        crs_grade=grades.crs.grade,
+        crs_reason="; ".join(grades.crs.reasons)[:300],
+        icans_grade=grades.icans.grade if grades.icans else None,
+        icans_reason="; ".join(grades.icans.reasons)[:300] if grades.icans else "",
+        **values,
+    )
+    assessment.full_clean()
+    assessment._history_user = by
+    assessment.save()
+    _complete_and_replan_tasks(course, assessment)
+    _escalate_if_needed(course, assessment, previous)
+    return assessment
+
+
+def _complete_and_replan_tasks(course: TreatmentCourse, assessment: Assessment) -> None:
+    kinds = [TaskKind.VITALS] + ([TaskKind.NEURO] if assessment.neuro_assessed else [])
+    MonitoringTask.objects.filter(course=course, kind__in=kinds, done_at__isnull=True).update(
+        done_at=assessment.assessed_at, done_by_assessment=assessment
+    )
+    if course.stage != Stage.MONITORING:
+        return
+    crs, icans = _current_grades(course)
+    in_icu = _in_icu(course)
+    for kind in kinds:
+        interval = schedule.interval_for(kind=kind, crs_grade=crs, icans_grade=icans, in_icu=in_icu)
+        MonitoringTask.objects.get_or_create(
+            course=course, kind=kind, due_at=assessment.assessed_at + interval
+        )
+
+
+def _current_grades(course: TreatmentCourse) -> tuple[int | None, int | None]:
+    latest = course.assessments.order_by("-assessed_at", "-id").first()
+    latest_neuro = (
+        course.assessments.filter(neuro_assessed=True).order_by("-assessed_at", "-id").first()
+    )
+    return (
+        latest.crs_grade if latest else None,
+        latest_neuro.icans_grade if latest_neuro else None,
+    )
+
+
+def _in_icu(course: TreatmentCourse) -> bool:
+    last = (
+        course.interventions.filter(
+            kind__in=[InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE]
+        )
+        .order_by("-given_at", "-id")
+        .first()
+    )
+    return last is not None and last.kind == InterventionKind.ICU_TRANSFER
+
+
+# A grade that stays at 2 or more is raised again only after this long without an escalation
+# (institutional default — review); any rise is raised at once, every time.
+SUSTAINED_GRADE_REESCALATE_AFTER = timedelta(hours=12)
+
+
+def escalation_reason(
+    *, previous: Assessment | None, assessment: Assessment, recently_escalated: bool = False
+) -> str:
+    """Why an assessment must reach the clinician now, or "" when it need not."""
+    reasons = []
+    prev_crs = previous.crs_grade if previous else 0
+    prev_icans = previous.icans_grade if previous and previous.icans_grade is not None else 0
+    crs_rose = assessment.crs_grade > prev_crs
+    icans_rose = assessment.icans_grade is not None and assessment.icans_grade > prev_icans
+    sustained = not recently_escalated and (
+        assessment.crs_grade >= 2 or (assessment.icans_grade or 0) >= 2
+    )
+    if crs_rose or (sustained and assessment.crs_grade >= 2):
+        reasons.append(
+            _("CRS grade %(new)s (was %(old)s)") % {"new": assessment.crs_grade, "old": prev_crs}
+        )
+    if icans_rose or (sustained and (assessment.icans_grade or 0) >= 2):
+        reasons.append(
+            _("ICANS grade %(new)s (was %(old)s)")
+            % {"new": assessment.icans_grade, "old": prev_icans}
+        )
+    return "; ".join(reasons)
+
+
+def _escalate_if_needed(course, assessment, previous) -> None:
+    recently = course.escalations.filter(
+        created_at__gte=timezone.now() - SUSTAINED_GRADE_REESCALATE_AFTER
+    ).exists()
+    reason = escalation_reason(
+        previous=previous, assessment=assessment, recently_escalated=recently
+    )
+    if not reason:
+        return
+    escalation = Escalation(course=course, assessment=assessment, reason=reason[:300])
+    escalation._history_user = assessment.recorded_by
+    escalation.save()
+    escalation_notify(escalation=escalation)
+
+
+def escalation_notify(*, escalation: Escalation) -> bool:
+    """Tell the attending clinician, once: the claim on notified_at makes a retry harmless."""
+    with transaction.atomic():
+        claimed = Escalation.objects.filter(pk=escalation.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
+        if claimed != 1:
+            return False
+        course = escalation.course
+        patient = course.patient
+        notification_send(
+            recipient=patient.attending_clinician,
+            subject=_("Escalation: %(patient)s – %(reason)s")
+            % {
+                "patient": f"{patient.family_name.upper()} {patient.mrn}",
+                "reason": escalation.reason,
+            },
+            body=escalation.assessment.crs_reason,
+            link=reverse("monitoring:course", args=[course.pk]),
+            source_key=f"escalation:{escalation.pk}",
+        )
+    return True
+
+
+@transaction.atomic
+def escalation_acknowledge(*, by: User, escalation: Escalation, note: str = "") -> Escalation:
+    if not by.has_role(Role.CLINICIAN):
+        raise PermissionDenied(_("Only clinicians acknowledge escalations."))
+    current = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if current.acknowledged_at is not None:
+        raise ValidationError(
+            _("Already acknowledged by %(who)s.") % {"who": current.acknowledged_by}
+        )
+    current.acknowledged_by = by
+    current.acknowledged_at = timezone.now()
+    current.acknowledgement_note = note.strip()
+    current._history_user = by
+    current.save()
+    return current
+
+
+# --- Interventions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def intervention_record(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    kind: str,
+    given_at: datetime,
+    assessment: Assessment | None = None,
+    drug: str = "",
+    dose_mg: Decimal | None = None,
+    route: str = "",
+    notes: str = "",
+) -> Intervention:
+    """Record a treatment for CRS/ICANS. Tocilizumab follows the label: weight-based dose with
+    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart."""
+    course = TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
+    _require_bedside(by, course)
+    if course.stage not in ASSESSABLE_STAGES:
+        raise ValidationError(_("This course is not in monitoring."))
+    if given_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"given_at": _("The time given cannot be in the future.")})
+    if assessment is not None and assessment.course_id != course.pk:
+        raise ValidationError({"assessment": _("That assessment belongs to another course.")})
+    if kind == InterventionKind.TOCILIZUMAB:
+        dose_mg = _check_tocilizumab(course, given_at, dose_mg)
+        drug = "tocilizumab"
+        route = route or "IV"
+    elif kind in (
+        InterventionKind.CORTICOSTEROID,
+        InterventionKind.ANAKINRA,
+        InterventionKind.VASOPRESSOR,
+    ):
+        if kind == InterventionKind.ANAKINRA:
+            drug = "anakinra"
+        if not drug.strip():
+            raise ValidationError({"drug": _("Name the drug.")})
+        if kind != InterventionKind.VASOPRESSOR and dose_mg is None:
+            raise ValidationError({"dose_mg": _("Enter the dose in mg.")})
+    intervention = Intervention(
+        course=course,
+        assessment=assessment,
+        kind=kind,
+        given_at=given_at,
+        drug=drug.strip(),
+        dose_mg=dose_mg,
+        route=route,
+        notes=notes,
+        recorded_by=by,
+    )
+    intervention.full_clean()
+    intervention._history_user = by
+    intervention.save()
+    if kind in (InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE):
+        _replan_open_tasks(course)
+    return intervention
+
+
+def tocilizumab_recommended_dose(course: TreatmentCourse) -> dosing.DoseResult:
+    return dosing.tocilizumab_dose(weight_kg=float(course.patient.weight_kg))
+
+
+def _check_tocilizumab(course, given_at, dose_mg):
+    recommended = tocilizumab_recommended_dose(course)
+    if dose_mg is None:
+        dose_mg = Decimal(str(recommended.dose_mg))
+    elif dose_mg <= 0 or float(dose_mg) > recommended.dose_mg:
+        raise ValidationError(
+            {
+                "dose_mg": _(
+                    "Tocilizumab dose must be above 0 and at most %(max)s mg for %(kg)s kg "
+                    "(8 mg/kg, 12 mg/kg under 30 kg, never above 800 mg)."
+                )
+                % {"max": recommended.dose_mg, "kg": course.patient.weight_kg}
+            }
+        )
+    earlier = list(
+        course.interventions.filter(kind=InterventionKind.TOCILIZUMAB).values_list(
+            "given_at", flat=True
+        )
+    )
+    if any(t > given_at for t in earlier):
+        raise ValidationError(
+            {
+                "given_at": _(
+                    "A later tocilizumab dose is already recorded; record doses in the order given."
+                )
+            }
+        )
+    limit = dosing.tocilizumab_dose_allowed(given_at=earlier, at=given_at)
+    if not limit.allowed:
+        raise ValidationError(
+            {"given_at": _("Tocilizumab refused: %(reason)s") % {"reason": limit.reason}}
+        )
+    return dose_mg
+
+
+def _replan_open_tasks(course: TreatmentCourse) -> None:
+    """ICU transfer shortens the intervals at once; open tasks move earlier, never later."""
+    crs, icans = _current_grades(course)
+    in_icu = _in_icu(course)
+    for kind in (TaskKind.VITALS, TaskKind.NEURO):
+        interval = schedule.interval_for(kind=kind, crs_grade=crs, icans_grade=icans, in_icu=in_icu)
+        last = _last_done_at(course, kind)
+        if last is None:
+            continue
+        target = last + interval
+        MonitoringTask.objects.filter(
+            course=course, kind=kind, done_at__isnull=True, due_at__gt=target
+        ).update(due_at=target)
+
+
+def _last_done_at(course, kind):
+    qs = course.assessments.all()
+    if kind == TaskKind.NEURO:
+        qs = qs.filter(neuro_assessed=True)
+    return qs.order_by("-assessed_at").values_list("assessed_at", flat=True).first()
+
+
+# --- Tasks ---------------------------------------------------------------------------------
+
+
+def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
+    """A nurse takes a task. The conditional update lets exactly one of two nurses win."""
+    _require_bedside(by, task.course)
+    with transaction.atomic():
+        taken = MonitoringTask.objects.filter(
+            pk=task.pk, taken_by__isnull=True, done_at__isnull=True
+        ).update(taken_by=by, taken_at=timezone.now())
+        current = MonitoringTask.objects.select_related("taken_by").get(pk=task.pk)
+    if taken != 1:
+        if current.done_at is not None:
+            raise ValidationError(_("This assessment has already been done."))
+        raise ValidationError(
+            _("%(who)s took this assessment at %(when)s.")
+            % {
+                "who": current.taken_by,
+                "when": timezone.localtime(current.taken_at).strftime("%H:%M"),
+            }
+        )
+    return current
+
+
+# --- The sweep -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    tasks_created: int
+    reminders_created: int
+    reminders_delivered: int
+    escalations_notified: int
+
+
+def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Create due tasks, create reminders, deliver what is undelivered. Safe to run twice at
+    once, after a crash, or after Redis lost every queued message: the database decides."""
+    now = now or timezone.now()
+    tasks_created = tasks_create_due(now=now)
+    reminders_created = reminders_create(now=now)
+    delivered = sum(
+        _isolated(reminder_deliver, reminder_id=pk) for pk in _undelivered_reminder_ids()
+    )
+    notified = sum(
+        _isolated(escalation_notify, escalation=e)
+        for e in Escalation.objects.filter(notified_at__isnull=True).select_related(
+            "course__patient__attending_clinician", "assessment"
+        )
+    )
+    return SweepResult(tasks_created, reminders_created, delivered, notified)
+
+
+def _isolated(deliver, **kwargs) -> bool:
+    """One undeliverable item must not hold up the others; it stays undelivered (its
+    transaction rolled back) and the next sweep tries it again."""
+    try:
+        return deliver(**kwargs)
+    except Exception:
+        logger.exception("delivery failed; will retry at the next sweep", extra=kwargs)
+        return False
+
+
+def _monitored_courses(now: datetime):
+    today = timezone.localtime(now).date()
+    return TreatmentCourse.objects.filter(
+        stage=Stage.MONITORING,
+        day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS),
+        day0_date__lte=today,
+    )
+
+
+def tasks_create_due(*, now: datetime) -> int:
+    """Give each monitored course an open task of each kind, in a constant number of
+    queries whatever the number of patients."""
+    started = (
+        StageEvent.objects.filter(course=OuterRef("pk"), to_stage=Stage.MONITORING)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    latest = Assessment.objects.filter(course=OuterRef("pk")).order_by("-assessed_at", "-id")
+    latest_neuro = latest.filter(neuro_assessed=True)
+    icu = Intervention.objects.filter(
+        course=OuterRef("pk"),
+        kind__in=[InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE],
+    ).order_by("-given_at", "-id")
+
+    def open_task(kind):
+        return MonitoringTask.objects.filter(course=OuterRef("pk"), kind=kind, done_at__isnull=True)
+
+    rows = (
+        _monitored_courses(now)
+        .annotate(
+            started_at=Subquery(started),
+            last_vitals_at=Subquery(latest.values("assessed_at")[:1]),
+            last_crs=Subquery(latest.values("crs_grade")[:1]),
+            last_neuro_at=Subquery(latest_neuro.values("assessed_at")[:1]),
+            last_icans=Subquery(latest_neuro.values("icans_grade")[:1]),
+            icu_kind=Subquery(icu.values("kind")[:1]),
+            has_open_vitals=Exists(open_task(TaskKind.VITALS)),
+            has_open_neuro=Exists(open_task(TaskKind.NEURO)),
+        )
+        .values(
+            "pk",
+            "started_at",
+            "last_vitals_at",
+            "last_crs",
+            "last_neuro_at",
+            "last_icans",
+            "icu_kind",
+            "has_open_vitals",
+            "has_open_neuro",
+        )
+    )
+    new_tasks = []
+    for row in rows:
+        if row["started_at"] is None:
+            continue
+        in_icu = row["icu_kind"] == InterventionKind.ICU_TRANSFER
+        for kind, last_at, has_open in (
+            (TaskKind.VITALS, row["last_vitals_at"], row["has_open_vitals"]),
+            (TaskKind.NEURO, row["last_neuro_at"], row["has_open_neuro"]),
+        ):
+            if has_open:
+                continue
+            interval = schedule.interval_for(
+                kind=kind, crs_grade=row["last_crs"], icans_grade=row["last_icans"], in_icu=in_icu
+            )
+            due = schedule.next_due(
+                last_done_at=last_at, interval=interval, monitoring_started_at=row["started_at"]
+            )
+            new_tasks.append(MonitoringTask(course_id=row["pk"], kind=kind, due_at=due))
+    if not new_tasks:
+        return 0
+    before = MonitoringTask.objects.count()
+    MonitoringTask.objects.bulk_create(new_tasks, ignore_conflicts=True)
+    return MonitoringTask.objects.count() - before
+
+
+def reminders_create(*, now: datetime) -> int:
+    """A "coming due" reminder shortly before each open task, an "overdue" one after it."""
+    open_tasks = MonitoringTask.objects.filter(
+        done_at__isnull=True, course__in=_monitored_courses(now)
+    )
+    coming = open_tasks.filter(
+        due_at__lte=now + schedule.COMING_DUE_LEAD, due_at__gt=now - schedule.OVERDUE_AFTER
+    ).values_list("pk", flat=True)
+    overdue = open_tasks.filter(due_at__lte=now - schedule.OVERDUE_AFTER).values_list(
+        "pk", flat=True
+    )
+    new = [Reminder(task_id=pk, kind=ReminderKind.COMING_DUE) for pk in coming]
+    new += [Reminder(task_id=pk, kind=ReminderKind.OVERDUE) for pk in overdue]
+    if not new:
+        return 0
+    before = Reminder.objects.count()
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    return Reminder.objects.count() - before
+
+
+def _undelivered_reminder_ids() -> list[int]:
+    return list(Reminder.objects.filter(sent_at__isnull=True).values_list("pk", flat=True))
+
+
+def reminder_deliver(*, reminder_id: int) -> bool:
+    """Deliver one reminder exactly once. The claim (sent_at) and the in-app notifications
+    commit together: a worker killed half-way leaves the reminder undelivered for the next
+    sweep, and a second worker finds it already claimed."""
+    with transaction.atomic():
+        claimed = Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+        if claimed != 1:
+            return False
+        reminder = Reminder.objects.select_related(
+            "task__course__patient__ward", "task__course__patient__attending_clinician"
+        ).get(pk=reminder_id)
+        task = reminder.task
+        if task.done_at is not None:
+            return True  # done before the reminder went out: nothing to say
+        patient = task.course.patient
+        recipients = list(
+            User.objects.filter(groups__name=Role.NURSE, wards=patient.ward_id, is_active=True)
+        ) or [patient.attending_clinician]
+        when = timezone.localtime(task.due_at).strftime("%H:%M")
+        if reminder.kind == ReminderKind.OVERDUE:
+            subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
+        else:
+            subject = _("Due soon: %(task)s for %(patient)s at %(when)s")
+        subject = subject % {
+            "task": task.get_kind_display(),
+            "patient": f"{patient.family_name.upper()} {patient.mrn}",
+            "when": when,
+        }
+        for nurse in recipients:
+            notification_send(
+                recipient=nurse,
+                subject=subject,
+                link=reverse("monitoring:assess", args=[task.course_id]),
+                source_key=f"reminder:{reminder.pk}",
+            )
+    return True

@@ -1,0 +1,244 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.models import Ward
+from core.permissions import can_read_patients, require
+from core.roles import Role
+from patients import rules as patient_rules
+from patients.selectors import course_for_user
+
+from . import selectors, services
+from .forms import AcknowledgeForm, AssessmentForm, InterventionForm
+from .models import Escalation, MonitoringTask
+
+
+def _bedside(user) -> bool:
+    return user.has_role(Role.NURSE, Role.CLINICIAN)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def today(request):
+    """The nurses' task list for a ward and shift."""
+    require(can_read_patients(request.user))
+    wards = (
+        request.user.wards.all()
+        if request.user.has_role(Role.NURSE) and not request.user.has_role(Role.CLINICIAN)
+        else Ward.objects.filter(active=True)
+    )
+    ward = None
+    code = request.GET.get("ward")
+    if code:
+        ward = wards.filter(code=code).first()
+        if ward is None:
+            raise Http404
+    shift, rows = selectors.today_list(request.user, ward=ward)
+    context = {
+        "rows": rows,
+        "shift": shift,
+        "wards": wards,
+        "ward": ward,
+        "now": timezone.localtime(),
+        "can_assess": _bedside(request.user),
+    }
+    template = (
+        "monitoring/_today_rows.html"
+        if request.headers.get("HX-Request")
+        else "monitoring/today.html"
+    )
+    return render(request, template, context)
+
+
+def course_page(request, pk):
+    course = course_for_user(request.user, pk)
+    assessments = course.assessments.select_related("recorded_by").order_by("-assessed_at")[:50]
+    return render(
+        request,
+        "monitoring/course.html",
+        {
+            "course": course,
+            "assessments": assessments,
+            "interventions": course.interventions.select_related("recorded_by").order_by(
+                "-given_at"
+            ),
+            "escalations": course.escalations.select_related("acknowledged_by").order_by(
+                "-created_at"
+            )[:20],
+            "day_label": _day_label(course),
+            "can_assess": _bedside(request.user),
+            "is_clinician": request.user.has_role(Role.CLINICIAN),
+            "ack_form": AcknowledgeForm(),
+        },
+    )
+
+
+def _day_label(course) -> str:
+    if not course.day0_date:
+        return ""
+    n = patient_rules.day_number(day0=course.day0_date, on=timezone.localdate())
+    return patient_rules.format_day(n)
+
+
+def chart_data(request, pk):
+    course = course_for_user(request.user, pk)
+    return JsonResponse(selectors.course_chart_data(course))
+
+
+def assess(request, pk):
+    course = course_for_user(request.user, pk)
+    require(_bedside(request.user))
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_record(
+                by=request.user,
+                course=course,
+                assessed_at=form.cleaned_data["assessed_at"],
+                **form.service_values(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            message = _("Assessment saved: CRS grade %(crs)s.") % {"crs": assessment.crs_grade}
+            if assessment.icans_grade is not None:
+                message += " " + _("ICANS grade %(icans)s.") % {"icans": assessment.icans_grade}
+            if hasattr(assessment, "escalation"):
+                messages.warning(
+                    request,
+                    _("Escalated to %(who)s: %(reason)s")
+                    % {
+                        "who": course.patient.attending_clinician,
+                        "reason": assessment.escalation.reason,
+                    },
+                )
+            messages.success(request, message)
+            return redirect("monitoring:course", pk=course.pk)
+    return render(
+        request,
+        "monitoring/assess.html",
+        {
+            "course": course,
+            "form": form,
+            "day_label": _day_label(course),
+            "preview": _preview(course, request.POST) if request.method == "POST" else None,
+        },
+    )
+
+
+def _preview(course, data) -> dict:
+    """Grades for whatever has been typed so far, or why they cannot be given yet."""
+    form = AssessmentForm(data)
+    form.is_valid()
+    values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    if "temperature_c" not in values:
+        return {"ready": False, "message": _("Enter the temperature to grade CRS.")}
+    when = form.cleaned_data.get("assessed_at") or timezone.now()
+    age = patient_rules.age_in_years(
+        date_of_birth=course.patient.date_of_birth, on=timezone.localtime(when).date()
+    )
+    try:
+        grades = services.grade_values(age_years=age, values=values)
+    except ValidationError as error:
+        return {"ready": False, "message": " ".join(error.messages)}
+    return {"ready": True, "grades": grades, "age": age}
+
+
+@require_POST
+def grade_preview(request, pk):
+    """htmx: grades live as the nurse types."""
+    course = course_for_user(request.user, pk)
+    require(_bedside(request.user))
+    return render(
+        request, "monitoring/_grade_preview.html", {"preview": _preview(course, request.POST)}
+    )
+
+
+def intervention_new(request, pk):
+    course = course_for_user(request.user, pk)
+    require(_bedside(request.user))
+    form = InterventionForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervention_record(by=request.user, course=course, **form.service_values())
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Intervention recorded."))
+            return redirect("monitoring:course", pk=course.pk)
+    tocilizumab = services.tocilizumab_recommended_dose(course)
+    return render(
+        request,
+        "monitoring/intervention_form.html",
+        {
+            "course": course,
+            "form": form,
+            "tocilizumab": tocilizumab,
+            "day_label": _day_label(course),
+        },
+    )
+
+
+@require_POST
+def task_take(request, pk):
+    require(_bedside(request.user))
+    try:
+        task = MonitoringTask.objects.select_related("course__patient").get(pk=pk)
+    except MonitoringTask.DoesNotExist:
+        raise Http404 from None
+    course_for_user(request.user, task.course_id)  # 404 unless the patient is visible
+    try:
+        services.task_take(by=request.user, task=task)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You have taken this assessment."))
+    return redirect("monitoring:assess", pk=task.course_id)
+
+
+def escalations(request):
+    require(can_read_patients(request.user))
+    return render(
+        request,
+        "monitoring/escalations.html",
+        {
+            "escalations": selectors.open_escalations_for(request.user),
+            "is_clinician": request.user.has_role(Role.CLINICIAN),
+            "ack_form": AcknowledgeForm(),
+        },
+    )
+
+
+@require_POST
+def escalation_acknowledge(request, pk):
+    require(request.user.has_role(Role.CLINICIAN))
+    try:
+        escalation = Escalation.objects.select_related("course").get(pk=pk)
+    except Escalation.DoesNotExist:
+        raise Http404 from None
+    course_for_user(request.user, escalation.course_id)
+    form = AcknowledgeForm(request.POST)
+    form.is_valid()
+    try:
+        services.escalation_acknowledge(
+            by=request.user, escalation=escalation, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Escalation acknowledged."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "monitoring:escalations"
+    return redirect(next_url)

@@ -1,0 +1,52 @@
+// Monitoring chart: temperature and systolic BP on the left axis, CRS/ICANS grades on the
+// right, interventions as points on the grade axis. Data comes from chart.json.
+(function () {
+  "use strict";
+  const canvas = document.getElementById("monitoring-chart");
+  if (!canvas || typeof Chart === "undefined") return;
+  const label = (name) => canvas.dataset["label" + name];
+  fetch(canvas.dataset.url, { credentials: "same-origin" })
+    .then((r) => r.json())
+    .then((data) => {
+      const xy = (key) => data.points.filter((p) => p[key] !== null && p.day !== null)
+        .map((p) => ({ x: p.day, y: p[key] }));
+      new Chart(canvas, {
+        type: "line",
+        data: {
+          datasets: [
+            { label: label("Temp"), data: xy("temperature_c"), yAxisID: "yTemp",
+              borderColor: "#dc3545", backgroundColor: "#dc3545", tension: 0.2 },
+            { label: label("Sbp"), data: xy("systolic_bp_mmhg"), yAxisID: "yBp",
+              borderColor: "#0d6efd", backgroundColor: "#0d6efd", tension: 0.2 },
+            { label: label("Crs"), data: xy("crs_grade"), yAxisID: "yGrade", stepped: true,
+              borderColor: "#fd7e14", backgroundColor: "#fd7e14" },
+            { label: label("Icans"), data: xy("icans_grade"), yAxisID: "yGrade", stepped: true,
+              borderColor: "#6f42c1", backgroundColor: "#6f42c1" },
+            { label: label("Intervention"), type: "scatter", yAxisID: "yGrade",
+              data: data.interventions.filter((i) => i.day !== null)
+                .map((i) => ({ x: i.day, y: 4.3, text: i.label })),
+              pointStyle: "triangle", pointRadius: 8, borderColor: "#198754",
+              backgroundColor: "#198754" },
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          parsing: true,
+          scales: {
+            x: { type: "linear", title: { display: true, text: label("Day") } },
+            yTemp: { position: "left", suggestedMin: 36, suggestedMax: 41 },
+            yBp: { position: "left", suggestedMin: 60, suggestedMax: 180, grid: { drawOnChartArea: false } },
+            yGrade: { position: "right", min: 0, max: 4.5, ticks: { stepSize: 1 } },
+          },
+          plugins: {
+            tooltip: {
+              callbacks: {
+                afterLabel: (ctx) => ctx.raw && ctx.raw.text ? ctx.raw.text : "",
+              },
+            },
+          },
+        },
+      });
+    });
+})();
