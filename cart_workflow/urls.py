@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("patients/", include("patients.urls")),
     path("eligibility/", include("eligibility.urls")),
+    path("apheresis/", include("apheresis.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("follow-up/", include("followup.urls")),
     # One login page for the whole site, so lockout and second factor apply to the admin too.
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/", include("eligibility.api_urls")),
+    path("api/", include("apheresis.api_urls")),
     path("api/", include("monitoring.api_urls")),
     path("api/", include("followup.api_urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
