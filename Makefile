@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 # Web server, Celery worker and beat together; demo data and logins printed first.
 run: export DEBUG ?= true
+run: export LOG_FORMAT ?= plain
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

@@ -16,4 +16,7 @@ def server_error(request):
     from django.http import HttpResponseServerError
     from django.template import loader
 
-    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+    request_id = getattr(request, "request_id", "-")
+    return HttpResponseServerError(
+        loader.get_template("errors/500.html").render({"request_id": request_id})
+    )

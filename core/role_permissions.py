@@ -9,7 +9,15 @@ from django.contrib.auth.models import Group, Permission
 from .roles import Role
 
 # Administrators run the service: users, wards and the product catalogue. No clinical edits.
-ADMINISTRATOR_MODELS = {("core", "user"), ("core", "ward"), ("patients", "cartproduct")}
+ADMINISTRATOR_MODELS = {
+    ("core", "user"),
+    ("core", "ward"),
+    ("patients", "cartproduct"),
+    ("followup", "restrictionpolicy"),
+    ("eligibility", "productlabel"),
+    ("eligibility", "productindication"),
+    ("eligibility", "threshold"),
+}
 
 
 def sync_role_permissions(**kwargs) -> None:

@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class FollowUpConfig(AppConfig):
     name = "followup"
     verbose_name = _("Follow-up")
+
+    def ready(self) -> None:
+        from patients import signals as patient_signals
+
+        from .signals import follow_course_stage, realign_after_day0_change
+
+        patient_signals.course_stage_changed.connect(
+            follow_course_stage, dispatch_uid="followup.follow_course_stage"
+        )
+        # A Day 0 correction service in patients/ is still to come; when it sends
+        # course_day0_changed(course=, by=), the schedule follows with no change here.
+        day0_changed = getattr(patient_signals, "course_day0_changed", None)
+        if day0_changed is not None:
+            day0_changed.connect(
+                realign_after_day0_change, dispatch_uid="followup.realign_after_day0_change"
+            )

@@ -14,6 +14,7 @@ def ensure_reference_data() -> None:
     flushes every table, so put them back (idempotently) before each database test."""
     importlib.import_module("core.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("patients.migrations.0002_product_catalogue").seed(apps, None)
+    importlib.import_module("eligibility.migrations.0002_catalogue_and_thresholds").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +130,10 @@ def patient_7b(ward_7b, dr_ben):
         ward=ward_7b,
         attending_clinician=dr_ben,
     )
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a temporary folder, never into the project."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path

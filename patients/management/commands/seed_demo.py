@@ -23,7 +23,7 @@ from patients.models import CarTProduct, Diagnosis, Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
 
-DEMO_MODULES = ["monitoring.demo"]
+DEMO_MODULES = ["eligibility.demo", "monitoring.demo", "followup.demo"]
 DUMMY_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 WARDS = [("7a", "Haematology 7A"), ("7b", "Haematology 7B"), ("icu", "Intensive care unit")]

@@ -1,0 +1,21 @@
+"""Follow-up reminders: a beat sweep makes reminder rows, one task per row sends it once.
+
+Tasks take ids and call services; nothing relies on a Celery ETA.
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def sweep_followup_reminders() -> int:
+    """Beat entry (every 15 minutes): create due reminders and queue the unsent ones."""
+    return len(services.reminders_sweep())
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+def send_visit_reminder(reminder_id: int) -> bool:
+    return services.reminder_send(reminder_id=reminder_id)

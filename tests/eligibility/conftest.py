@@ -1,0 +1,143 @@
+"""Shared screening fixtures: a fit LBCL patient's screening, and the catalogue reseeded."""
+
+import importlib
+from datetime import date
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from eligibility import services
+from patients import services as patient_services
+from tests.factories import product
+
+# Monday 15 June 2026, 09:00 in Chongqing.
+NOW = "2026-06-15 09:00 +08:00"
+TODAY = date(2026, 6, 15)
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def seed_catalogue() -> None:
+    """A transactional test flushes every table; put the eligibility catalogue back."""
+    importlib.import_module("eligibility.migrations.0002_catalogue_and_thresholds").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _eligibility_reference_data(request, _reference_data):
+    names = set(request.fixturenames)
+    if names & {"db", "transactional_db", "live_server"} or request.node.get_closest_marker(
+        "django_db"
+    ):
+        seed_catalogue()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+# Everything a fit LBCL patient after two lines needs for axi-cel (clinical reference §5).
+FIT_FIELDS = {
+    "assessed_on": date(2026, 6, 12),
+    "diagnosis": "LBCL",
+    "diagnosis_subtype": "DLBCL NOS, GCB",
+    "prior_autologous_transplant": False,
+    "transplant_candidate": False,
+    "largest_lesion_cm": "4.5",
+    "cns_involvement": False,
+    "ecog": 1,
+    "crcl_ml_min": "88",
+    "bilirubin_mg_dl": "0.7",
+    "alt_u_l": "32",
+    "alt_uln_u_l": "40",
+    "ast_u_l": "30",
+    "ast_uln_u_l": "40",
+    "lvef_percent": "62",
+    "spo2_percent": "97",
+    "haemoglobin_g_dl": "11.8",
+    "platelets_10e9_l": "190",
+    "anc_10e9_l": "2.6",
+    "alc_10e9_l": "0.9",
+    "ldh_u_l": "220",
+    "ldh_uln_u_l": "250",
+    "ferritin_ng_ml": "420",
+    "crp_mg_dl": "0.6",
+    "active_infection": False,
+    "hbv": "negative",
+    "hcv": "negative",
+    "hiv": "negative",
+    "pregnancy": "not_applicable",
+}
+FIT_LINES = [
+    {
+        "line_number": 1,
+        "regimen": "R-CHOP × 6",
+        "drug_classes": ["anti_cd20", "anthracycline"],
+        "start_date": date(2024, 1, 10),
+        "end_date": date(2024, 6, 1),
+        "best_response": "CR",
+        "progression_date": date(2025, 3, 1),
+    },
+    {
+        "line_number": 2,
+        "regimen": "R-GemOx",
+        "drug_classes": ["anti_cd20"],
+        "start_date": date(2025, 3, 20),
+        "end_date": date(2025, 7, 1),
+        "best_response": "PR",
+        "progression_date": date(2026, 3, 1),
+    },
+]
+FIT_WASHOUTS = [
+    {
+        "therapy_class": "systemic_steroid",
+        "description": "dexamethasone 20 mg",
+        "last_dose_date": date(2026, 6, 10),
+    },
+]
+
+
+def open_course(patient, clinician, code="axi-cel"):
+    return patient_services.course_open(
+        by=clinician, patient=patient, product=product(code), referred_on=date(2026, 6, 1)
+    )
+
+
+def screened_course(patient, clinician, code="axi-cel", *, fields=None, lines=None):
+    """A course in screening with a saved screening (fit by default)."""
+    course = open_course(patient, clinician, code)
+    assessment = services.screening_start(by=clinician, course=course)
+    services.screening_update(
+        by=clinician,
+        assessment=assessment,
+        expected_version=assessment.version,
+        fields=FIT_FIELDS if fields is None else fields,
+        prior_lines=FIT_LINES if lines is None else lines,
+        washout_therapies=FIT_WASHOUTS,
+    )
+    course.refresh_from_db()
+    return course
+
+
+def approved_course(patient, clinician, code="axi-cel"):
+    course = screened_course(patient, clinician, code)
+    services.decision_record(by=clinician, course=course, decision="approve")
+    course.refresh_from_db()
+    return course
+
+
+def pdf(name="consent.pdf", content=PDF_BYTES):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+ALL_ITEMS = {
+    "explained_price": True,
+    "explained_benefit": True,
+    "explained_crs_icans": True,
+    "explained_long_term_follow_up": True,
+    "explained_restrictions": True,
+}

@@ -1,0 +1,438 @@
+from datetime import date
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from followup import selectors, services, tasks
+from followup.models import (
+    Discharge,
+    FollowUpVisit,
+    Infection,
+    RestrictionPolicy,
+    ScheduledVisit,
+    VisitReminder,
+)
+from patients import services as patient_services
+from tests.factories import product
+from tests.followup.conftest import infuse
+
+pytestmark = pytest.mark.django_db
+
+DAY0 = date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with time_machine.travel("2026-06-15 09:00 +08:00", tick=False):
+        yield
+
+
+def states(course):
+    return dict(ScheduledVisit.objects.filter(course=course).values_list("code", "visit_state"))
+
+
+class TestScheduleAtInfusion:
+    def test_reaching_infusion_lays_out_nineteen_visits(self, infused_7a):
+        visits = list(ScheduledVisit.objects.filter(course=infused_7a))
+        assert len(visits) == 19
+        assert visits[0].code == "d14" and visits[0].target_date == date(2026, 3, 16)
+        assert visits[-1].code == "y15" and visits[-1].target_date == date(2041, 3, 2)
+        assert {v.day0_date for v in visits} == {DAY0}
+
+    def test_a_nurse_recording_the_infusion_also_gets_the_schedule(
+        self, patient_7a, dr_ben, nurse_ada
+    ):
+        course = infuse(patient_7a, dr_ben, DAY0, by=nurse_ada)
+        assert ScheduledVisit.objects.filter(course=course).count() == 19
+        assert (
+            ScheduledVisit.objects.filter(course=course).first().history.first().history_user
+            == nurse_ada
+        )
+
+    def test_generating_again_changes_nothing(self, infused_7a):
+        assert services.schedule_generate(course=infused_7a) == {"created": 0, "moved": 0}
+        assert ScheduledVisit.objects.filter(course=infused_7a).count() == 19
+
+    def test_a_day0_correction_moves_only_visits_not_done(self, infused_7a, dr_ben, nurse_ada):
+        services.visit_record(
+            by=nurse_ada,
+            course=infused_7a,
+            scheduled_visit=ScheduledVisit.objects.get(course=infused_7a, code="d14"),
+            visit_date=date(2026, 3, 16),
+        )
+        # Day 0 was typed one day early; the correction (a patients service to come)
+        # changes the course, then asks follow-up to re-align.
+        type(infused_7a).objects.filter(pk=infused_7a.pk).update(day0_date=date(2026, 3, 3))
+        infused_7a.refresh_from_db()
+        assert selectors.schedule_out_of_date(infused_7a)
+        result = services.schedule_realign(by=dr_ben, course=infused_7a)
+        assert result == {"created": 0, "moved": 18}
+        d14 = ScheduledVisit.objects.get(course=infused_7a, code="d14")
+        assert d14.target_date == date(2026, 3, 16) and d14.day0_date == DAY0
+        assert ScheduledVisit.objects.get(course=infused_7a, code="m6").target_date == date(
+            2026, 9, 3
+        )
+        assert not selectors.schedule_out_of_date(infused_7a)
+
+    def test_realign_is_refused_to_readers(self, infused_7a, auditor_cara, nurse_dan):
+        for user in (auditor_cara, nurse_dan):
+            with pytest.raises(PermissionDenied):
+                services.schedule_realign(by=user, course=infused_7a)
+
+    def test_a_course_not_infused_has_no_schedule(self, patient_7a, dr_ben):
+        course = patient_services.course_open(by=dr_ben, patient=patient_7a, product=product())
+        with pytest.raises(ValidationError, match="not been infused"):
+            services.schedule_realign(by=dr_ben, course=course)
+
+
+class TestDischarge:
+    def fields(self, **overrides):
+        data = dict(
+            discharge_date=date(2026, 3, 20),
+            caregiver_name="Liu Jian",
+            caregiver_relationship="son",
+            caregiver_phone="+86 138 0000 0000",
+            centre_phone="+86 23 6889 0000",
+        )
+        data.update(overrides)
+        return data
+
+    def test_nurse_records_discharge_with_label_restrictions(self, infused_7a, nurse_ada):
+        discharge = services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
+        assert discharge.stay_near_centre_until == date(2026, 3, 16)
+        assert discharge.no_driving_until == date(2026, 3, 16)
+        assert discharge.version == 1 and discharge.history.first().history_user == nurse_ada
+
+    def test_the_product_policy_sets_the_dates(self, infused_7a, nurse_ada):
+        RestrictionPolicy.objects.update_or_create(
+            product=product("axi-cel"),
+            defaults={"stay_near_centre_days": 28, "no_driving_days": 56, "source": "2019 SOP"},
+        )
+        discharge = services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
+        assert (discharge.stay_near_centre_until, discharge.no_driving_until) == (
+            date(2026, 3, 30),
+            date(2026, 4, 27),
+        )
+        assert discharge.restriction_source == "2019 SOP"
+
+    def test_correction_needs_the_version_read(self, infused_7a, nurse_ada, dr_ben):
+        first = services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
+        services.discharge_record(
+            by=dr_ben,
+            course=infused_7a,
+            expected_version=first.version,
+            **self.fields(caregiver_name="Liu Mei"),
+        )
+        with pytest.raises(ValidationError, match="changed since you opened it"):
+            services.discharge_record(
+                by=nurse_ada,
+                course=infused_7a,
+                expected_version=first.version,
+                **self.fields(caregiver_name="Someone else"),
+            )
+        assert Discharge.objects.get().caregiver_name == "Liu Mei"
+
+    @pytest.mark.parametrize(
+        ("when", "message"),
+        [(date(2026, 3, 1), "before the infusion"), (date(2026, 6, 16), "future")],
+    )
+    def test_bad_dates_are_refused(self, infused_7a, nurse_ada, when, message):
+        with pytest.raises(ValidationError, match=message):
+            services.discharge_record(
+                by=nurse_ada, course=infused_7a, **self.fields(discharge_date=when)
+            )
+        assert not Discharge.objects.exists()
+
+    @pytest.mark.parametrize("who", ["other_nurse", "auditor", "pharmacist", "administrator"])
+    def test_others_may_not_record(self, infused_7a, personas, who):
+        with pytest.raises(PermissionDenied):
+            services.discharge_record(by=personas[who], course=infused_7a, **self.fields())
+
+
+class TestVisitRecord:
+    def d(self, course, code):
+        return ScheduledVisit.objects.get(course=course, code=code)
+
+    def test_nurse_records_day28_with_labs_infection_and_late_event(self, infused_7a, nurse_ada):
+        visit = services.visit_record(
+            by=nurse_ada,
+            course=infused_7a,
+            scheduled_visit=self.d(infused_7a, "d28"),
+            visit_date=date(2026, 3, 30),
+            lugano_response="PR",
+            imaging_method="pet_ct",
+            deauville_score=4,
+            neutrophils_10e9_l="0.8",
+            platelets_10e9_l=45,
+            igg_g_l="3.2",
+            b_cells_per_ul=0,
+            car_t_persistence="detected",
+            cytopenia_grade=3,
+            ivig_given=True,
+            infections=[
+                {
+                    "infection_site": "lower_respiratory",
+                    "organism_type": "viral",
+                    "organism": "RSV",
+                    "infection_grade": 3,
+                    "onset_date": date(2026, 3, 25),
+                }
+            ],
+            adverse_events=[
+                {
+                    "event_category": "hypogammaglobulinaemia",
+                    "term": "Hypogammaglobulinaemia",
+                    "event_grade": 2,
+                }
+            ],
+        )
+        assert visit.scheduled_visit.visit_state == "done"
+        assert Infection.objects.get(visit=visit).organism == "RSV"
+        assert visit.adverse_events.get().event_grade == 2
+        assert selectors.course_outcome(infused_7a).best_response == "PR"
+
+    @pytest.mark.parametrize(
+        ("fields", "field"),
+        [
+            ({"visit_date": date(2026, 6, 16)}, "visit_date"),
+            ({"visit_date": date(2026, 3, 1)}, "visit_date"),
+            ({"lugano_response": "CR"}, "imaging_method"),
+            ({"deauville_score": 3, "imaging_method": "ct"}, "deauville_score"),
+            ({"vital_status": "dead"}, "death_date"),
+            ({"vital_status": "dead", "death_date": date(2026, 3, 29)}, "death_cause"),
+            ({"death_cause": "infection"}, "vital_status"),
+            ({"platelets_10e9_l": 5000}, "platelets_10e9_l"),
+            (
+                {
+                    "infections": [
+                        {
+                            "infection_site": "nowhere",
+                            "organism_type": "viral",
+                            "infection_grade": 2,
+                        }
+                    ]
+                },
+                "infections",
+            ),
+            (
+                {
+                    "therapies": [
+                        {"therapy_category": "radiotherapy", "start_date": date(2026, 2, 1)}
+                    ]
+                },
+                "therapies",
+            ),
+        ],
+    )
+    def test_bad_input_is_refused_and_nothing_is_saved(self, infused_7a, nurse_ada, fields, field):
+        data = {"visit_date": date(2026, 3, 30)}
+        data.update(fields)
+        with pytest.raises(ValidationError) as error:
+            services.visit_record(by=nurse_ada, course=infused_7a, **data)
+        assert field in error.value.message_dict
+        assert not FollowUpVisit.objects.exists()
+        assert not Infection.objects.exists()
+
+    def test_a_scheduled_visit_is_recorded_once(self, infused_7a, nurse_ada):
+        d28 = self.d(infused_7a, "d28")
+        services.visit_record(
+            by=nurse_ada, course=infused_7a, scheduled_visit=d28, visit_date=date(2026, 3, 30)
+        )
+        with pytest.raises(ValidationError, match="already been recorded"):
+            services.visit_record(
+                by=nurse_ada, course=infused_7a, scheduled_visit=d28, visit_date=date(2026, 3, 31)
+            )
+
+    def test_a_visit_of_another_course_is_refused(self, infused_7a, infused_7b, dr_ben):
+        with pytest.raises(ValidationError, match="another course"):
+            services.visit_record(
+                by=dr_ben,
+                course=infused_7a,
+                scheduled_visit=self.d(infused_7b, "d28"),
+                visit_date=date(2026, 3, 30),
+            )
+
+    @pytest.mark.parametrize("who", ["other_nurse", "auditor", "apheresis_coordinator"])
+    def test_others_may_not_record(self, infused_7a, personas, who):
+        with pytest.raises(PermissionDenied):
+            services.visit_record(by=personas[who], course=infused_7a, visit_date=date(2026, 3, 30))
+
+
+class TestDeath:
+    def test_clinician_records_death_and_the_course_becomes_deceased(self, infused_7a, dr_ben):
+        services.visit_record(
+            by=dr_ben,
+            course=infused_7a,
+            visit_date=date(2026, 3, 30),
+            lugano_response="PD",
+            imaging_method="ct",
+        )
+        services.visit_record(
+            by=dr_ben,
+            course=infused_7a,
+            visit_date=date(2026, 5, 20),
+            contact_type="records",
+            vital_status="dead",
+            death_date=date(2026, 5, 18),
+            death_cause="progression",
+            death_cause_detail="refractory LBCL",
+        )
+        infused_7a.refresh_from_db()
+        assert infused_7a.stage == "deceased"
+        event = infused_7a.stage_events.last()
+        assert event.effective_date == date(2026, 5, 18)
+        assert event.reason == "Died: Disease progression or relapse – refractory LBCL"
+        # No visit is due for a patient who died.
+        assert set(
+            ScheduledVisit.objects.filter(
+                course=infused_7a, target_date__gt=date(2026, 5, 18)
+            ).values_list("visit_state", flat=True)
+        ) == {"cancelled"}
+        outcome = selectors.course_outcome(infused_7a)
+        assert (outcome.pfs.days, outcome.os.days, outcome.os.event) == (28, 77, True)
+
+    def test_no_visit_after_a_recorded_death(self, infused_7a, dr_ben):
+        services.visit_record(
+            by=dr_ben,
+            course=infused_7a,
+            visit_date=date(2026, 5, 20),
+            vital_status="dead",
+            death_date=date(2026, 5, 18),
+            death_cause="infection",
+        )
+        with pytest.raises(ValidationError, match="no visit can follow"):
+            services.visit_record(by=dr_ben, course=infused_7a, visit_date=date(2026, 6, 1))
+
+    def test_a_death_dated_before_an_alive_visit_is_refused(self, infused_7a, dr_ben):
+        services.visit_record(by=dr_ben, course=infused_7a, visit_date=date(2026, 5, 20))
+        with pytest.raises(ValidationError, match="recorded alive on 2026-05-20"):
+            services.visit_record(
+                by=dr_ben,
+                course=infused_7a,
+                visit_date=date(2026, 6, 1),
+                vital_status="dead",
+                death_date=date(2026, 5, 1),
+                death_cause="infection",
+            )
+        infused_7a.refresh_from_db()
+        assert infused_7a.stage == "infusion"
+
+    def test_a_nurse_records_a_death_and_a_clinician_closes_the_course(
+        self, infused_7a, nurse_ada, dr_ben
+    ):
+        services.visit_record(
+            by=nurse_ada,
+            course=infused_7a,
+            visit_date=date(2026, 5, 20),
+            contact_type="telephone",
+            vital_status="dead",
+            death_date=date(2026, 5, 19),
+            death_cause="infection",
+        )
+        infused_7a.refresh_from_db()
+        # Only clinicians end a course (patients.rules); the death waits for one.
+        assert infused_7a.stage == "infusion"
+        assert not list(selectors.visits_overdue(nurse_ada, date(2026, 6, 15)))
+        with pytest.raises(ValidationError):
+            services.course_close_as_deceased(by=nurse_ada, course=infused_7a)
+        services.course_close_as_deceased(by=dr_ben, course=infused_7a)
+        infused_7a.refresh_from_db()
+        assert infused_7a.stage == "deceased"
+        assert infused_7a.stage_events.last().reason == "Died: Infection"
+
+
+class TestReminders:
+    @pytest.fixture
+    def eager(self):
+        from cart_workflow.celery import app
+
+        app.conf.task_always_eager = True
+        yield
+        app.conf.task_always_eager = False
+
+    def test_sweep_twice_sends_each_reminder_once(
+        self, infused_7a, nurse_ada, nurse_dan, eager, django_capture_on_commit_callbacks
+    ):
+        nurse_ada.email = "ada@cart.example"
+        nurse_ada.save()
+        nurse_dan.email = "dan@cart.example"
+        nurse_dan.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.sweep_followup_reminders()
+        # Day 14 and Day 28 overdue, Day 100 due (window open).
+        kinds = sorted(VisitReminder.objects.values_list("scheduled_visit__code", "reminder_kind"))
+        assert kinds == [("d100", "upcoming"), ("d14", "overdue"), ("d28", "overdue")]
+        assert len(mail.outbox) == 3
+        assert {tuple(m.to) for m in mail.outbox} == {("ada@cart.example",)}
+        overdue = next(m for m in mail.outbox if "Day 28" in m.subject)
+        assert overdue.subject == "Follow-up visit overdue: Day 28, MRN CQ7A0001"
+        assert f"/follow-up/courses/{infused_7a.pk}/" in overdue.body
+
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.sweep_followup_reminders()
+        assert VisitReminder.objects.count() == 3
+        assert len(mail.outbox) == 3
+
+    def test_a_claimed_reminder_is_not_sent_again(self, infused_7a, nurse_ada):
+        nurse_ada.email = "ada@cart.example"
+        nurse_ada.save()
+        services.reminders_sweep()
+        reminder = VisitReminder.objects.first()
+        assert services.reminder_send(reminder_id=reminder.pk) is True
+        assert services.reminder_send(reminder_id=reminder.pk) is False
+        assert len(mail.outbox) == 1
+        reminder.refresh_from_db()
+        assert reminder.recipients == "ada@cart.example"
+
+    def test_a_visit_done_before_sending_is_skipped(self, infused_7a, nurse_ada):
+        services.reminders_sweep()
+        services.visit_record(
+            by=nurse_ada,
+            course=infused_7a,
+            scheduled_visit=ScheduledVisit.objects.get(course=infused_7a, code="d100"),
+            visit_date=date(2026, 6, 12),
+        )
+        reminder = VisitReminder.objects.get(scheduled_visit__code="d100")
+        assert services.reminder_send(reminder_id=reminder.pk) is False
+        reminder.refresh_from_db()
+        assert reminder.skipped and reminder.sent_at is not None
+
+    def test_a_failed_email_leaves_the_reminder_to_retry(self, infused_7a, nurse_ada, monkeypatch):
+        nurse_ada.email = "ada@cart.example"
+        nurse_ada.save()
+        services.reminders_sweep()
+        reminder = VisitReminder.objects.first()
+
+        def broken(*args, **kwargs):
+            raise OSError("mail server down")
+
+        monkeypatch.setattr(services, "send_mail", broken)
+        with pytest.raises(OSError):
+            services.reminder_send(reminder_id=reminder.pk)
+        reminder.refresh_from_db()
+        assert reminder.sent_at is None
+
+
+class TestCourseEnds:
+    def test_ending_the_course_cancels_the_visits_not_done(self, infused_7a, dr_ben, nurse_ada):
+        services.visit_record(
+            by=nurse_ada,
+            course=infused_7a,
+            scheduled_visit=ScheduledVisit.objects.get(course=infused_7a, code="d14"),
+            visit_date=date(2026, 3, 16),
+        )
+        patient_services.course_change_stage(
+            by=dr_ben,
+            course=infused_7a,
+            to_stage="withdrawn",
+            reason="Moved abroad; follow-up by the local centre.",
+        )
+        assert states(infused_7a)["d14"] == "done"
+        cancelled = ScheduledVisit.objects.filter(course=infused_7a, visit_state="cancelled")
+        assert cancelled.count() == 18
+        assert cancelled.first().cancel_reason == (
+            "Course ended (Withdrawn) on 2026-06-15. Moved abroad; follow-up by the local centre."
+        )
+        assert not list(selectors.visits_overdue(dr_ben, date(2026, 6, 15)))
