@@ -28,6 +28,7 @@ urlpatterns = [
     path("apheresis/", include("apheresis.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("follow-up/", include("followup.urls")),
+    path("reports/", include("reports.urls")),
     # One login page for the whole site, so lockout and second factor apply to the admin too.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/", include("apheresis.api_urls")),
     path("api/", include("monitoring.api_urls")),
     path("api/", include("followup.api_urls")),
+    path("api/", include("reports.api_urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
