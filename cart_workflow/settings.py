@@ -313,7 +313,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes logs every failed login at INFO; lockouts still come through as WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if TESTING:

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager, NoDeleteMixin
+
 from . import grading
 
 
@@ -64,7 +66,7 @@ assert set(Vasopressor.values) == set(grading.VASOPRESSORS)
 assert set(Consciousness.values) == set(grading.CONSCIOUSNESS_GRADE)
 
 
-class Assessment(models.Model):
+class Assessment(NoDeleteMixin, models.Model):
     """One bedside CRS/ICANS assessment, graded by ASTCT when it is recorded."""
 
     course = models.ForeignKey(
@@ -176,6 +178,7 @@ class Assessment(models.Model):
     icans_grade = models.PositiveSmallIntegerField(_("ICANS grade"), null=True, blank=True)
     icans_reason = models.CharField(_("ICANS grade reason"), max_length=300, blank=True)
 
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -204,7 +207,7 @@ class InterventionKind(models.TextChoices):
     ICU_DISCHARGE = "icu_discharge", _("Back from ICU")
 
 
-class Intervention(models.Model):
+class Intervention(NoDeleteMixin, models.Model):
     """A treatment given for CRS/ICANS, linked to the assessment that prompted it."""
 
     course = models.ForeignKey(
@@ -241,6 +244,7 @@ class Intervention(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -258,7 +262,7 @@ class TaskKind(models.TextChoices):
     NEURO = "neuro", _("ICE / neurological assessment")
 
 
-class MonitoringTask(models.Model):
+class MonitoringTask(NoDeleteMixin, models.Model):
     """An assessment due for a patient at a time slot. The sweep creates these rows; the
     unique key makes a second sweep harmless."""
 
@@ -289,6 +293,7 @@ class MonitoringTask(models.Model):
         null=True,
         blank=True,
     )
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -335,7 +340,7 @@ class Reminder(models.Model):
         return f"{self.kind} for {self.task}"
 
 
-class Escalation(models.Model):
+class Escalation(NoDeleteMixin, models.Model):
     """A grade of 2 or more, or any rise: the attending clinician must acknowledge it."""
 
     course = models.ForeignKey(
@@ -363,6 +368,7 @@ class Escalation(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledgement_note = models.TextField(_("plan / note"), blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

@@ -172,8 +172,10 @@ def assessment_record(
 
 def _complete_and_replan_tasks(course: TreatmentCourse, assessment: Assessment) -> None:
     kinds = [TaskKind.VITALS] + ([TaskKind.NEURO] if assessment.neuro_assessed else [])
-    MonitoringTask.objects.filter(course=course, kind__in=kinds, done_at__isnull=True).update(
-        done_at=assessment.assessed_at, done_by_assessment=assessment
+    MonitoringTask.objects.filter(
+        course=course, kind__in=kinds, done_at__isnull=True
+    ).audited_update(
+        by=assessment.recorded_by, done_at=assessment.assessed_at, done_by_assessment=assessment
     )
     if course.stage != Stage.MONITORING:
         return
@@ -255,9 +257,9 @@ def _escalate_if_needed(course, assessment, previous) -> None:
 def escalation_notify(*, escalation: Escalation) -> bool:
     """Tell the attending clinician, once: the claim on notified_at makes a retry harmless."""
     with transaction.atomic():
-        claimed = Escalation.objects.filter(pk=escalation.pk, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        )
+        claimed = Escalation.objects.filter(
+            pk=escalation.pk, notified_at__isnull=True
+        ).audited_update(notified_at=timezone.now())
         if claimed != 1:
             return False
         course = escalation.course
@@ -404,7 +406,7 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
         target = last + interval
         MonitoringTask.objects.filter(
             course=course, kind=kind, done_at__isnull=True, due_at__gt=target
-        ).update(due_at=target)
+        ).audited_update(reason="ICU: assessed more often", due_at=target)
 
 
 def _last_done_at(course, kind):
@@ -423,7 +425,7 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
     with transaction.atomic():
         taken = MonitoringTask.objects.filter(
             pk=task.pk, taken_by__isnull=True, done_at__isnull=True
-        ).update(taken_by=by, taken_at=timezone.now())
+        ).audited_update(by=by, taken_by=by, taken_at=timezone.now())
         current = MonitoringTask.objects.select_related("taken_by").get(pk=task.pk)
     if taken != 1:
         if current.done_at is not None:

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager, NoDeleteMixin
+
 from . import rules
 
 
@@ -67,7 +69,7 @@ class CarTProduct(models.Model):
         return f"{self.short_name} ({self.name})"
 
 
-class Patient(models.Model):
+class Patient(NoDeleteMixin, models.Model):
     mrn = models.CharField(
         _("MRN"), max_length=30, unique=True, help_text=_("Hospital medical record number.")
     )
@@ -107,6 +109,7 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic lock: a save based on an older version is refused, never merged silently.
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -142,7 +145,7 @@ class Patient(models.Model):
         return rules.body_surface_area_m2(height_cm=self.height_cm, weight_kg=self.weight_kg)
 
 
-class TreatmentCourse(models.Model):
+class TreatmentCourse(NoDeleteMixin, models.Model):
     """One CAR-T treatment of one patient, from referral to the end of follow-up."""
 
     patient = models.ForeignKey(
@@ -166,6 +169,7 @@ class TreatmentCourse(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -200,7 +204,7 @@ class TreatmentCourse(models.Model):
         return self.stage not in rules.TERMINAL_STAGES
 
 
-class StageEvent(models.Model):
+class StageEvent(NoDeleteMixin, models.Model):
     """Append-only record of a course changing stage: who, when and why."""
 
     course = models.ForeignKey(
@@ -222,6 +226,7 @@ class StageEvent(models.Model):
         verbose_name=_("changed by"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

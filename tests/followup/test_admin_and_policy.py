@@ -62,7 +62,7 @@ class TestAdmin:
 
 
 def test_a_day0_change_signal_realigns_the_schedule(infused_7a, dr_ben):
-    type(infused_7a).objects.filter(pk=infused_7a.pk).update(day0_date=date(2026, 3, 5))
+    type(infused_7a).objects.filter(pk=infused_7a.pk).audited_update(day0_date=date(2026, 3, 5))
     infused_7a.refresh_from_db()
     signals.realign_after_day0_change(sender=None, course=infused_7a, by=dr_ben)
     assert ScheduledVisit.objects.get(course=infused_7a, code="d28").target_date == date(2026, 4, 2)

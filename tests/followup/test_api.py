@@ -176,7 +176,9 @@ class TestScheduleApi:
         assert api(nurse_dan).get("/api/follow-up/schedule/").json()["count"] == 0
 
     def test_realign_after_day0_correction(self, dr_ben, auditor_cara, infused_7a):
-        type(infused_7a).objects.filter(pk=infused_7a.pk).update(day0_date=date(2026, 3, 4))
+        type(infused_7a).objects.filter(pk=infused_7a.pk).audited_update(
+            reason="Day 0 corrected", day0_date=date(2026, 3, 4)
+        )
         url = f"/api/follow-up/courses/{infused_7a.pk}/realign-schedule/"
         assert api(auditor_cara).post(url).status_code == 403
         r = api(dr_ben).post(url)

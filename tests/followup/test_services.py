@@ -64,7 +64,7 @@ class TestScheduleAtInfusion:
         )
         # Day 0 was typed one day early; the correction (a patients service to come)
         # changes the course, then asks follow-up to re-align.
-        type(infused_7a).objects.filter(pk=infused_7a.pk).update(day0_date=date(2026, 3, 3))
+        type(infused_7a).objects.filter(pk=infused_7a.pk).audited_update(day0_date=date(2026, 3, 3))
         infused_7a.refresh_from_db()
         assert selectors.schedule_out_of_date(infused_7a)
         result = services.schedule_realign(by=dr_ben, course=infused_7a)

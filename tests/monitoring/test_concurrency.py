@@ -20,8 +20,9 @@ pytestmark = [
 
 def test_exactly_one_of_two_nurses_takes_the_task(dr_ben, nurse_ada, ward_7a):
     nurse_eve = UserFactory(username="eve", first_name="Eve", roles=["nurse"], wards=[ward_7a])
-    course_in_monitoring(PatientFactory(ward=ward_7a, attending_clinician=dr_ben), dr_ben,
-                         day0=timezone.localdate())
+    course_in_monitoring(
+        PatientFactory(ward=ward_7a, attending_clinician=dr_ben), dr_ben, day0=timezone.localdate()
+    )
     services.monitoring_sweep()
     task = MonitoringTask.objects.filter(kind="vitals").get()
     barrier = threading.Barrier(2)

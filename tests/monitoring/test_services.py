@@ -182,7 +182,7 @@ class TestTasksAndSweep:
             services.tasks_create_due(now=timezone.now())
         for _ in range(12):
             course_in_monitoring(PatientFactory(ward=ward_7a, attending_clinician=dr_ben), dr_ben)
-        MonitoringTask.objects.all().delete()
+        MonitoringTask._base_manager.all().delete()  # start again, bypassing the audit guard
         with django_assert_max_num_queries(len(small.captured_queries)):
             created = services.tasks_create_due(now=timezone.now())
         assert created == 30
