@@ -93,3 +93,46 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SignatureMeaning(models.TextChoices):
+    APPROVED_BY = "approved_by", _("Approved by")
+    DECLINED_BY = "declined_by", _("Declined by")
+    DEFERRED_BY = "deferred_by", _("Deferred by")
+    VERIFIED_BY = "verified_by", _("Verified by")
+    REVIEWED_BY = "reviewed_by", _("Reviewed by")
+    CHECKED_BY = "checked_by", _("Checked by")
+
+
+class Signature(models.Model):
+    """An electronic sign-off (21 CFR Part 11 style): who signed which record, meaning what,
+    when, and a fingerprint of what they saw. Changing the record afterwards voids it."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    meaning = models.CharField(_("meaning"), max_length=20, choices=SignatureMeaning.choices)
+    signer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("signed by")
+    )
+    signer_name = models.CharField(_("name at signing"), max_length=200)
+    signed_at = models.DateTimeField(_("signed at"))
+    signed_fields = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=64)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("why void"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_meaning_display()} {self.signer_name} {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.voided_at is None

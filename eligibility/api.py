@@ -396,6 +396,11 @@ class DecisionSerializer(serializers.ModelSerializer):
     )
     decided_by = serializers.StringRelatedField()
     decided_on = serializers.DateField(required=False, help_text=_("Default: today."))
+    password = serializers.CharField(
+        write_only=True,
+        style={"input_type": "password"},
+        help_text=_("The clinician's password again: the decision is signed electronically."),
+    )
 
     class Meta:
         model = MdtDecision
@@ -411,6 +416,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "criteria_snapshot",
             "decided_by",
             "recorded_at",
+            "password",
         ]
         read_only_fields = ["assessment", "rule_result", "criteria_snapshot", "recorded_at"]
 

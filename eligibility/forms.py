@@ -246,6 +246,11 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
             "decline an eligible one."
         ),
     )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Signing records your name, the decision and the time."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.signatures import signable
 from infusion.dosing import REGIMENS
 from patients.models import CarTProduct, Diagnosis, TreatmentCourse
 
@@ -536,6 +537,16 @@ class RuleResult(models.TextChoices):
     INCOMPLETE = rules.INCOMPLETE, _("Incomplete")
 
 
+@signable(
+    "course",
+    "assessment",
+    "decision",
+    "decided_on",
+    "rule_result",
+    "criteria_snapshot",
+    "justification",
+    "attendees",
+)
 class MdtDecision(models.Model):
     """The multidisciplinary team's decision, with the rule result it was taken on."""
 

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.models import User
+from core.models import SignatureMeaning, User
 from core.permissions import can_edit_patients
 from core.roles import Role
+from core.signatures import signature_sign
 from patients import rules as course_rules
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import last_change, user_can_see_patient
@@ -350,6 +351,13 @@ def criteria_snapshot(result: rules.EligibilityResult) -> list[dict]:
     return [{"key": c.key, "status": c.status, "reason": c.reason} for c in result.criteria]
 
 
+SIGNATURE_MEANING = {
+    Decision.APPROVE: SignatureMeaning.APPROVED_BY,
+    Decision.DECLINE: SignatureMeaning.DECLINED_BY,
+    Decision.DEFER: SignatureMeaning.DEFERRED_BY,
+}
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -359,8 +367,11 @@ def decision_record(
     decided_on: date | None = None,
     justification: str = "",
     attendees: str = "",
+    password: str = "",
 ) -> MdtDecision:
-    """Record the MDT's decision; approve moves the course to eligible, decline to not eligible."""
+    """Record the MDT's decision; approve moves the course to eligible, decline to not eligible.
+
+    The clinician signs it electronically by entering her password again."""
     _require_clinician(by, _("Only clinicians may record an MDT decision."))
     current = _lock_course(course)
     _require_visible(by, current)
@@ -412,6 +423,7 @@ def decision_record(
     record.full_clean()
     record._history_user = by
     record.save()
+    signature_sign(user=by, password=password, record=record, meaning=SIGNATURE_MEANING[decision])
     if decision == Decision.APPROVE:
         reason = _("MDT approved.") + (f" {justification}" if justification else "")
         course_change_stage(

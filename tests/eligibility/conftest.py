@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from eligibility import services
 from patients import services as patient_services
-from tests.factories import product
+from tests.factories import PASSWORD, product
 
 # Monday 15 June 2026, 09:00 in Chongqing.
 NOW = "2026-06-15 09:00 +08:00"
@@ -125,7 +125,7 @@ def screened_course(patient, clinician, code="axi-cel", *, fields=None, lines=No
 
 def approved_course(patient, clinician, code="axi-cel"):
     course = screened_course(patient, clinician, code)
-    services.decision_record(by=clinician, course=course, decision="approve")
+    services.decision_record(password=PASSWORD, by=clinician, course=course, decision="approve")
     course.refresh_from_db()
     return course
 

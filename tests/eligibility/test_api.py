@@ -14,6 +14,7 @@ from tests.eligibility.conftest import (
     pdf,
     screened_course,
 )
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -166,7 +167,8 @@ class TestDecisionApi:
     def test_approve_against_the_rules_needs_a_justification(self, dr_ben, patient_7a):
         course = screened_course(patient_7a, dr_ben, fields={**FIT_FIELDS, "anc_10e9_l": "0.4"})
         response = api(dr_ben).post(
-            "/api/eligibility/decisions/", {"course": course.pk, "decision": "approve"}
+            "/api/eligibility/decisions/",
+            {"course": course.pk, "decision": "approve", "password": PASSWORD},
         )
         assert response.status_code == 400
         assert "justification" in response.json()
@@ -176,6 +178,7 @@ class TestDecisionApi:
                 "course": course.pk,
                 "decision": "approve",
                 "justification": "ANC recovering after G-CSF; recheck before apheresis.",
+                "password": PASSWORD,
             },
         )
         assert response.status_code == 201
@@ -187,7 +190,8 @@ class TestDecisionApi:
     def test_only_clinicians(self, personas, patient_7a, role):
         course = screened_course(patient_7a, personas["clinician"])
         response = api(personas[role]).post(
-            "/api/eligibility/decisions/", {"course": course.pk, "decision": "approve"}
+            "/api/eligibility/decisions/",
+            {"course": course.pk, "decision": "approve", "password": PASSWORD},
         )
         assert response.status_code == 403
         assert not MdtDecision.objects.exists()

@@ -28,7 +28,7 @@ from tests.eligibility.conftest import (
     pdf,
     screened_course,
 )
-from tests.factories import PatientFactory, product
+from tests.factories import PASSWORD, PatientFactory, product
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -256,7 +256,11 @@ class TestDecision:
     def test_approve_an_eligible_screening(self, patient_7a, dr_ben):
         course = screened_course(patient_7a, dr_ben)
         record = services.decision_record(
-            by=dr_ben, course=course, decision="approve", attendees="Dr Ben, Dr Wang, RN Ada"
+            password=PASSWORD,
+            by=dr_ben,
+            course=course,
+            decision="approve",
+            attendees="Dr Ben, Dr Wang, RN Ada",
         )
         course.refresh_from_db()
         assert course.stage == "eligible"
@@ -283,12 +287,15 @@ class TestDecision:
     ):
         course = screened_course(patient_7a, dr_ben, fields=fields)
         with pytest.raises(ValidationError) as error:
-            services.decision_record(by=dr_ben, course=course, decision="approve")
+            services.decision_record(
+                password=PASSWORD, by=dr_ben, course=course, decision="approve"
+            )
         assert "write why the team approves it" in error.value.message_dict["justification"][0]
         course.refresh_from_db()
         assert course.stage == "screening" and not MdtDecision.objects.exists()
 
         record = services.decision_record(
+            password=PASSWORD,
             by=dr_ben,
             course=course,
             decision="approve",
@@ -300,18 +307,20 @@ class TestDecision:
 
     def test_decline_moves_to_not_eligible(self, patient_7a, dr_ben):
         course = screened_course(patient_7a, dr_ben, fields={**FIT_FIELDS, "ecog": 3})
-        services.decision_record(by=dr_ben, course=course, decision="decline")
+        services.decision_record(password=PASSWORD, by=dr_ben, course=course, decision="decline")
         course.refresh_from_db()
         assert course.stage == "not_eligible"
 
     def test_declining_an_eligible_screening_needs_a_reason(self, patient_7a, dr_ben):
         course = screened_course(patient_7a, dr_ben)
         with pytest.raises(ValidationError, match="write why the team declines"):
-            services.decision_record(by=dr_ben, course=course, decision="decline")
+            services.decision_record(
+                password=PASSWORD, by=dr_ben, course=course, decision="decline"
+            )
 
     def test_defer_keeps_the_course_in_screening(self, patient_7a, dr_ben):
         course = screened_course(patient_7a, dr_ben)
-        services.decision_record(by=dr_ben, course=course, decision="defer")
+        services.decision_record(password=PASSWORD, by=dr_ben, course=course, decision="defer")
         course.refresh_from_db()
         assert course.stage == "screening" and MdtDecision.objects.count() == 1
 
@@ -319,20 +328,32 @@ class TestDecision:
         course = screened_course(patient_7a, dr_ben)
         with pytest.raises(ValidationError, match="cannot be in the future"):
             services.decision_record(
-                by=dr_ben, course=course, decision="defer", decided_on=date(2026, 6, 16)
+                password=PASSWORD,
+                by=dr_ben,
+                course=course,
+                decision="defer",
+                decided_on=date(2026, 6, 16),
             )
         with pytest.raises(ValidationError, match="before screening started"):
             services.decision_record(
-                by=dr_ben, course=course, decision="defer", decided_on=date(2026, 6, 1)
+                password=PASSWORD,
+                by=dr_ben,
+                course=course,
+                decision="defer",
+                decided_on=date(2026, 6, 1),
             )
 
     def test_only_in_screening_and_only_clinicians(self, patient_7a, dr_ben, auditor_cara):
         course = open_course(patient_7a, dr_ben)
         with pytest.raises(ValidationError, match="while the course is in screening"):
-            services.decision_record(by=dr_ben, course=course, decision="approve")
+            services.decision_record(
+                password=PASSWORD, by=dr_ben, course=course, decision="approve"
+            )
         course = screened_course(PatientFactory(ward=patient_7a.ward), dr_ben)
         with pytest.raises(PermissionDenied):
-            services.decision_record(by=auditor_cara, course=course, decision="approve")
+            services.decision_record(
+                password=PASSWORD, by=auditor_cara, course=course, decision="approve"
+            )
 
 
 class TestConsent:

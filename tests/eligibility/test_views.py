@@ -16,7 +16,7 @@ from tests.eligibility.conftest import (
     pdf,
     screened_course,
 )
-from tests.factories import PatientFactory
+from tests.factories import PASSWORD, PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -254,7 +254,9 @@ class TestDecisionPage:
         login(client, dr_ben)
         page = client.get(url).content.decode()
         assert 'data-testid="rule-result">Incomplete' in page
-        response = client.post(url, {"decision": "approve", "decided_on": "2026-06-15"})
+        response = client.post(
+            url, {"decision": "approve", "decided_on": "2026-06-15", "password": PASSWORD}
+        )
         assert "write why the team approves it anyway" in response.content.decode()
         assert not MdtDecision.objects.exists()
         response = client.post(
@@ -263,6 +265,7 @@ class TestDecisionPage:
                 "decision": "approve",
                 "decided_on": "2026-06-15",
                 "justification": "LVEF 60% on outside echo, 3 weeks ago.",
+                "password": PASSWORD,
             },
         )
         assert response.status_code == 302
@@ -272,7 +275,9 @@ class TestDecisionPage:
     def test_future_date_is_refused(self, client, dr_ben, patient_7a):
         course = screened_course(patient_7a, dr_ben)
         url = reverse("eligibility:decision", args=[course.pk])
-        body = login(client, dr_ben).post(url, {"decision": "defer", "decided_on": "2026-07-01"})
+        body = login(client, dr_ben).post(
+            url, {"decision": "defer", "decided_on": "2026-07-01", "password": PASSWORD}
+        )
         assert "The MDT date cannot be in the future." in body.content.decode()
 
     @pytest.mark.parametrize("role", NOT_CLINICIANS)
@@ -280,7 +285,7 @@ class TestDecisionPage:
         course = screened_course(patient_7a, personas["clinician"])
         url = reverse("eligibility:decision", args=[course.pk])
         response = login(client, personas[role]).post(
-            url, {"decision": "approve", "decided_on": "2026-06-15"}
+            url, {"decision": "approve", "decided_on": "2026-06-15", "password": PASSWORD}
         )
         assert response.status_code == 403
         assert not MdtDecision.objects.exists()
