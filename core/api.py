@@ -21,3 +21,20 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
                 }
             )
         return filterset
+
+
+def _out_of_range(exc) -> bool:
+    from django.db import DataError
+
+    return isinstance(exc, OverflowError) or (
+        isinstance(exc, DataError) and "out of range" in str(exc)
+    )
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a number too large for the database is the client's error."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if _out_of_range(exc):
+        exc = ValidationError({"detail": ["A number in the request is out of range."]})
+    return drf_exception_handler(exc, context)

@@ -70,3 +70,23 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class OutOfRangeInputMiddleware:
+    """A page address or form value with a number too large for the database answers
+    400, not a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from .api import _out_of_range
+
+        if _out_of_range(exception):
+            return render(request, "errors/400.html", status=400)
+        return None

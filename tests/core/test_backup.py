@@ -30,7 +30,7 @@ def _table_fingerprints() -> dict[str, tuple[int, str]]:
         result = {}
         for table in tables:
             cursor.execute(
-                f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
                 f' FROM "{table}" t'
             )
             result[table] = cursor.fetchone()
@@ -44,19 +44,22 @@ def _libpq_args() -> list[str]:
 
 
 def test_dump_wipe_restore_keeps_records_and_history(tmp_path, dr_ben, patient_7a):
-    course = services.course_open(by=dr_ben, patient=patient_7a, product=product(),
-                                  referred_on=date(2026, 5, 1))
+    course = services.course_open(
+        by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
+    )
     services.course_change_stage(by=dr_ben, course=course, to_stage="screening")
-    services.patient_update(by=dr_ben, patient=patient_7a, expected_version=1,
-                            weight_kg="68.0")
+    services.patient_update(by=dr_ben, patient=patient_7a, expected_version=1, weight_kg="68.0")
     before = _table_fingerprints()
     assert before["patients_historicalpatient"][0] >= 2
 
     dump = tmp_path / "cart.dump"
     name = connection.settings_dict["NAME"]
     env = {"PGPASSWORD": connection.settings_dict["PASSWORD"] or ""}
-    subprocess.run(["pg_dump", *_libpq_args(), "--format=custom", "--no-owner",
-                    f"--file={dump}", name], check=True, env=env)
+    subprocess.run(
+        ["pg_dump", *_libpq_args(), "--format=custom", "--no-owner", f"--file={dump}", name],
+        check=True,
+        env=env,
+    )
     connection.close()
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
@@ -64,8 +67,11 @@ def test_dump_wipe_restore_keeps_records_and_history(tmp_path, dr_ben, patient_7
         cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         assert cursor.fetchone()[0] == 0
     connection.close()
-    subprocess.run(["pg_restore", *_libpq_args(), "--no-owner", f"--dbname={name}", str(dump)],
-                   check=True, env=env)
+    subprocess.run(
+        ["pg_restore", *_libpq_args(), "--no-owner", f"--dbname={name}", str(dump)],
+        check=True,
+        env=env,
+    )
 
     assert _table_fingerprints() == before
     patient = Patient.objects.get(pk=patient_7a.pk)

@@ -138,3 +138,15 @@ class TestLogs:
         text = " ".join(r.getMessage() for r in caplog.records)
         assert "Not Found" in text
         assert patient_7a.mrn not in text and patient_7a.family_name not in text
+
+
+class TestOutOfRange:
+    def test_huge_id_in_a_page_address_is_a_400(self, client, dr_ben):
+        client.force_login(dr_ben)
+        response = client.get("/patients/99999999999999999999999/")
+        assert response.status_code in (400, 404)
+
+    def test_huge_filter_value_in_the_api_is_a_400(self, client, dr_ben):
+        client.force_login(dr_ben)
+        response = client.get("/api/courses/", {"patient": "9" * 30})
+        assert response.status_code == 400
