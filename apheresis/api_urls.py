@@ -1,4 +1,17 @@
 from rest_framework.routers import SimpleRouter
 
+from .api import (
+    BagVerificationViewSet,
+    ChainOfIdentityViewSet,
+    CollectionViewSet,
+    CustodyEventViewSet,
+    ScheduleViewSet,
+)
+
 router = SimpleRouter()
+router.register("apheresis/schedules", ScheduleViewSet, basename="apheresis-schedule")
+router.register("apheresis/collections", CollectionViewSet, basename="apheresis-collection")
+router.register("custody-events", CustodyEventViewSet, basename="custody-event")
+router.register("bag-verifications", BagVerificationViewSet, basename="bag-verification")
+router.register("chains-of-identity", ChainOfIdentityViewSet, basename="chain-of-identity")
 urlpatterns = router.urls

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "patients",
     "eligibility",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "core.middleware.LoginRequiredEverywhereMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,6 +140,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # axes.W006 asks to lock by address too; locking by username alone is stricter (no address
 # rotation helps an attacker) and avoids locking a whole ward that shares one address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A second factor (TOTP app) is required of these roles; anyone else may add one, and then
+# must use it at every login.
+SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=["administrator"])
+OTP_TOTP_ISSUER = "CAR-T workflow"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -245,7 +253,7 @@ CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.SecondFactorAwareTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -280,6 +288,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Clinical settings (institutional defaults — review) ------------------------------
+# The course reaches "infusion" only through a passed pre-infusion gate, whoever asks.
+INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)

@@ -1,5 +1,6 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.exceptions import ValidationError
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 # Parameters that the API's own machinery reads; any other parameter must be a declared
 # filter, so a misspelt filter is refused instead of silently returning everything.
@@ -38,3 +39,18 @@ def exception_handler(exc, context):
     if _out_of_range(exc):
         exc = ValidationError({"detail": ["A number in the request is out of range."]})
     return drf_exception_handler(exc, context)
+
+
+class SecondFactorAwareTokenAuthentication(TokenAuthentication):
+    """Token authentication, except for users who must use a second factor: a token alone
+    would let them skip it, so they use the API through their verified browser session."""
+
+    def authenticate_credentials(self, key):
+        from .middleware import needs_second_factor
+
+        user, token = super().authenticate_credentials(key)
+        if needs_second_factor(user):
+            raise AuthenticationFailed(
+                "This account needs a second factor: use the API from a verified session."
+            )
+        return user, token

@@ -90,3 +90,42 @@ class OutOfRangeInputMiddleware:
         if _out_of_range(exception):
             return render(request, "errors/400.html", status=400)
         return None
+
+
+def needs_second_factor(user) -> bool:
+    from django_otp import user_has_device
+
+    return user.has_role(*settings.SECOND_FACTOR_ROLES) or user_has_device(user)
+
+
+class SecondFactorMiddleware:
+    """After the password, users who need a second factor see nothing but the pages that set
+    it up or check it (and log out) until they have entered a code."""
+
+    EXEMPT_NAMES = {"otp_setup", "otp_verify", "logout", "login", "health", "set_language"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in self.EXEMPT_NAMES:
+            return None
+        if request.path_info.startswith(("/static/", "/api/")):
+            return None  # the API refuses such users itself (SecondFactorAwareTokenAuthentication)
+        if not needs_second_factor(user):
+            return None
+        from django_otp import user_has_device
+
+        target = "otp_verify" if user_has_device(user) else "otp_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

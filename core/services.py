@@ -59,3 +59,42 @@ def notification_mark_read(*, user: User, notification_id) -> int:
     return Notification.objects.filter(
         pk=notification_id, recipient=user, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+# --- Second factor (TOTP) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def totp_device_for_setup(*, user: User):
+    """The user's unconfirmed authenticator, created on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, device) -> None:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+
+
+def totp_secret_base32(device) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode()
+
+
+def totp_qr_data_uri(device) -> str:
+    """The otpauth:// address as an SVG QR code, inline (no external image service)."""
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(device.config_url).save(buffer, kind="svg", scale=4)
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from patients.models import TreatmentCourse
@@ -108,3 +109,49 @@ def notifications(request):
         return redirect("notifications")
     items = request.user.notifications.all()[:100]
     return render(request, "core/notifications.html", {"items": items})
+
+
+def _safe_next(request, default="/"):
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return default
+    return target
+
+
+def otp_setup(request):
+    """First login of a user who needs a second factor: show the key, confirm one code."""
+    from django_otp import login as otp_login
+    from django_otp import user_has_device
+
+    if user_has_device(request.user):
+        return redirect("otp_verify")
+    device = services.totp_device_for_setup(user=request.user)
+    error = ""
+    if request.method == "POST":
+        if device.verify_token(request.POST.get("token", "").strip()):
+            services.totp_device_confirm(device=device)
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        error = _("That code is not right. Check the time on your phone and try again.")
+    return render(request, "registration/otp_setup.html", {
+        "secret": services.totp_secret_base32(device),
+        "qr_svg": services.totp_qr_data_uri(device),
+        "error": error,
+        "next": _safe_next(request),
+    })
+
+
+def otp_verify(request):
+    from django_otp import devices_for_user
+    from django_otp import login as otp_login
+
+    error = ""
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip()
+        for device in devices_for_user(request.user):
+            if device.verify_token(token):
+                otp_login(request, device)
+                return redirect(_safe_next(request))
+        error = _("That code is not right, or it was already used.")
+    return render(request, "registration/otp_verify.html",
+                  {"error": error, "next": _safe_next(request)})

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class InfusionConfig(AppConfig):
     name = "infusion"
     verbose_name = _("Infusion")
+
+    def ready(self) -> None:
+        from patients import signals as patient_signals
+
+        from .signals import gate_guard
+
+        # The receiver does nothing until settings.INFUSION_GATE_ENFORCED is true.
+        patient_signals.course_stage_changed.connect(gate_guard, dispatch_uid="infusion.gate_guard")

@@ -57,6 +57,14 @@ def nurse_ada(ward_7a):
 
 
 @pytest.fixture
+def nurse_eve(ward_7a):
+    """Eve, a second nurse on ward 7A: the second person of a two-person bag check."""
+    return UserFactory(
+        username="eve", first_name="Eve", last_name="Wang", roles=[Role.NURSE], wards=[ward_7a]
+    )
+
+
+@pytest.fixture
 def nurse_dan(ward_7b):
     """Dan, a nurse on another ward, who must be refused ward 7A's patients."""
     return UserFactory(
@@ -137,3 +145,31 @@ def media(settings, tmp_path):
     """Uploaded files go to a temporary folder, never into the project."""
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+def verify_second_factor(client, user) -> None:
+    """Mark the client's session as having passed the second factor, as the OTP page does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def client(client):
+    """Django's test client; force_login also passes the second factor when the user's role
+    needs one (tests of the second factor itself log in through the real pages)."""
+    from core.middleware import needs_second_factor
+
+    original = client.force_login
+
+    def force_login(user, backend=None):
+        original(user, backend)
+        if needs_second_factor(user):
+            verify_second_factor(client, user)
+
+    client.force_login = force_login
+    return client

@@ -6,6 +6,7 @@ import pytest
 
 from patients import services as patient_services
 from tests.factories import product
+from tests.infusion.helpers import record_passed_gate
 
 PATH_TO_INFUSION = [
     "screening",
@@ -29,6 +30,7 @@ def infuse(patient, clinician, day0: date, product_code: str = "axi-cel", by=Non
         patient_services.course_change_stage(
             by=clinician, course=course, to_stage=stage, effective_date=day0 - timedelta(days=5)
         )
+    record_passed_gate(course, on=day0, by=clinician)
     patient_services.course_change_stage(
         by=by or clinician, course=course, to_stage="infusion", effective_date=day0
     )

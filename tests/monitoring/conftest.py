@@ -5,6 +5,7 @@ import time_machine
 
 from patients import services as patient_services
 from tests.factories import product
+from tests.infusion.helpers import record_passed_gate
 
 # Thursday 15 June 2026, 09:00 in Chongqing: day shift.
 NOW = "2026-06-15 09:00 +08:00"
@@ -34,6 +35,7 @@ def course_in_monitoring(patient, clinician, *, day0=DAY0):
         patient_services.course_change_stage(
             by=clinician, course=course, to_stage=stage, effective_date=date(2026, 5, 2)
         )
+    record_passed_gate(course, on=day0, by=clinician)
     patient_services.course_change_stage(
         by=clinician, course=course, to_stage="infusion", effective_date=day0
     )

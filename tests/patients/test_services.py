@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from patients import rules, services
 from patients.models import Patient, StageEvent, TreatmentCourse
 from tests.factories import product
+from tests.infusion.helpers import record_passed_gate
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +139,8 @@ class TestCourseOpen:
 
 def walk(course, by, path):
     for stage in path:
+        if stage == "infusion":
+            record_passed_gate(course, on=TODAY, by=by)
         services.course_change_stage(by=by, course=course, to_stage=stage, reason="step")
 
 
@@ -204,6 +207,8 @@ class TestCourseChangeStage:
             by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
         )
         walk(course, dr_ben, PATH_TO[src])
+        if dst == "infusion":
+            record_passed_gate(course, on=TODAY, by=dr_ben)
         event = services.course_change_stage(
             by=dr_ben, course=course, to_stage=dst, reason="documented reason"
         )
@@ -263,6 +268,7 @@ class TestCourseChangeStage:
             by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
         )
         walk(course, dr_ben, PATH_TO["lymphodepletion"])
+        record_passed_gate(course, on=TODAY, by=dr_ben)
         services.course_change_stage(
             by=nurse_ada, course=course, to_stage="infusion", effective_date=TODAY
         )

@@ -18,12 +18,19 @@ from django.utils import timezone
 
 from core.models import User, Ward
 from core.roles import Role
+from infusion.demo import record_historic_gate
 from patients import rules, services
 from patients.models import CarTProduct, Diagnosis, Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
 
-DEMO_MODULES = ["eligibility.demo", "monitoring.demo", "followup.demo"]
+DEMO_MODULES = [
+    "eligibility.demo",
+    "apheresis.demo",
+    "infusion.demo",
+    "monitoring.demo",
+    "followup.demo",
+]
 DUMMY_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 WARDS = [("7a", "Haematology 7A"), ("7b", "Haematology 7B"), ("icu", "Intensive care unit")]
@@ -174,7 +181,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # Demo records must not e-mail anyone about their made-up reminders.
-        with transaction.atomic(), override_settings(EMAIL_BACKEND=DUMMY_EMAIL):
+        with override_settings(EMAIL_BACKEND=DUMMY_EMAIL), transaction.atomic():
             wards = self._wards()
             staff, created_users = self._staff(wards)
             created_patients = self._patients(staff, wards)
@@ -267,6 +274,9 @@ class Command(BaseCommand):
                 services.course_set_planned_day0(
                     by=staff["ben"], course=course, planned_day0_date=on + timedelta(days=5)
                 )
+            if stage == rules.INFUSION:
+                # The clinician's gate review of that day, so the gate guard lets it through.
+                record_historic_gate(course=course, on=on, by=staff["ben"])
             actor = staff[ACTOR_ROLE.get(stage, "ben")]
             if actor.has_role(Role.NURSE) and not actor.wards.filter(pk=patient.ward_id).exists():
                 actor = staff["ben"]

@@ -1,0 +1,218 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapFormMixin
+
+from . import services
+from .models import (
+    Collection,
+    CollectionSchedule,
+    CustodyKind,
+    ManufacturingRecord,
+    OutOfSpecResult,
+    ProductReceipt,
+    VerificationPurpose,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _now_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class ScheduleForm(BootstrapFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = CollectionSchedule
+        fields = list(services.SCHEDULE_FIELDS)
+        widgets = {
+            "collection_date": DateInput(),
+            "counts_drawn_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.SCHEDULE_FIELDS}
+
+
+class OverrideForm(BootstrapFormMixin, forms.Form):
+    check_code = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    reason = forms.CharField(
+        label=_("Reason for overriding"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class CancelForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), required=False, max_length=2000)
+
+
+class CollectionForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = [
+            "collected_at",
+            "blood_volumes_processed",
+            "product_volume_ml",
+            "total_nucleated_cells_10e9",
+            "cd3_cells_10e9",
+            "adverse_events",
+            "staff",
+        ]
+        widgets = {
+            "collected_at": DateTimeInput(),
+            "adverse_events": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collected_at"].initial = _now_minute()
+
+
+# Logged by their own records: the collection and the product receipt.
+MANUAL_CUSTODY_KINDS = [
+    (value, label)
+    for value, label in CustodyKind.choices
+    if value not in services.RECORDED_ELSEWHERE
+]
+
+
+class CustodyForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Event"), choices=MANUAL_CUSTODY_KINDS)
+    occurred_at = forms.DateTimeField(label=_("Time"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Place"), max_length=200)
+    handled_by = forms.CharField(
+        label=_("Person"), max_length=200, help_text=_("Who had the cells.")
+    )
+    temperature_c = forms.DecimalField(
+        label=_("Temperature (°C)"),
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=-200,
+        max_value=45,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, next_kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = _now_minute()
+        if next_kind:
+            self.fields["kind"].initial = next_kind
+
+
+class CorrectionForm(BootstrapFormMixin, forms.Form):
+    occurred_at = forms.DateTimeField(label=_("Corrected time"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Place"), max_length=200)
+    handled_by = forms.CharField(label=_("Person"), max_length=200)
+    temperature_c = forms.DecimalField(
+        label=_("Temperature (°C)"),
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=-200,
+        max_value=45,
+    )
+    void = forms.BooleanField(label=_("Entered in error: this step did not happen"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ManufacturingForm(BootstrapFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ManufacturingRecord
+        fields = list(services.MANUFACTURING_FIELDS)
+        widgets = {
+            "manufacturing_started_on": DateInput(),
+            "expected_release_on": DateInput(),
+            "released_on": DateInput(),
+            "failure_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.MANUFACTURING_FIELDS}
+
+
+class OutOfSpecForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = OutOfSpecResult
+        fields = ["parameter", "result", "specification", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ReceiptForm(BootstrapFormMixin, forms.ModelForm):
+    place = forms.CharField(label=_("Received at (place)"), max_length=200)
+    temperature_c = forms.DecimalField(
+        label=_("Temperature on arrival (°C)"),
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=-200,
+        max_value=45,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = ProductReceipt
+        fields = [
+            "lot_number",
+            "received_at",
+            "bag_count",
+            "total_cells_10e6",
+            "viability_percent",
+            "release_certificate",
+            "storage_location",
+        ]
+        widgets = {"received_at": DateTimeInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_at"].initial = _now_minute()
+        self.fields["release_certificate"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+        self.fields["release_certificate"].help_text = _("PDF, PNG or JPEG, at most %(mb)s MB.") % {
+            "mb": services.certificate_limit_mb()
+        }
+
+    def _post_clean(self):
+        # The service validates and saves; the form must not build the model itself.
+        pass
+
+
+class VerifyForm(BootstrapFormMixin, forms.Form):
+    scanned_text = forms.CharField(
+        label=_("Scan or type the bag's COI ID"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    purpose = forms.ChoiceField(
+        label=_("Checked for"),
+        choices=VerificationPurpose.choices,
+        initial=VerificationPurpose.BEDSIDE,
+    )

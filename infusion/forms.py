@@ -1,0 +1,201 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapFormMixin
+
+from . import rules
+from .models import (
+    GATE_ITEM_CHOICES,
+    REGIMEN_CHOICES,
+    BridgingTherapy,
+    InfusionRecord,
+    PreInfusionCheck,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _now():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class BridgingForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = BridgingTherapy
+        fields = ["regimen", "started_on", "ended_on", "response", "notes"]
+        widgets = {
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class BridgingUpdateForm(BridgingForm):
+    class Meta(BridgingForm.Meta):
+        fields = ["ended_on", "response", "notes"]
+
+
+class PlanCreateForm(BootstrapFormMixin, forms.Form):
+    regimen_key = forms.ChoiceField(label=_("Regimen"), choices=REGIMEN_CHOICES)
+    crcl_ml_min = forms.DecimalField(
+        label=_("Creatinine clearance (mL/min)"),
+        required=False,
+        min_value=0,
+        max_value=300,
+        decimal_places=1,
+        help_text=_("Empty: the screening's value."),
+    )
+
+    def __init__(self, *args, keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regimen_key"].choices = [c for c in REGIMEN_CHOICES if c[0] in keys]
+
+
+class PlanRecalculateForm(BootstrapFormMixin, forms.Form):
+    crcl_ml_min = forms.DecimalField(
+        label=_("Creatinine clearance (mL/min)"), min_value=0, max_value=300, decimal_places=1
+    )
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VerifyForm(BootstrapFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DoseDecisionForm(BootstrapFormMixin, forms.Form):
+    give = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Give this dose")), ("0", _("Leave fludarabine out"))],
+        coerce=lambda v: v == "1",
+    )
+    dose_mg = forms.DecimalField(
+        label=_("Dose (mg)"), required=False, min_value=0.1, max_digits=7, decimal_places=1
+    )
+    reason = forms.CharField(
+        label=_("Decision and reason"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("give") and data.get("dose_mg") is None:
+            self.add_error("dose_mg", _("Enter the dose to give."))
+        return data
+
+
+class AdministrationForm(BootstrapFormMixin, forms.Form):
+    given_at = forms.DateTimeField(label=_("Given at"), widget=DateTimeInput(), initial=_now)
+    dose_given_mg = forms.DecimalField(
+        label=_("Dose given (mg)"), min_value=0.1, max_digits=7, decimal_places=1
+    )
+    batch_number = forms.CharField(label=_("Batch"), max_length=60)
+    deviation_reason = forms.CharField(
+        label=_("Reason for a deviation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the dose differs by more than %(t)s%% or the day is not the planned day."
+        )
+        % {"t": rules.DOSE_TOLERANCE_PERCENT},
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class Day0Form(BootstrapFormMixin, forms.Form):
+    new_date = forms.DateField(label=_("Planned Day 0"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when Day 0 moves."),
+    )
+
+
+class StockForm(BootstrapFormMixin, forms.Form):
+    doses_available = forms.IntegerField(
+        label=_("Tocilizumab doses on the ward"), min_value=0, max_value=20
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=200)
+
+
+class PreInfusionCheckForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = PreInfusionCheck
+        fields = [
+            "checked_at",
+            "temperature_c",
+            "heart_rate_bpm",
+            "systolic_bp_mmhg",
+            "diastolic_bp_mmhg",
+            "spo2_percent",
+            "respiratory_rate_per_min",
+            "active_uncontrolled_infection",
+            "new_organ_dysfunction",
+            "paracetamol_given",
+            "antihistamine_given",
+            "prophylactic_steroid_given",
+            "notes",
+        ]
+        widgets = {"checked_at": DateTimeInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checked_at"].initial = _now()
+
+
+class BagScanForm(BootstrapFormMixin, forms.Form):
+    scanned_text = forms.CharField(
+        label=_("Scan or type the COI ID on the bag"), max_length=200, required=False
+    )
+
+
+class OverrideForm(BootstrapFormMixin, forms.Form):
+    item = forms.ChoiceField(choices=GATE_ITEM_CHOICES, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason for the override"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class InfusionForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = InfusionRecord
+        fields = [
+            "started_at",
+            "ended_at",
+            "bags_infused",
+            "bags_reason",
+            "dose_cells_10e6",
+            "temperature_c",
+            "heart_rate_bpm",
+            "systolic_bp_mmhg",
+            "diastolic_bp_mmhg",
+            "spo2_percent",
+            "reactions",
+        ]
+        widgets = {
+            "started_at": DateTimeInput(),
+            "ended_at": DateTimeInput(),
+            "bags_reason": forms.Textarea(attrs={"rows": 2}),
+            "reactions": forms.Textarea(attrs={"rows": 2}),
+        }
