@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -244,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
     "followup-reminders": {
         "task": "followup.tasks.sweep_followup_reminders",
         "schedule": timedelta(minutes=15),
+    },
+    "restrictions-ending": {
+        "task": "followup.tasks.notify_restrictions_ending",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 # /health/ reports the worker down when its last heartbeat is older than this.

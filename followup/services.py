@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -551,3 +552,41 @@ def reminder_send(*, reminder_id: int) -> bool:
         reminder.recipients = ", ".join(recipients)
         reminder.save(update_fields=["recipients"])
     return True
+
+
+def restriction_endings_notify(*, today: date | None = None) -> int:
+    """Daily: tell the attending clinician and the ward's nurses whose restriction periods end
+    today (stay near the centre; no driving or machinery), so the patient can be told. The
+    notification's unique cause key makes a second run the same day send nothing."""
+    from core.services import notification_send
+
+    today = today or timezone.localdate()
+    sent = 0
+    discharges = Discharge.objects.filter(
+        Q(stay_near_centre_until=today) | Q(no_driving_until=today)
+    ).select_related("course__patient__attending_clinician", "course__patient__ward")
+    for discharge in discharges:
+        patient = discharge.course.patient
+        ending = []
+        if discharge.stay_near_centre_until == today:
+            ending.append(str(_("stay near the treating centre")))
+        if discharge.no_driving_until == today:
+            ending.append(str(_("no driving or hazardous machinery")))
+        recipients = [
+            patient.attending_clinician,
+            *User.objects.filter(groups__name=Role.NURSE, wards=patient.ward_id, is_active=True),
+        ]
+        for recipient in recipients:
+            with transaction.atomic():
+                note = notification_send(
+                    recipient=recipient,
+                    subject=_("Restrictions end today for %(patient)s: %(what)s")
+                    % {
+                        "patient": f"{patient.family_name.upper()} {patient.mrn}",
+                        "what": ", ".join(ending),
+                    },
+                    link=reverse("followup:course", args=[discharge.course_id]),
+                    source_key=f"restriction-end:{discharge.pk}:{today.isoformat()}",
+                )
+            sent += note is not None
+    return sent

@@ -19,3 +19,9 @@ def sweep_followup_reminders() -> int:
 @shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
 def send_visit_reminder(reminder_id: int) -> bool:
     return services.reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_restrictions_ending() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): restriction periods that end today."""
+    return services.restriction_endings_notify()

@@ -1,4 +1,18 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import api
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("reports/export-jobs", api.ExportJobViewSet, basename="export-job")
+router.register("reports/export-log", api.ExportLogViewSet, basename="export-log")
+urlpatterns = [
+    path("reports/dashboard/", api.DashboardView.as_view(), name="reports-dashboard"),
+    path("reports/exports/<slug:dataset>.csv", api.ExportCsvView.as_view(), name="reports-export"),
+    path(
+        "reports/fhir/courses/<int:pk>/",
+        api.FhirCourseBundleView.as_view(),
+        name="reports-fhir-course",
+    ),
+    *router.urls,
+]

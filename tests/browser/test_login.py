@@ -6,6 +6,7 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
+
 def totp_now(secret_base32: str) -> str:
     import base64
 

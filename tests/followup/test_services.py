@@ -105,6 +105,19 @@ class TestDischarge:
         assert discharge.no_driving_until == date(2026, 3, 16)
         assert discharge.version == 1 and discharge.history.first().history_user == nurse_ada
 
+    def test_restrictions_ending_today_are_announced_once(
+        self, infused_7a, nurse_ada, dr_ben, nurse_dan
+    ):
+        from core.models import Notification
+
+        services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
+        assert services.restriction_endings_notify(today=date(2026, 3, 15)) == 0
+        assert services.restriction_endings_notify(today=date(2026, 3, 16)) == 2
+        assert services.restriction_endings_notify(today=date(2026, 3, 16)) == 0
+        notes = Notification.objects.filter(subject__startswith="Restrictions end today")
+        assert {n.recipient for n in notes} == {dr_ben, nurse_ada}
+        assert "no driving" in notes.first().subject
+
     def test_the_product_policy_sets_the_dates(self, infused_7a, nurse_ada):
         RestrictionPolicy.objects.update_or_create(
             product=product("axi-cel"),

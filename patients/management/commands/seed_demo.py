@@ -30,6 +30,7 @@ DEMO_MODULES = [
     "infusion.demo",
     "monitoring.demo",
     "followup.demo",
+    "reports.demo",
 ]
 DUMMY_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdminMixin
+
+from .models import ExportJob, ExportLog
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The export log is evidence: nobody edits or deletes it, in the admin or elsewhere."""
+
+    list_display = ["started_at", "user", "dataset", "file_format", "delivery", "row_count"]
+    list_filter = ["dataset", "file_format", "delivery"]
+    list_select_related = ["user"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "requested_by", "dataset", "file_format", "status", "row_count"]
+    list_filter = ["status", "dataset"]
+    list_select_related = ["requested_by"]

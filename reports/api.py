@@ -1,0 +1,248 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patients.api import as_drf_error
+from patients.models import CarTProduct, Diagnosis, Stage
+
+from . import datasets, fhir, selectors, services
+from .access import Dashboard, Exports
+from .datasets import Filters
+from .models import Delivery, ExportJob, ExportLog, FileFormat
+from .views import csv_response
+
+
+class FhirUnavailable(APIException):
+    status_code = 503
+    default_detail = _("FHIR export needs the fhir.resources package.")
+    default_code = "fhir_unavailable"
+
+
+class FilterParamsSerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, allow_null=True)
+    date_to = serializers.DateField(required=False, allow_null=True)
+    product = serializers.SlugRelatedField(
+        slug_field="code", queryset=CarTProduct.objects.all(), required=False, allow_null=True
+    )
+    diagnosis = serializers.ChoiceField(choices=Diagnosis.choices, required=False, allow_blank=True)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
+
+    def to_filters(self) -> Filters:
+        data = self.validated_data
+        return Filters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            product=data["product"].code if data.get("product") else "",
+            diagnosis=data.get("diagnosis") or "",
+            stage=data.get("stage") or "",
+        )
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "dataset",
+            "file_format",
+            "filters",
+            "status",
+            "total_rows",
+            "row_count",
+            "progress_percent",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ExportJobRequestSerializer(FilterParamsSerializer):
+    dataset = serializers.CharField(help_text=_("A dataset key, e.g. registry."))
+    file_format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.CSV)
+
+
+class ExportLogSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ExportLog
+        fields = [
+            "id",
+            "user",
+            "dataset",
+            "file_format",
+            "delivery",
+            "filters",
+            "started_at",
+            "completed_at",
+            "row_count",
+        ]
+
+
+class ExportLogFilter(filters.FilterSet):
+    dataset = filters.CharFilter()
+    user = filters.CharFilter(field_name="user__username")
+    started_after = filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
+    started_before = filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = ExportLog
+        fields = ["dataset", "user", "started_after", "started_before"]
+
+
+class ExportJobFilter(filters.FilterSet):
+    status = filters.CharFilter()
+    dataset = filters.CharFilter()
+
+    class Meta:
+        model = ExportJob
+        fields = ["status", "dataset"]
+
+
+class ExportJobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Background exports of the requesting user (administrators and auditors)."""
+
+    serializer_class = ExportJobSerializer
+    permission_classes = [Exports]
+    filterset_class = ExportJobFilter
+
+    queryset = ExportJob.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExportJob.objects.none()
+        return ExportJob.objects.filter(requested_by=self.request.user)
+
+    @extend_schema(request=ExportJobRequestSerializer, responses={201: ExportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ExportJobRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            job = services.export_job_request(
+                by=request.user,
+                dataset_key=payload.validated_data["dataset"],
+                file_format=payload.validated_data["file_format"],
+                filters=payload.to_filters(),
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(ExportJobSerializer(job).data, status=201)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The finished job's file."""
+        job = self.get_object()
+        try:
+            path = services.job_file(job)
+        except DjangoValidationError as error:
+            raise ValidationError({"status": error.messages}) from None
+        name = f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
+        return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+class ExportLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every export: who, what, filters, when, how many rows (administrators and auditors)."""
+
+    serializer_class = ExportLogSerializer
+    permission_classes = [Exports]
+    filterset_class = ExportLogFilter
+    queryset = ExportLog.objects.select_related("user")
+
+
+class ExportCsvView(APIView):
+    """Stream one dataset as CSV (logged, like every export)."""
+
+    permission_classes = [Exports]
+
+    @extend_schema(
+        parameters=[FilterParamsSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request, dataset):
+        if datasets.get(dataset) is None:
+            raise ValidationError({"dataset": [_("Unknown dataset %(key)s.") % {"key": dataset}]})
+        unknown = set(request.query_params) - set(FilterParamsSerializer().fields)
+        if unknown:
+            raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
+        params = FilterParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            lines = services.export_csv_stream(
+                by=request.user,
+                dataset_key=dataset,
+                filters=params.to_filters(),
+                delivery=Delivery.API,
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return csv_response(lines, services.export_filename(dataset, "csv"))
+
+
+class DashboardView(APIView):
+    """The programme dashboard's numbers (aggregates only)."""
+
+    permission_classes = [Dashboard]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("diagnosis", OpenApiTypes.STR, enum=Diagnosis.values),
+            OpenApiParameter("infused_from", OpenApiTypes.DATE),
+            OpenApiParameter("infused_to", OpenApiTypes.DATE),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from .forms import DashboardFilterForm
+
+        form = DashboardFilterForm(request.query_params)
+        unknown = set(request.query_params) - set(form.fields)
+        if unknown:
+            raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        scope = selectors.Scope(
+            diagnosis=form.cleaned_data["diagnosis"],
+            infused_from=form.cleaned_data["infused_from"],
+            infused_to=form.cleaned_data["infused_to"],
+        )
+        return Response(selectors.dashboard_data(today=timezone.localdate(), scope=scope))
+
+
+class FhirCourseBundleView(APIView):
+    """A treatment course as a FHIR R4 Bundle, validated (administrators and auditors)."""
+
+    permission_classes = [Exports]
+
+    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    def get(self, request, pk):
+        if not fhir.fhir_available():
+            raise FhirUnavailable
+        course = selectors.course_for_export(request.user, pk)
+        bundle = fhir.course_bundle(course)
+        fhir.validate_bundle(bundle)
+        services.fhir_export_log(by=request.user, course=course, resources=len(bundle["entry"]))
+        return Response(bundle)

@@ -1,0 +1,112 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapFormMixin
+from patients.forms import DateInput
+from patients.models import CarTProduct, Diagnosis, Stage
+
+from . import datasets
+from .datasets import Filters
+from .models import FileFormat
+
+DOWNLOAD = "download"
+BACKGROUND = "background"
+
+
+class FilterFieldsMixin(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=CarTProduct.objects.order_by("short_name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All products"),
+    )
+    diagnosis = forms.ChoiceField(
+        label=_("Diagnosis"),
+        choices=[("", _("All diagnoses")), *Diagnosis.choices],
+        required=False,
+    )
+    stage = forms.ChoiceField(
+        label=_("Current stage of the course"),
+        choices=[("", _("All stages")), *Stage.choices],
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the date range is before its start."))
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            product=data["product"].code if data.get("product") else "",
+            diagnosis=data.get("diagnosis") or "",
+            stage=data.get("stage") or "",
+        )
+
+
+class ExportForm(BootstrapFormMixin, FilterFieldsMixin):
+    dataset = forms.ChoiceField(label=_("Dataset"))
+    file_format = forms.ChoiceField(
+        label=_("Format"), choices=FileFormat.choices, initial=FileFormat.CSV
+    )
+    delivery = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            (DOWNLOAD, _("Download now")),
+            (BACKGROUND, _("Run in the background (large exports)")),
+        ],
+        initial=DOWNLOAD,
+    )
+
+    field_order = [
+        "dataset",
+        "file_format",
+        "delivery",
+        "date_from",
+        "date_to",
+        "product",
+        "diagnosis",
+        "stage",
+    ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [
+            (d.key, d.label) for d in datasets.all_datasets() if d.allowed(user)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        dataset = datasets.get(data.get("dataset") or "")
+        if dataset is not None and not self.errors:
+            for name in sorted(dataset.unsupported(self.filters())):
+                self.add_error(
+                    name,
+                    _("This filter does not apply to %(dataset)s.") % {"dataset": dataset.label},
+                )
+        return data
+
+
+class DashboardFilterForm(BootstrapFormMixin, forms.Form):
+    diagnosis = forms.ChoiceField(
+        label=_("Diagnosis"),
+        choices=[("", _("All diagnoses")), *Diagnosis.choices],
+        required=False,
+    )
+    infused_from = forms.DateField(label=_("Infused from"), required=False, widget=DateInput())
+    infused_to = forms.DateField(label=_("Infused to"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("infused_from"), data.get("infused_to")
+        if start and end and start > end:
+            self.add_error("infused_to", _("The end of the date range is before its start."))
+        return data

@@ -1,0 +1,118 @@
+"""Exports: a log line for every export, and background export jobs claimed by workers."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class FileFormat(models.TextChoices):
+    CSV = "csv", _("CSV")
+    XLSX = "xlsx", _("Excel (XLSX)")
+
+
+class Delivery(models.TextChoices):
+    DOWNLOAD = "download", _("Direct download")
+    BACKGROUND = "background", _("Background job")
+    API = "api", _("API")
+
+
+class ExportLog(models.Model):
+    """Who exported what, with which filters, when, and how many rows. Append-only: the
+    row is written when the export starts and completed when its last row is sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    dataset = models.CharField(_("dataset"), max_length=60)
+    file_format = models.CharField(_("format"), max_length=10)
+    delivery = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Rows written so far; final once completed_at is set. An interrupted download keeps
+    # the number of rows that were sent before the connection closed.
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        indexes = [models.Index(fields=["user", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.dataset}.{self.file_format} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A large export written to a file by a Celery worker. The task gets only the id and
+    claims the row with a conditional update, so a duplicate delivery does nothing."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    dataset = models.CharField(_("dataset"), max_length=60)
+    file_format = models.CharField(_("format"), max_length=10, choices=FileFormat.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows to write"), null=True, blank=True)
+    row_count = models.PositiveIntegerField(_("rows written"), default=0)
+    # Relative to MEDIA_ROOT (exports/…); served only through the access-checked view.
+    file_path = models.CharField(_("file"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    log = models.OneToOneField(
+        ExportLog,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="job",
+        verbose_name=_("log entry"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=JobStatus.DONE) | ~Q(file_path=""),
+                name="export_job_done_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_format__in=["csv", "xlsx"]), name="export_job_format_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset}.{self.file_format} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(100 * self.row_count / self.total_rows))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -1,0 +1,492 @@
+"""Programme dashboard: aggregate numbers only, never a patient's identity."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from followup import outcomes
+from patients import rules as patient_rules
+from patients.models import CarTProduct, Stage, StageEvent, TreatmentCourse
+from patients.selectors import stage_counts
+
+from . import registry, stats, survival
+from .access import can_export
+
+MONTHS_SHOWN = 12
+GRADES = (0, 1, 2, 3, 4)
+AT_RISK_MONTHS = (0, 3, 6, 12, 18, 24)
+ALL = "all"
+
+# Times between stages: (key, label, start, end). "referred" is the course's referral date,
+# "infusion" its Day 0, any other name the first date the course entered that stage.
+INTERVALS = (
+    ("referral_to_infusion", gettext_lazy("Referral → infusion"), "referred", "infusion"),
+    ("referral_to_screening", gettext_lazy("Referral → screening"), "referred", "screening"),
+    ("screening_to_eligible", gettext_lazy("Screening → eligible"), "screening", "eligible"),
+    ("eligible_to_consent", gettext_lazy("Eligible → consent"), "eligible", "consented"),
+    ("consent_to_apheresis", gettext_lazy("Consent → apheresis"), "consented", "apheresis"),
+    (
+        "apheresis_to_infusion",
+        gettext_lazy("Apheresis → infusion (vein to vein)"),
+        "apheresis",
+        "infusion",
+    ),
+    (
+        "lymphodepletion_to_infusion",
+        gettext_lazy("Lymphodepletion → infusion"),
+        "lymphodepletion",
+        "infusion",
+    ),
+    (
+        "infusion_to_follow_up",
+        gettext_lazy("Infusion → end of monitoring"),
+        "infusion",
+        "follow_up",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    diagnosis: str = ""
+    infused_from: date | None = None
+    infused_to: date | None = None
+
+
+def course_for_export(user, pk) -> TreatmentCourse:
+    """A course for an export (administrators and auditors reach every course), else 404."""
+    if not can_export(user):
+        raise Http404
+    try:
+        return TreatmentCourse.objects.select_related("patient", "product").get(pk=pk)
+    except (TreatmentCourse.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def scoped_courses(scope: Scope) -> QuerySet[TreatmentCourse]:
+    courses = TreatmentCourse.objects.all()
+    if scope.diagnosis:
+        courses = courses.filter(patient__diagnosis=scope.diagnosis)
+    return courses
+
+
+def _infused(courses: QuerySet, scope: Scope) -> QuerySet:
+    infused = courses.filter(day0_date__isnull=False)
+    if scope.infused_from:
+        infused = infused.filter(day0_date__gte=scope.infused_from)
+    if scope.infused_to:
+        infused = infused.filter(day0_date__lte=scope.infused_to)
+    return infused
+
+
+def _month_keys(today: date, months: int = MONTHS_SHOWN) -> list[str]:
+    year, month = today.year, today.month
+    keys = []
+    for _i in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return keys[::-1]
+
+
+def monthly_counts(courses: QuerySet, today: date) -> dict:
+    keys = _month_keys(today)
+    first = date.fromisoformat(keys[0] + "-01")
+    referrals = Counter(
+        d.strftime("%Y-%m")
+        for d in courses.filter(referred_on__gte=first).values_list("referred_on", flat=True)
+    )
+    infusions = Counter(
+        d.strftime("%Y-%m")
+        for d in courses.filter(day0_date__gte=first).values_list("day0_date", flat=True)
+    )
+    return {
+        "months": keys,
+        "referrals": [referrals.get(k, 0) for k in keys],
+        "infusions": [infusions.get(k, 0) for k in keys],
+    }
+
+
+def stage_dates(courses: QuerySet) -> dict[int, dict[str, date]]:
+    """For each course, the first date it entered each stage, plus referral and Day 0."""
+    dates: dict[int, dict[str, date]] = defaultdict(dict)
+    for course_id, referred_on, day0 in courses.values_list("pk", "referred_on", "day0_date"):
+        dates[course_id]["referred"] = referred_on
+        if day0:
+            dates[course_id]["infusion"] = day0
+    firsts = (
+        StageEvent.objects.filter(course__in=courses.values("pk"))
+        .values_list("course_id", "to_stage")
+        .annotate(first=Min("effective_date"))
+        .order_by()
+    )
+    for course_id, stage, first in firsts:
+        dates[course_id].setdefault(stage, first)
+    return dates
+
+
+def interval_summary(dates: dict[int, dict[str, date]]) -> list[dict]:
+    rows = []
+    for key, label, start, end in INTERVALS:
+        days = [
+            (d[end] - d[start]).days
+            for d in dates.values()
+            if start in d and end in d and d[end] >= d[start]
+        ]
+        rows.append({"key": key, "label": str(label), **stats.median_iqr(days)})
+    return rows
+
+
+def _product_names(infused: QuerySet) -> list[tuple[str, str]]:
+    codes = set(infused.values_list("product__code", flat=True))
+    return [
+        (p.code, p.short_name)
+        for p in CarTProduct.objects.filter(code__in=codes).order_by("short_name")
+    ]
+
+
+def toxicity_and_outcomes(infused: QuerySet) -> dict:
+    """Per product and overall: CRS/ICANS maximum grade, treatments, response, survival."""
+    products = _product_names(infused)
+    groups = [(code, name) for code, name in products] + [(ALL, _("All products"))]
+    per: dict[str, dict] = {
+        code: {
+            "product": code,
+            "label": name,
+            "infused": 0,
+            "assessed": 0,
+            "crs": Counter(),
+            "icans": Counter(),
+            "tocilizumab": 0,
+            "steroids": 0,
+            "icu": 0,
+            "response_assessed": 0,
+            "responses": Counter(),
+            "pfs": ([], []),
+            "os": ([], []),
+            "issues": 0,
+        }
+        for code, name in groups
+    }
+    for course in registry.registry_courses().filter(pk__in=infused.values("pk")):
+        outcome, _issue = registry.course_outcome(course)
+        for key in (course.product.code, ALL):
+            row = per[key]
+            row["infused"] += 1
+            if course.assessment_count:
+                row["assessed"] += 1
+                row["crs"][course.crs_max or 0] += 1
+                row["icans"][course.icans_max or 0] += 1
+            row["tocilizumab"] += course.toci_doses > 0
+            row["steroids"] += course.steroid_doses > 0
+            row["icu"] += course.icu_transfers > 0
+            if outcome is None:
+                row["issues"] += 1
+                continue
+            if outcome.best_response in outcomes.RESPONSE_RANK:
+                row["response_assessed"] += 1
+                row["responses"][outcome.best_response] += 1
+            for name, time in (("pfs", outcome.pfs), ("os", outcome.os)):
+                row[name][0].append(time.days / outcomes.DAYS_PER_MONTH)
+                row[name][1].append(time.event)
+    return {"groups": groups, "per": per}
+
+
+def _grade_table(per: dict, groups, key: str) -> list[dict]:
+    rows = []
+    for code, label in groups:
+        row = per[code]
+        counts = [row[key].get(g, 0) for g in GRADES]
+        rows.append(
+            {
+                "product": code,
+                "label": label,
+                "assessed": row["assessed"],
+                "counts": counts,
+                "percent": [stats.percent(c, row["assessed"]) for c in counts],
+                "any_grade": stats.percent(sum(counts[1:]), row["assessed"]),
+                "grade_3_plus": stats.percent(sum(counts[3:]), row["assessed"]),
+            }
+        )
+    return rows
+
+
+def _curve(times: list[float], events: list[bool]) -> dict:
+    if not times:
+        return {
+            "n": 0,
+            "events": 0,
+            "median": None,
+            "median_lower": None,
+            "median_upper": None,
+            "points": [],
+            "at_risk": [0 for _ in AT_RISK_MONTHS],
+        }
+    curve = survival.kaplan_meier(times, events)
+
+    def r(value):
+        return round(value, 1) if value is not None else None
+
+    return {
+        "n": curve.n,
+        "events": curve.events,
+        "median": r(curve.median),
+        "median_lower": r(curve.median_lower),
+        "median_upper": r(curve.median_upper),
+        "points": [{**p, "t": round(p["t"], 2)} for p in survival.plot_points(curve)],
+        "at_risk": [curve.at_risk_at(m) for m in AT_RISK_MONTHS],
+        "survival_12m": round(curve.survival_at(12), 3) if curve.n else None,
+    }
+
+
+def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
+    courses = scoped_courses(scope)
+    infused = _infused(courses, scope)
+    summary = toxicity_and_outcomes(infused)
+    groups, per = summary["groups"], summary["per"]
+    return {
+        "today": today.isoformat(),
+        "stages": [
+            {"stage": stage, "label": str(label), "count": count}
+            for stage, label, count in stage_counts(courses)
+        ],
+        "monthly": monthly_counts(courses, today),
+        "intervals": interval_summary(stage_dates(courses)),
+        "grades": list(GRADES),
+        "crs": _grade_table(per, groups, "crs"),
+        "icans": _grade_table(per, groups, "icans"),
+        "treatments": [
+            {
+                "product": code,
+                "label": label,
+                "infused": per[code]["infused"],
+                "tocilizumab": per[code]["tocilizumab"],
+                "tocilizumab_percent": stats.percent(
+                    per[code]["tocilizumab"], per[code]["infused"]
+                ),
+                "steroids": per[code]["steroids"],
+                "steroids_percent": stats.percent(per[code]["steroids"], per[code]["infused"]),
+                "icu": per[code]["icu"],
+                "icu_percent": stats.percent(per[code]["icu"], per[code]["infused"]),
+            }
+            for code, label in groups
+        ],
+        "response": [
+            {
+                "product": code,
+                "label": label,
+                "infused": per[code]["infused"],
+                "response_assessed": per[code]["response_assessed"],
+                **{r: per[code]["responses"].get(r, 0) for r in ("CR", "PR", "SD", "PD")},
+                "orr_percent": stats.percent(
+                    per[code]["responses"]["CR"] + per[code]["responses"]["PR"],
+                    per[code]["infused"],
+                ),
+                "cr_percent": stats.percent(per[code]["responses"]["CR"], per[code]["infused"]),
+                "data_issues": per[code]["issues"],
+            }
+            for code, label in groups
+        ],
+        "at_risk_months": list(AT_RISK_MONTHS),
+        "pfs": [
+            {"product": code, "label": label, **_curve(*per[code]["pfs"])} for code, label in groups
+        ],
+        "os": [
+            {"product": code, "label": label, **_curve(*per[code]["os"])} for code, label in groups
+        ],
+        "stage_labels": {value: str(label) for value, label in Stage.choices},
+        "terminal_stages": sorted(patient_rules.TERMINAL_STAGES),
+    }
+
+
+def dashboard_tables(data: dict) -> list[dict]:
+    """Every chart's numbers as a table (key, title, header, rows): shown under the chart
+    and offered as CSV."""
+    grades = [_("Grade %(g)s") % {"g": g} for g in GRADES]
+
+    def grade_rows(rows):
+        return [
+            [
+                r["label"],
+                r["assessed"],
+                *[
+                    f"{c} ({p if p is not None else '–'}%)"
+                    for c, p in zip(r["counts"], r["percent"], strict=True)
+                ],
+                r["any_grade"],
+                r["grade_3_plus"],
+            ]
+            for r in rows
+        ]
+
+    def km_rows(curves):
+        return [
+            [
+                c["label"],
+                c["n"],
+                c["events"],
+                c["median"],
+                c["median_lower"],
+                c["median_upper"],
+                *c["at_risk"],
+            ]
+            for c in curves
+        ]
+
+    at_risk = [_("At risk, month %(m)s") % {"m": m} for m in AT_RISK_MONTHS]
+    km_header = [
+        _("Product"),
+        _("Patients"),
+        _("Events"),
+        _("Median (months)"),
+        _("Median, lower 95% limit (months)"),
+        _("Median, upper 95% limit (months)"),
+        *at_risk,
+    ]
+    return [
+        {
+            "key": "stages",
+            "title": _("Courses per stage"),
+            "header": [_("Stage"), _("Courses")],
+            "rows": [[s["label"], s["count"]] for s in data["stages"]],
+        },
+        {
+            "key": "monthly",
+            "title": _("Referrals and infusions per month"),
+            "header": [_("Month"), _("Referrals"), _("Infusions")],
+            "rows": [
+                [m, r, i]
+                for m, r, i in zip(
+                    data["monthly"]["months"],
+                    data["monthly"]["referrals"],
+                    data["monthly"]["infusions"],
+                    strict=True,
+                )
+            ],
+        },
+        {
+            "key": "intervals",
+            "title": _("Days between stages"),
+            "header": [
+                _("Interval"),
+                _("Courses"),
+                _("Median (days)"),
+                _("Q1 (days)"),
+                _("Q3 (days)"),
+            ],
+            "rows": [
+                [i["label"], i["n"], i["median"], i["q1"], i["q3"]] for i in data["intervals"]
+            ],
+        },
+        {
+            "key": "crs",
+            "title": _("CRS by maximum grade (ASTCT)"),
+            "header": [
+                _("Product"),
+                _("Assessed"),
+                *grades,
+                _("Any grade (%)"),
+                _("Grade ≥ 3 (%)"),
+            ],
+            "rows": grade_rows(data["crs"]),
+        },
+        {
+            "key": "icans",
+            "title": _("ICANS by maximum grade (ASTCT)"),
+            "header": [
+                _("Product"),
+                _("Assessed"),
+                *grades,
+                _("Any grade (%)"),
+                _("Grade ≥ 3 (%)"),
+            ],
+            "rows": grade_rows(data["icans"]),
+        },
+        {
+            "key": "treatments",
+            "title": _("Tocilizumab, corticosteroids and ICU transfer"),
+            "header": [
+                _("Product"),
+                _("Infused"),
+                _("Tocilizumab (n)"),
+                _("Tocilizumab (%)"),
+                _("Corticosteroids (n)"),
+                _("Corticosteroids (%)"),
+                _("ICU transfer (n)"),
+                _("ICU transfer (%)"),
+            ],
+            "rows": [
+                [
+                    t["label"],
+                    t["infused"],
+                    t["tocilizumab"],
+                    t["tocilizumab_percent"],
+                    t["steroids"],
+                    t["steroids_percent"],
+                    t["icu"],
+                    t["icu_percent"],
+                ]
+                for t in data["treatments"]
+            ],
+        },
+        {
+            "key": "response",
+            "title": _("Best response (Lugano 2014)"),
+            "header": [
+                _("Product"),
+                _("Infused"),
+                _("Response assessed"),
+                "CR",
+                "PR",
+                "SD",
+                "PD",
+                _("ORR (%)"),
+                _("CR rate (%)"),
+            ],
+            "rows": [
+                [
+                    r["label"],
+                    r["infused"],
+                    r["response_assessed"],
+                    r["CR"],
+                    r["PR"],
+                    r["SD"],
+                    r["PD"],
+                    r["orr_percent"],
+                    r["cr_percent"],
+                ]
+                for r in data["response"]
+            ],
+        },
+        {
+            "key": "pfs",
+            "title": _("Progression-free survival (Kaplan–Meier)"),
+            "header": km_header,
+            "rows": km_rows(data["pfs"]),
+        },
+        {
+            "key": "os",
+            "title": _("Overall survival (Kaplan–Meier)"),
+            "header": km_header,
+            "rows": km_rows(data["os"]),
+        },
+    ]
+
+
+def km_curve_rows(data: dict, key: str) -> tuple[list[str], list[list]]:
+    """The full step table of a survival chart (for its CSV): one row per time and product."""
+    header = ["product", "time_months", "survival", "lower_95ci", "upper_95ci"]
+    rows = [
+        [c["product"], p["t"], p["s"], p["lower"], p["upper"]]
+        for c in data[key]
+        for p in c["points"]
+    ]
+    return header, rows

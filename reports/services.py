@@ -1,0 +1,295 @@
+"""Exports: every one is logged; large ones run as jobs that a worker claims by id."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+
+from . import datasets
+from .datasets import Dataset, Filters
+from .models import Delivery, ExportJob, ExportLog, FileFormat, JobStatus
+from .writers import cell_value, csv_lines, write_csv, write_xlsx
+
+logger = logging.getLogger(__name__)
+
+EXPORT_DIR = "exports"
+# Rows between two progress updates of a job (one UPDATE each).
+PROGRESS_EVERY = 1000
+# A direct XLSX download is built before it is sent; above this, ask for a background job.
+DIRECT_XLSX_MAX_ROWS = 20_000
+# A job still "running" this long after it started lost its worker: it may be claimed again.
+STALE_JOB_AFTER = timedelta(hours=1)
+
+
+def _dataset(key: str) -> Dataset:
+    dataset = datasets.get(key)
+    if dataset is None:
+        raise ValidationError({"dataset": _("Unknown dataset %(key)s.") % {"key": key}})
+    return dataset
+
+
+def check_export(*, by: User, dataset_key: str, filters: Filters) -> Dataset:
+    """The dataset, once the user may export it and the filters apply to it."""
+    dataset = _dataset(dataset_key)
+    if not dataset.allowed(by):
+        raise PermissionDenied(_("Your role may not export this dataset."))
+    unsupported = dataset.unsupported(filters)
+    if unsupported:
+        raise ValidationError(
+            {
+                name: _("This filter does not apply to %(dataset)s.") % {"dataset": dataset.label}
+                for name in sorted(unsupported)
+            }
+        )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationError({"date_to": _("The end of the date range is before its start.")})
+    return dataset
+
+
+def export_log_start(
+    *, by: User, dataset: Dataset, file_format: str, delivery: str, filters: Filters
+) -> ExportLog:
+    log = ExportLog(
+        user=by,
+        dataset=dataset.key,
+        file_format=file_format,
+        delivery=delivery,
+        filters=filters.as_dict(),
+    )
+    log.full_clean()
+    log.save()
+    logger.info(
+        "export started",
+        extra={"export_log": log.pk, "dataset": dataset.key, "file_format": file_format},
+    )
+    return log
+
+
+def _log_progress(log_id: int, rows: int, *, completed: bool) -> None:
+    update = {"row_count": rows}
+    if completed:
+        update["completed_at"] = timezone.now()
+    ExportLog.objects.filter(pk=log_id).update(**update)
+
+
+class _Counter:
+    """Counts rows as they pass, and reports progress every so often."""
+
+    def __init__(self, rows: Iterator[list], every: int = 0, report=None):
+        self.rows, self.count, self.every, self.report = rows, 0, every, report
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            if self.every and self.count % self.every == 0:
+                self.report(self.count)
+            yield row
+
+
+def export_csv_stream(
+    *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
+) -> Iterator[str]:
+    """CSV lines of an export, produced as they are sent (memory does not grow with rows).
+    The log is written first; its row count is completed when the last row has gone, or
+    left at the rows sent if the download was interrupted."""
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    log = export_log_start(
+        by=by, dataset=dataset, file_format=FileFormat.CSV, delivery=delivery, filters=filters
+    )
+
+    def generate():
+        counter = _Counter(dataset.rows(filters))
+        completed = False
+        try:
+            yield from csv_lines(dataset.header, counter)
+            completed = True
+        finally:
+            _log_progress(log.pk, counter.count, completed=completed)
+
+    return generate()
+
+
+def export_xlsx_file(
+    *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
+):
+    """An XLSX export in an anonymous temporary file (deleted when closed), logged."""
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    total = dataset.count(filters)
+    if total > DIRECT_XLSX_MAX_ROWS:
+        raise ValidationError(
+            _(
+                "%(n)s rows are too many for a direct Excel download (at most %(max)s): "
+                "run the export in the background, or download CSV."
+            )
+            % {"n": total, "max": DIRECT_XLSX_MAX_ROWS},
+            code="too_many_rows",
+        )
+    log = export_log_start(
+        by=by, dataset=dataset, file_format=FileFormat.XLSX, delivery=delivery, filters=filters
+    )
+    handle = tempfile.TemporaryFile()
+    counter = _Counter(dataset.rows(filters))
+    write_xlsx(handle, dataset.header, counter, title=dataset.key)
+    handle.seek(0)
+    _log_progress(log.pk, counter.count, completed=True)
+    return handle
+
+
+def fhir_export_log(*, by: User, course, resources: int) -> ExportLog:
+    """A FHIR bundle is an export of one course: logged with its resource count."""
+    log = ExportLog(
+        user=by,
+        dataset="fhir_course_bundle",
+        file_format="fhir+json",
+        delivery=Delivery.DOWNLOAD,
+        filters={"course": course.pk},
+        row_count=resources,
+        completed_at=timezone.now(),
+    )
+    log.full_clean()
+    log.save()
+    return log
+
+
+def dashboard_export_log(*, by: User, chart: str, filters: dict, rows: int) -> ExportLog:
+    """A dashboard table downloaded as CSV (aggregates only), logged like any export."""
+    log = ExportLog(
+        user=by,
+        dataset=f"dashboard:{chart}",
+        file_format=FileFormat.CSV,
+        delivery=Delivery.DOWNLOAD,
+        filters=filters,
+        row_count=rows,
+        completed_at=timezone.now(),
+    )
+    log.full_clean()
+    log.save()
+    return log
+
+
+def cell(value):
+    return cell_value(value, tz=timezone.get_current_timezone())
+
+
+def export_filename(dataset_key: str, file_format: str) -> str:
+    return f"{dataset_key}-{timezone.localtime():%Y%m%d-%H%M}.{file_format}"
+
+
+# --- Background jobs ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def export_job_request(
+    *, by: User, dataset_key: str, file_format: str, filters: Filters
+) -> ExportJob:
+    """Queue an export; the worker is told the job id once this transaction commits."""
+    from . import tasks
+
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    if file_format not in FileFormat.values:
+        raise ValidationError({"file_format": _("Choose CSV or XLSX.")})
+    log = export_log_start(
+        by=by,
+        dataset=dataset,
+        file_format=file_format,
+        delivery=Delivery.BACKGROUND,
+        filters=filters,
+    )
+    job = ExportJob(
+        requested_by=by,
+        dataset=dataset.key,
+        file_format=file_format,
+        filters=filters.as_dict(),
+        log=log,
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(partial(tasks.run_export_job.delay, job.pk))
+    return job
+
+
+def _claim(job_id: int) -> bool:
+    """Exactly one worker moves the job to running; a duplicate delivery finds nothing."""
+    now = timezone.now()
+    claimable = Q(status=JobStatus.QUEUED) | Q(
+        status=JobStatus.RUNNING, started_at__lt=now - STALE_JOB_AFTER
+    )
+    return (
+        ExportJob.objects.filter(claimable, pk=job_id).update(
+            status=JobStatus.RUNNING, started_at=now, row_count=0, error=""
+        )
+        == 1
+    )
+
+
+def export_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / EXPORT_DIR
+
+
+def export_job_run(*, job_id: int) -> bool:
+    """Write the job's file under MEDIA_ROOT/exports/. False when another worker has it."""
+    if not _claim(job_id):
+        return False
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    filters = Filters.from_dict(job.filters)
+    try:
+        dataset = check_export(by=job.requested_by, dataset_key=job.dataset, filters=filters)
+        total = dataset.count(filters)
+        ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        root = export_root()
+        root.mkdir(parents=True, exist_ok=True)
+        name = f"{job.pk}-{secrets.token_hex(8)}.{job.file_format}"
+        partial_path = root / (name + ".part")
+
+        def report(count: int) -> None:
+            ExportJob.objects.filter(pk=job.pk).update(row_count=count)
+            if job.log_id:
+                _log_progress(job.log_id, count, completed=False)
+
+        counter = _Counter(dataset.rows(filters), every=PROGRESS_EVERY, report=report)
+        if job.file_format == FileFormat.XLSX:
+            write_xlsx(partial_path, dataset.header, counter, title=dataset.key)
+        else:
+            write_csv(partial_path, dataset.header, counter)
+        os.replace(partial_path, root / name)
+    except Exception as error:  # the job row must say it failed, whatever went wrong
+        logger.exception("export job failed", extra={"export_job": job.pk})
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        return True
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE,
+        row_count=counter.count,
+        file_path=f"{EXPORT_DIR}/{name}",
+        finished_at=timezone.now(),
+    )
+    if job.log_id:
+        _log_progress(job.log_id, counter.count, completed=True)
+    return True
+
+
+def job_file(job: ExportJob) -> Path:
+    """The job's file on disk; refuses any path that would leave MEDIA_ROOT/exports/."""
+    if job.status != JobStatus.DONE or not job.file_path:
+        raise ValidationError(_("This export has no file yet."))
+    root = export_root().resolve()
+    path = (Path(settings.MEDIA_ROOT) / job.file_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise ValidationError(_("The export file is missing; run the export again."))
+    return path

@@ -1,0 +1,171 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from core.permissions import require
+
+from . import datasets, fhir, selectors, services
+from .access import can_export, can_see_dashboard
+from .forms import BACKGROUND, DashboardFilterForm, ExportForm
+from .models import ExportJob, ExportLog, FileFormat
+from .writers import csv_lines
+
+RECENT = 20
+
+
+def _errors_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def export_centre(request):
+    require(can_export(request.user))
+    form = ExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        key, file_format, filters = data["dataset"], data["file_format"], form.filters()
+        try:
+            if data["delivery"] == BACKGROUND:
+                job = services.export_job_request(
+                    by=request.user, dataset_key=key, file_format=file_format, filters=filters
+                )
+                messages.success(request, _("Export queued; this page shows its progress."))
+                return redirect("reports:job", pk=job.pk)
+            filename = services.export_filename(key, file_format)
+            if file_format == FileFormat.CSV:
+                lines = services.export_csv_stream(
+                    by=request.user, dataset_key=key, filters=filters
+                )
+                return csv_response(lines, filename)
+            handle = services.export_xlsx_file(by=request.user, dataset_key=key, filters=filters)
+            return FileResponse(handle, as_attachment=True, filename=filename)
+        except ValidationError as error:
+            form.add_error(None, _errors_text(error))
+    jobs = ExportJob.objects.filter(requested_by=request.user)[:RECENT]
+    return render(
+        request,
+        "reports/export_centre.html",
+        {
+            "form": form,
+            "datasets": [d for d in datasets.all_datasets() if d.allowed(request.user)],
+            "jobs": jobs,
+        },
+    )
+
+
+def export_log(request):
+    require(can_export(request.user))
+    entries = ExportLog.objects.select_related("user")[:200]
+    return render(request, "reports/export_log.html", {"entries": entries})
+
+
+def _job_for_user(user, pk) -> ExportJob:
+    """Only the member of staff who asked for an export may see or download it."""
+    require(can_export(user))
+    try:
+        return ExportJob.objects.get(pk=pk, requested_by=user)
+    except ExportJob.DoesNotExist:
+        raise Http404 from None
+
+
+def job_detail(request, pk):
+    job = _job_for_user(request.user, pk)
+    return render(request, "reports/job_detail.html", {"job": job})
+
+
+@require_GET
+def job_status(request, pk):
+    """The progress fragment htmx polls; once the job has finished it stops polling."""
+    job = _job_for_user(request.user, pk)
+    return render(request, "reports/_job_status.html", {"job": job})
+
+
+@require_GET
+def job_download(request, pk):
+    job = _job_for_user(request.user, pk)
+    try:
+        path = services.job_file(job)
+    except ValidationError as error:
+        messages.error(request, _errors_text(error))
+        return redirect("reports:job", pk=job.pk)
+    filename = f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def fhir_bundle(request):
+    """A course's FHIR Bundle as a JSON download (export roles; logged)."""
+    require(can_export(request.user))
+    course = selectors.course_for_export(request.user, request.GET.get("course"))
+    if not fhir.fhir_available():
+        messages.error(request, _("FHIR export needs the fhir.resources package."))
+        return redirect("reports:exports")
+    bundle = fhir.course_bundle(course)
+    fhir.validate_bundle(bundle)
+    services.fhir_export_log(by=request.user, course=course, resources=len(bundle["entry"]))
+    response = HttpResponse(
+        json.dumps(bundle, ensure_ascii=False, indent=2), content_type="application/fhir+json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="course-{course.pk}-fhir.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _dashboard_data(request):
+    require(can_see_dashboard(request.user))
+    form = DashboardFilterForm(request.GET or None)
+    scope = selectors.Scope()
+    if form.is_valid():
+        scope = selectors.Scope(
+            diagnosis=form.cleaned_data["diagnosis"],
+            infused_from=form.cleaned_data["infused_from"],
+            infused_to=form.cleaned_data["infused_to"],
+        )
+    return form, selectors.dashboard_data(today=timezone.localdate(), scope=scope)
+
+
+def dashboard(request):
+    form, data = _dashboard_data(request)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "data": data,
+            "tables": selectors.dashboard_tables(data),
+            "query": request.GET.urlencode(),
+            "can_export": can_export(request.user),
+        },
+    )
+
+
+@require_GET
+def dashboard_csv(request, key):
+    """One chart's table as CSV (aggregates; logged like every export)."""
+    form, data = _dashboard_data(request)
+    if key.endswith("-curve") and key[: -len("-curve")] in ("pfs", "os"):
+        header, rows = selectors.km_curve_rows(data, key[: -len("-curve")])
+    else:
+        table = next((t for t in selectors.dashboard_tables(data) if t["key"] == key), None)
+        if table is None:
+            raise Http404
+        header, rows = [str(h) for h in table["header"]], table["rows"]
+    services.dashboard_export_log(
+        by=request.user, chart=key, filters=request.GET.dict(), rows=len(rows)
+    )
+    lines = csv_lines(header, ([services.cell(v) for v in row] for row in rows))
+    return csv_response(lines, f"dashboard-{key}-{timezone.localdate():%Y%m%d}.csv")

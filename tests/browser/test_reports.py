@@ -1,0 +1,55 @@
+"""Main path in a browser: an auditor downloads a CSV export and opens the dashboard.
+
+(The lead moves this file into tests/browser/; until then it borrows that harness.)
+"""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD
+from tests.followup.conftest import infuse
+
+pytestmark = pytest.mark.browser
+
+
+def test_auditor_downloads_a_csv_and_opens_the_dashboard(page, auditor_cara, dr_ben, patient_7a):
+    infuse(patient_7a, dr_ben, timezone.localdate() - timedelta(days=20))
+
+    # Cara (auditor) rather than Alex: an administrator's login also asks for a TOTP code.
+    log_in(page, "cara", PASSWORD)
+    page.goto("/reports/exports/")
+    page.get_by_label("Dataset").select_option("courses")
+    page.get_by_label("Format").select_option("csv")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export").click()
+    download = info.value
+    assert download.suggested_filename.startswith(
+        "courses-"
+    ) and download.suggested_filename.endswith(".csv")
+    text = open(download.path(), encoding="utf-8").read().lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["mrn"], r["product"], r["stage"]) for r in rows] == [
+        ("CQ7A0001", "axi-cel", "infusion")
+    ]
+
+    page.goto("/reports/exports/log/")
+    expect(page.get_by_test_id("export-log")).to_contain_text("courses")
+
+    page.goto("/reports/")
+    expect(page.get_by_role("heading", name="Programme dashboard")).to_be_visible()
+    expect(page.get_by_test_id("table-stages")).to_contain_text("Infusion")
+    # Chart.js drew every chart from the JSON island (no inline script, no CDN).
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-chart]')]"
+        ".map((c) => Chart.getChart(c) !== undefined)"
+    )
+    assert drawn and all(drawn)
+    with page.expect_download() as info:
+        page.get_by_test_id("csv-pfs").click()
+    assert info.value.suggested_filename.startswith("dashboard-pfs-")
