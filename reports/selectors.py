@@ -347,7 +347,9 @@ def dashboard_tables(data: dict) -> list[dict]:
         _("Patients"),
         _("Events"),
         _("Median (months)"),
+        # xgettext:no-python-format
         _("Median, lower 95% limit (months)"),
+        # xgettext:no-python-format
         _("Median, upper 95% limit (months)"),
         *at_risk,
     ]

@@ -11,7 +11,10 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from cart_workflow.wsgi import application
 
-pytestmark = pytest.mark.django_db
+# Schemathesis calls the WSGI application directly, as a server would, so each request ends
+# with Django's connection clean-up: run outside a test transaction, in autocommit, as in
+# production (inside one, PostgreSQL's connection would be closed after the first request).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKS = [checks.not_a_server_error, openapi_checks.response_schema_conformance]
 FUZZ = settings(

@@ -146,7 +146,10 @@ class TestOutOfRange:
         response = client.get("/patients/99999999999999999999999/")
         assert response.status_code in (400, 404)
 
-    def test_huge_filter_value_in_the_api_is_a_400(self, client, dr_ben):
+    def test_huge_filter_value_in_the_api_is_no_server_error(self, client, dr_ben):
         client.force_login(dr_ben)
         response = client.get("/api/courses/", {"patient": "9" * 30})
-        assert response.status_code == 400
+        # SQLite cannot hold the number (400); PostgreSQL compares it and finds nothing (200).
+        assert response.status_code in (200, 400)
+        if response.status_code == 200:
+            assert response.json()["count"] == 0
