@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -480,12 +480,20 @@ def _isolated(deliver, **kwargs) -> bool:
 
 
 def _monitored_courses(now: datetime):
+    """Courses in monitoring whose window (the product label's, else the default) is open.
+
+    One query for the windows, however many courses: a product's window is a catalogue row.
+    """
+    from eligibility.models import ProductLabel
+
     today = timezone.localtime(now).date()
-    return TreatmentCourse.objects.filter(
-        stage=Stage.MONITORING,
-        day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS),
-        day0_date__lte=today,
+    windows = dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
+    in_window = Q(day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS)) & ~Q(
+        product_id__in=list(windows)
     )
+    for product_id, days in windows.items():
+        in_window |= Q(product_id=product_id, day0_date__gte=today - timedelta(days=days))
+    return TreatmentCourse.objects.filter(in_window, stage=Stage.MONITORING, day0_date__lte=today)
 
 
 def tasks_create_due(*, now: datetime) -> int:

@@ -261,3 +261,26 @@ class TestSustainedGrade:
             nurse_ada, monitored, **{**FEVER_HYPOTENSION, "vasopressors": ["norepinephrine"]}
         )
         assert "CRS grade 3 (was 2)" in Escalation.objects.get(assessment=fourth).reason
+
+
+class TestMonitoringWindow:
+    def test_the_product_label_sets_the_window(self, frozen, dr_ben, ward_7a):
+        from datetime import date
+
+        from eligibility.models import ProductLabel
+        from tests.factories import PatientFactory
+        from tests.monitoring.conftest import course_in_monitoring
+
+        course = course_in_monitoring(
+            PatientFactory(ward=ward_7a, attending_clinician=dr_ben),
+            dr_ben,
+            day0=date(2026, 6, 5),
+        )
+        label = ProductLabel.objects.get(product=course.product)
+        label.monitoring_window_days = 14
+        label.save()
+        assert services.tasks_create_due(now=timezone.now()) == 2  # Day +10: inside
+        MonitoringTask._base_manager.all().delete()
+        label.monitoring_window_days = 7
+        label.save()
+        assert services.tasks_create_due(now=timezone.now()) == 0  # Day +10: window over
