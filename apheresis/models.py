@@ -13,6 +13,8 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager
+
 from . import rules
 
 # --- Append-only records -------------------------------------------------------------------
@@ -180,6 +182,7 @@ class CollectionSchedule(models.Model):
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -312,6 +315,7 @@ class Collection(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -469,6 +473,7 @@ class ManufacturingRecord(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -592,6 +597,7 @@ class ProductReceipt(models.Model):
         verbose_name=_("received by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager
 from core.signatures import signable
 from infusion.dosing import REGIMENS
 from patients.models import CarTProduct, Diagnosis, TreatmentCourse
@@ -425,6 +426,7 @@ class ScreeningAssessment(models.Model):
     updated_at = models.DateTimeField(_("last saved at"), auto_now=True)
     # Optimistic lock: a save based on an older version is refused, never merged silently.
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -472,6 +474,7 @@ class PriorLine(models.Model):
         _("best response"), max_length=2, choices=Response.choices, blank=True
     )
     progression_date = models.DateField(_("relapse / progression"), null=True, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -511,6 +514,7 @@ class WashoutTherapy(models.Model):
     )
     description = models.CharField(_("drug and dose"), max_length=200, blank=True)
     last_dose_date = models.DateField(_("last dose"))
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -582,6 +586,7 @@ class MdtDecision(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -700,6 +705,7 @@ class ConsentRecord(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

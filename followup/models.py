@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager
+
 from . import outcomes, rules, schedule
 
 
@@ -234,6 +236,7 @@ class Discharge(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -263,6 +266,7 @@ class ScheduledVisit(models.Model):
         _("state"), max_length=10, choices=VisitState.choices, default=VisitState.PLANNED
     )
     cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -424,6 +428,7 @@ class FollowUpVisit(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -478,6 +483,7 @@ class Infection(models.Model):
         _("grade (CTCAE)"), choices=CtcaeGrade.choices
     )
     onset_date = models.DateField(_("onset"), null=True, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -509,6 +515,7 @@ class LateAdverseEvent(models.Model):
     event_grade = models.PositiveSmallIntegerField(_("grade (CTCAE)"), choices=CtcaeGrade.choices)
     onset_date = models.DateField(_("onset"), null=True, blank=True)
     reported_to_manufacturer = models.BooleanField(_("reported to the manufacturer"), default=False)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -535,6 +542,7 @@ class SubsequentTherapy(models.Model):
     )
     description = models.CharField(_("regimen / details"), max_length=200, blank=True)
     start_date = models.DateField(_("started on"))
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

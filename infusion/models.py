@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.audit import AuditedManager
+
 from . import rules
 from .dosing import CYCLOPHOSPHAMIDE, FLUDARABINE, REGIMENS
 
@@ -62,6 +64,7 @@ class BridgingTherapy(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = _user(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -112,6 +115,7 @@ class LymphodepletionPlan(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -154,6 +158,7 @@ class PlanSignature(models.Model):
     signed_at = models.DateTimeField(_("signed at"))
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     void_reason = models.CharField(_("why voided"), max_length=300, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -206,6 +211,7 @@ class PlannedDose(models.Model):
     omitted = models.BooleanField(_("not to be given"), default=False)
     decision = models.TextField(_("clinician's decision"), blank=True)
     decided_by = _user(_("decided by"), null=True, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -251,6 +257,7 @@ class Administration(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     given_by = _user(_("given by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -282,6 +289,7 @@ class Day0Change(models.Model):
     doses_moved = models.PositiveSmallIntegerField(_("doses moved"), default=0)
     changed_by = _user(_("changed by"))
     changed_at = models.DateTimeField(_("changed at"))
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -355,6 +363,7 @@ class TocilizumabStockCheck(models.Model):
     confirmed_by = _user(_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed at"))
     notes = models.CharField(_("notes"), max_length=200, blank=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -404,6 +413,7 @@ class PreInfusionCheck(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     checked_by = _user(_("checked by"))
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -442,6 +452,7 @@ class GateOverride(models.Model):
     reason = models.TextField(_("reason"))
     overridden_by = _user(_("overridden by"))
     overridden_at = models.DateTimeField(_("overridden at"))
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -476,6 +487,7 @@ class GateReview(models.Model):
         blank=True,
         help_text=_("Set when a new check, count or override came in after the review."),
     )
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -536,6 +548,7 @@ class InfusionRecord(models.Model):
     )
     recorded_by = _user(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
     history = HistoricalRecords()
 
     class Meta:

@@ -3,6 +3,10 @@
 import pytest
 
 from core.audit import AuditBypassError
+from apheresis.models import Collection, CollectionSchedule, ProductReceipt
+from eligibility.models import ConsentRecord, MdtDecision, ScreeningAssessment
+from followup.models import Discharge, FollowUpVisit, ScheduledVisit
+from infusion.models import Administration, GateReview, InfusionRecord, LymphodepletionPlan
 from monitoring.models import Assessment, Escalation, Intervention, MonitoringTask
 from patients.models import Patient, StageEvent, TreatmentCourse
 
