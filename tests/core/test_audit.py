@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.audit import AuditBypassError
 from apheresis.models import Collection, CollectionSchedule, ProductReceipt
+from core.audit import AuditBypassError
 from eligibility.models import ConsentRecord, MdtDecision, ScreeningAssessment
 from followup.models import Discharge, FollowUpVisit, ScheduledVisit
 from infusion.models import Administration, GateReview, InfusionRecord, LymphodepletionPlan
@@ -13,6 +13,19 @@ from patients.models import Patient, StageEvent, TreatmentCourse
 pytestmark = pytest.mark.django_db
 
 AUDITED = [
+    ScreeningAssessment,
+    MdtDecision,
+    ConsentRecord,
+    CollectionSchedule,
+    Collection,
+    ProductReceipt,
+    LymphodepletionPlan,
+    Administration,
+    GateReview,
+    InfusionRecord,
+    Discharge,
+    ScheduledVisit,
+    FollowUpVisit,
     Patient,
     TreatmentCourse,
     StageEvent,
