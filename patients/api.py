@@ -45,6 +45,13 @@ class PatientSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("Required on update: the version you read. A stale version is refused."),
     )
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text=_("Reason for change; required once the patient is in treatment."),
+    )
 
     class Meta:
         model = Patient
@@ -62,6 +69,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "ward",
             "attending_clinician",
             "version",
+            "reason",
             "created_at",
             "updated_at",
         ]
@@ -77,6 +85,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         validated_data.pop("version", None)
+        validated_data.pop("reason", None)
         try:
             return services.patient_register(by=self.context["request"].user, **validated_data)
         except DjangoValidationError as error:
@@ -84,11 +93,13 @@ class PatientSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         expected = validated_data.pop("version")
+        reason = validated_data.pop("reason", "")
         try:
             return services.patient_update(
                 by=self.context["request"].user,
                 patient=instance,
                 expected_version=expected,
+                reason=reason,
                 **validated_data,
             )
         except services.StaleEditError as error:

@@ -27,6 +27,12 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
     """Registration and edit form; the service re-checks everything the form checks."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        required=False,
+        max_length=300,
+        help_text=_("Required once the patient is in treatment; kept with the record's history."),
+    )
 
     class Meta:
         model = Patient
@@ -50,6 +56,8 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["attending_clinician"].queryset = clinicians()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["reason"]  # a new record has no history to explain
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]

@@ -113,6 +113,20 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     for stage in STAGE_ORDER
 }
 
+# From consent on, doses, labels and checks rest on the patient's record: edits need a reason.
+REASON_FOR_CHANGE_STAGES = frozenset(
+    {
+        CONSENTED,
+        APHERESIS,
+        MANUFACTURING,
+        BRIDGING,
+        LYMPHODEPLETION,
+        INFUSION,
+        MONITORING,
+        FOLLOW_UP,
+    }
+)
+
 # Moves that undo progress or end a course must say why; the reason stays on the timeline.
 BACKWARD_MOVES = frozenset(
     {(ELIGIBLE, SCREENING), (NOT_ELIGIBLE, SCREENING), (MANUFACTURING, APHERESIS)}

@@ -65,8 +65,13 @@ def patient_register(*, by: User, **fields) -> Patient:
 
 
 @transaction.atomic
-def patient_update(*, by: User, patient: Patient, expected_version: int, **fields) -> Patient:
-    """Change a patient's record, refusing to overwrite a change the user has not seen."""
+def patient_update(
+    *, by: User, patient: Patient, expected_version: int, reason: str = "", **fields
+) -> Patient:
+    """Change a patient's record, refusing to overwrite a change the user has not seen.
+
+    Once a course is past the decision to treat (consented onwards), doses and checks rest on
+    this record: a change then needs a reason, which is kept with the history."""
     _require_editor(by)
     unknown = set(fields) - set(PATIENT_EDITABLE_FIELDS)
     if unknown:
@@ -87,14 +92,28 @@ def patient_update(*, by: User, patient: Patient, expected_version: int, **field
             },
             code="stale",
         )
+    changed = [name for name, value in fields.items() if getattr(current, name) != value]
+    reason = (reason or "").strip()
+    if changed and not reason and patient_record_needs_reason(current):
+        raise ValidationError(
+            {"reason": _("This patient is in treatment: say why the record changes.")},
+            code="reason",
+        )
     for name, value in fields.items():
         setattr(current, name, value)
     _check_patient_fields(current)
     current.full_clean()
     current.version += 1
     current._history_user = by
+    if reason:
+        current._change_reason = reason
     current.save()
     return current
+
+
+def patient_record_needs_reason(patient: Patient) -> bool:
+    """True while a course of the patient is between consent and the end of follow-up."""
+    return patient.courses.filter(stage__in=rules.REASON_FOR_CHANGE_STAGES).exists()
 
 
 @transaction.atomic

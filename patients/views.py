@@ -114,6 +114,7 @@ def patient_edit(request, pk):
                 by=request.user,
                 patient=patient,
                 expected_version=expected,
+                reason=form.cleaned_data.get("reason", ""),
                 **form.service_fields(),
             )
         except ValidationError as error:

@@ -214,3 +214,17 @@ class TestSchema:
         from django.core.management import call_command
 
         call_command("spectacular", "--fail-on-warn", "--validate", "--file", "/dev/null")
+
+
+def test_api_update_of_a_patient_in_treatment_needs_a_reason(dr_ben, patient_7a):
+    from patients.models import TreatmentCourse
+
+    course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
+    TreatmentCourse.objects.filter(pk=course.pk).audited_update(stage="monitoring")
+    url = f"/api/patients/{patient_7a.pk}/"
+    refused = api(dr_ben).patch(url, {"weight_kg": "66.0", "version": 1}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()
+    ok = api(dr_ben).patch(
+        url, {"weight_kg": "66.0", "version": 1, "reason": "Re-weighed"}, format="json"
+    )
+    assert ok.status_code == 200 and "reason" not in ok.json()

@@ -323,3 +323,33 @@ class TestPlannedDay0:
             services.course_set_planned_day0(
                 by=nurse_ada, course=course, planned_day0_date=date(2026, 6, 20)
             )
+
+
+class TestReasonForChange:
+    def test_a_patient_in_treatment_needs_a_reason_kept_with_the_history(self, dr_ben, patient_7a):
+        course = services.course_open(
+            by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
+        )
+        walk(course, dr_ben, PATH_TO["consented"])
+        with pytest.raises(ValidationError) as error:
+            services.patient_update(
+                by=dr_ben, patient=patient_7a, expected_version=1, weight_kg=Decimal("61.0")
+            )
+        assert "reason" in error.value.message_dict
+        patient_7a.refresh_from_db()
+        assert patient_7a.weight_kg == Decimal("70.0")
+        services.patient_update(
+            by=dr_ben,
+            patient=patient_7a,
+            expected_version=1,
+            weight_kg=Decimal("61.0"),
+            reason="Weighed on admission for lymphodepletion",
+        )
+        latest = patient_7a.history.order_by("-history_id").first()
+        assert latest.history_change_reason == "Weighed on admission for lymphodepletion"
+
+    def test_before_consent_no_reason_is_asked(self, dr_ben, patient_7a):
+        services.course_open(by=dr_ben, patient=patient_7a, product=product())
+        services.patient_update(
+            by=dr_ben, patient=patient_7a, expected_version=1, weight_kg=Decimal("61.0")
+        )
