@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager
+from core.signatures import signable
 
 from . import rules
 
@@ -635,6 +636,7 @@ class ScanResult(models.TextChoices):
     NO_COI = "no_coi", _("The course has no COI ID")
 
 
+@signable("course", "expected_coi_id", "scanned_text", "result", "purpose", "verified_at")
 class BagVerification(AppendOnlyModel):
     """Every attempt to match a bag to its patient, successful or not, with who and when."""
 

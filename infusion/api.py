@@ -470,9 +470,18 @@ class PreInfusionCheckViewSet(mixins.CreateModelMixin, _ByCourse):
     ordering = ["-checked_at", "-id"]
 
 
+class SignSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        help_text=_("Your password again: the review is signed electronically.")
+    )
+
+
 class BedsideVerificationSerializer(serializers.ModelSerializer):
     course = VisibleCourseField()
     matched = serializers.BooleanField(read_only=True)
+    password = serializers.CharField(
+        write_only=True, help_text=_("Your password again: a match is signed electronically.")
+    )
 
     class Meta:
         model = BagVerification
@@ -485,6 +494,7 @@ class BedsideVerificationSerializer(serializers.ModelSerializer):
             "matched",
             "verified_by",
             "verified_at",
+            "password",
         ]
         read_only_fields = ["expected_coi_id", "result", "verified_by", "verified_at"]
 
@@ -613,11 +623,18 @@ class GateViewSet(viewsets.GenericViewSet):
         course = course_for_user(request.user, pk)
         return Response(InfusionGateSerializer(_gate_payload(course)).data)
 
-    @extend_schema(request=None, responses={201: GateReviewSerializer})
+    @extend_schema(request=SignSerializer, responses={201: GateReviewSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         course = course_for_user(request.user, pk)
-        review = _call(services.gate_review, by=request.user, course=course)
+        payload = SignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        review = _call(
+            services.gate_review,
+            by=request.user,
+            course=course,
+            password=payload.validated_data["password"],
+        )
         return Response(GateReviewSerializer(review).data, status=201)
 
 

@@ -168,6 +168,11 @@ class BagScanForm(BootstrapFormMixin, forms.Form):
     scanned_text = forms.CharField(
         label=_("Scan or type the COI ID on the bag"), max_length=200, required=False
     )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class OverrideForm(BootstrapFormMixin, forms.Form):

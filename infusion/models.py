@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager
+from core.signatures import signable
 
 from . import rules
 from .dosing import CYCLOPHOSPHAMIDE, FLUDARABINE, REGIMENS
@@ -471,6 +472,7 @@ class GateOverride(models.Model):
         return f"{self.get_item_display()} ({self.observed}) — {self.overridden_by}"
 
 
+@signable("course", "review_date", "passed", "items")
 class GateReview(models.Model):
     """A clinician's review of the gate on the day of infusion, with every item as it stood.
     Only a passed review that nothing has superseded lets the course reach infusion."""

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from apheresis import services as apheresis_services
 from apheresis.models import BagVerification, VerificationPurpose
+from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.roles import Role
+from core.signatures import signature_sign
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
@@ -743,11 +745,15 @@ def pre_infusion_check_record(
     return check
 
 
-def bedside_verify(*, by: User, course: TreatmentCourse, scanned_text: str) -> BagVerification:
+def bedside_verify(
+    *, by: User, course: TreatmentCourse, scanned_text: str, password: str = ""
+) -> BagVerification:
     """Match the bag's COI ID to the patient at the bedside (apheresis.services.bag_verify,
-    purpose "bedside"). The same person cannot be the second check of the same day."""
+    purpose "bedside"). The same person cannot be the second check of the same day. Each
+    checker signs her match electronically (password again, meaning "checked by")."""
     _require(can_verify_bag(by), _("Nurses and clinicians check the bag at the bedside."))
     _require_visible(by, course)
+    _require_password(by, password)
     already = selectors.bedside_verifiers(course, timezone.localdate())
     if any(user.pk == by.pk for user in already):
         raise ValidationError(
@@ -763,8 +769,20 @@ def bedside_verify(*, by: User, course: TreatmentCourse, scanned_text: str) -> B
         by=by, course=course, scanned_text=scanned_text, purpose=VerificationPurpose.BEDSIDE
     )
     with transaction.atomic():
+        if verification.matched:
+            signature_sign(
+                user=by, password=password, record=verification, meaning=SignOffMeaning.CHECKED_BY
+            )
         _supersede_reviews(course, by=by)
     return verification
+
+
+def _require_password(user: User, password: str) -> None:
+    """Checked before anything is recorded, so a wrong password leaves no trace to explain."""
+    if not password or not user.check_password(password):
+        raise ValidationError(
+            {"password": _("The password is not correct; nothing was signed.")}, code="password"
+        )
 
 
 @transaction.atomic
@@ -800,9 +818,11 @@ def gate_override(*, by: User, course: TreatmentCourse, item: str, reason: str) 
 
 
 @transaction.atomic
-def gate_review(*, by: User, course: TreatmentCourse) -> GateReview:
-    """A clinician reviews today's gate; the review records every item as it stands."""
+def gate_review(*, by: User, course: TreatmentCourse, password: str = "") -> GateReview:
+    """A clinician reviews today's gate; the review records every item as it stands, and she
+    signs it electronically (password again, meaning "reviewed by")."""
     _require(is_clinician(by), _("Only clinicians review the pre-infusion gate."))
+    _require_password(by, password)
     course = _lock_course(course)
     _require_visible(by, course)
     if course.stage != Stage.LYMPHODEPLETION:
@@ -834,6 +854,7 @@ def gate_review(*, by: User, course: TreatmentCourse) -> GateReview:
     review.full_clean()
     review._history_user = by
     review.save()
+    signature_sign(user=by, password=password, record=review, meaning=SignOffMeaning.REVIEWED_BY)
     return review
 
 

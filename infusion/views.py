@@ -495,7 +495,9 @@ def gate_review(request, pk):
     course = _course(request, pk)
     require(services.is_clinician(request.user))
     try:
-        review = services.gate_review(by=request.user, course=course)
+        review = services.gate_review(
+            by=request.user, course=course, password=request.POST.get("password", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -551,7 +553,10 @@ def bag_scan(request, pk):
     form.is_valid()
     try:
         verification = services.bedside_verify(
-            by=request.user, course=course, scanned_text=form.cleaned_data.get("scanned_text", "")
+            by=request.user,
+            course=course,
+            scanned_text=form.cleaned_data.get("scanned_text", ""),
+            password=form.cleaned_data.get("password", ""),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

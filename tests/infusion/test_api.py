@@ -115,13 +115,13 @@ class TestGateAndInfusion:
         coi = on_day0.chain_of_identity.coi_id
         first = api(nurse_ada).post(
             "/api/bedside-verifications/",
-            {"course": on_day0.pk, "scanned_text": coi},
+            {"course": on_day0.pk, "scanned_text": coi, "password": PASSWORD},
             format="json",
         )
         assert first.status_code == 201 and first.json()["matched"] is True
         second = api(nurse_ada).post(
             "/api/bedside-verifications/",
-            {"course": on_day0.pk, "scanned_text": coi},
+            {"course": on_day0.pk, "scanned_text": coi, "password": PASSWORD},
             format="json",
         )
         assert second.status_code == 400
@@ -140,7 +140,9 @@ class TestGateAndInfusion:
         refused = api(nurse_ada).post("/api/infusions/", data, format="json")
         assert refused.status_code == 400 and "has not passed" in str(refused.json())
         assert not InfusionRecord.objects.exists()
-        review = api(dr_ben).post(f"/api/infusion-gates/{gate_ready.pk}/review/")
+        review = api(dr_ben).post(
+            f"/api/infusion-gates/{gate_ready.pk}/review/", {"password": PASSWORD}
+        )
         assert review.status_code == 201 and review.json()["passed"] is True
         ok = api(nurse_ada).post("/api/infusions/", data, format="json")
         assert ok.status_code == 201, ok.json()

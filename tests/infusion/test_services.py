@@ -324,19 +324,24 @@ class TestGate:
 
     def test_the_same_nurse_cannot_check_the_bag_twice(self, on_day0, nurse_ada):
         coi = on_day0.chain_of_identity.coi_id
-        services.bedside_verify(by=nurse_ada, course=on_day0, scanned_text=coi)
+        services.bedside_verify(password=PASSWORD, by=nurse_ada, course=on_day0, scanned_text=coi)
         with pytest.raises(ValidationError, match="different person"):
-            services.bedside_verify(by=nurse_ada, course=on_day0, scanned_text=coi)
+            services.bedside_verify(
+                password=PASSWORD, by=nurse_ada, course=on_day0, scanned_text=coi
+            )
         assert BagVerification.objects.filter(course=on_day0).count() == 1
         item = next(i for i in selectors.gate_evaluate(on_day0).items if i.code == "coi_bedside")
         assert item.ok is False and item.params["count"] == 1
 
     def test_a_wrong_bag_does_not_count(self, on_day0, nurse_ada, nurse_eve):
         services.bedside_verify(
-            by=nurse_ada, course=on_day0, scanned_text=on_day0.chain_of_identity.coi_id
+            password=PASSWORD,
+            by=nurse_ada,
+            course=on_day0,
+            scanned_text=on_day0.chain_of_identity.coi_id,
         )
         wrong = services.bedside_verify(
-            by=nurse_eve, course=on_day0, scanned_text="COI-2026-9999-1"
+            password=PASSWORD, by=nurse_eve, course=on_day0, scanned_text="COI-2026-9999-1"
         )
         assert wrong.matched is False
         item = next(i for i in selectors.gate_evaluate(on_day0).items if i.code == "coi_bedside")
@@ -416,7 +421,7 @@ class TestInfusion:
     def test_reviewed_gate_lets_the_nurse_infuse_and_monitoring_starts(
         self, frozen, gate_ready, dr_ben, nurse_ada
     ):
-        review = services.gate_review(by=dr_ben, course=gate_ready)
+        review = services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
         assert review.passed is True
         frozen.move_to(at(DAY0, 10, 30))
         record = services.infusion_record(
@@ -449,7 +454,7 @@ class TestInfusion:
         assert not InfusionRecord.objects.exists()
 
     def test_a_failed_review_does_not_count(self, on_day0, dr_ben, nurse_ada, frozen):
-        review = services.gate_review(by=dr_ben, course=on_day0)
+        review = services.gate_review(password=PASSWORD, by=dr_ben, course=on_day0)
         assert review.passed is False
         frozen.move_to(at(DAY0, 10, 30))
         with pytest.raises(ValidationError, match="has not passed"):
@@ -462,7 +467,7 @@ class TestInfusion:
             )
 
     def test_a_fever_after_the_review_supersedes_it(self, gate_ready, dr_ben, nurse_ada, frozen):
-        services.gate_review(by=dr_ben, course=gate_ready)
+        services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
         services.pre_infusion_check_record(
             by=nurse_ada,
             course=gate_ready,
@@ -481,7 +486,7 @@ class TestInfusion:
             )
 
     def test_clinician_does_not_record_the_infusion(self, gate_ready, dr_ben, frozen):
-        services.gate_review(by=dr_ben, course=gate_ready)
+        services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
         with pytest.raises(PermissionDenied):
             services.infusion_record(
                 by=dr_ben,
@@ -511,7 +516,7 @@ class TestGateGuard:
         self, settings, gate_ready, dr_ben, nurse_ada
     ):
         settings.INFUSION_GATE_ENFORCED = True
-        services.gate_review(by=dr_ben, course=gate_ready)
+        services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
         patient_services.course_change_stage(by=nurse_ada, course=gate_ready, to_stage="infusion")
         gate_ready.refresh_from_db()
         assert gate_ready.stage == "infusion"
@@ -536,7 +541,7 @@ class TestGateGuard:
 
 def test_yesterdays_review_does_not_pass_today(settings, gate_ready, dr_ben, nurse_ada, frozen):
     settings.INFUSION_GATE_ENFORCED = True
-    services.gate_review(by=dr_ben, course=gate_ready)
+    services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
     frozen.move_to(at(DAY0 + timedelta(days=1), 9))
     with pytest.raises(ValidationError):
         patient_services.course_change_stage(by=nurse_ada, course=gate_ready, to_stage="infusion")

@@ -138,19 +138,37 @@ class TestGatePages:
         url = reverse("infusion:bag_scan", args=[on_day0.pk])
         coi = on_day0.chain_of_identity.coi_id
         assert (
-            "Bag matches" in client.post(url, {"scanned_text": coi}, follow=True).content.decode()
+            "Bag matches"
+            in client.post(
+                url, {"scanned_text": coi, "password": PASSWORD}, follow=True
+            ).content.decode()
         )
-        page = client.post(url, {"scanned_text": coi}, follow=True).content.decode()
+        page = client.post(
+            url, {"scanned_text": coi, "password": PASSWORD}, follow=True
+        ).content.decode()
         assert "different person" in page
 
     def test_wrong_bag_is_shouted(self, client, nurse_ada, on_day0):
         login(client, nurse_ada)
         page = client.post(
             reverse("infusion:bag_scan", args=[on_day0.pk]),
-            {"scanned_text": "NOT-A-COI"},
+            {"scanned_text": "NOT-A-COI", "password": PASSWORD},
             follow=True,
         ).content.decode()
         assert "STOP" in page
+
+    def test_a_wrong_password_logs_no_check(self, client, nurse_ada, on_day0):
+        from apheresis.models import BagVerification
+
+        login(client, nurse_ada)
+        before = BagVerification.objects.count()
+        page = client.post(
+            reverse("infusion:bag_scan", args=[on_day0.pk]),
+            {"scanned_text": on_day0.chain_of_identity.coi_id, "password": "guess"},
+            follow=True,
+        ).content.decode()
+        assert "password is not correct" in page
+        assert BagVerification.objects.count() == before
 
     def test_pharmacist_cannot_scan_a_bag(self, client, pharmacist_pan, on_day0):
         login(client, pharmacist_pan)
@@ -197,14 +215,22 @@ class TestGatePages:
             antihistamine_given=True,
         )
         login(client, dr_ben)
-        page = client.post(reverse("infusion:gate_review", args=[gate_ready.pk]), follow=True)
+        page = client.post(
+            reverse("infusion:gate_review", args=[gate_ready.pk]),
+            {"password": PASSWORD},
+            follow=True,
+        )
         assert "Gate not passed" in page.content.decode()
         assert "heart rate 128" in page.content.decode()
         client.post(
             reverse("infusion:gate_override", args=[gate_ready.pk]),
             {"item": "vital_signs", "reason": "Sinus tachycardia, anxious; ECG normal"},
         )
-        page = client.post(reverse("infusion:gate_review", args=[gate_ready.pk]), follow=True)
+        page = client.post(
+            reverse("infusion:gate_review", args=[gate_ready.pk]),
+            {"password": PASSWORD},
+            follow=True,
+        )
         assert "Gate passed" in page.content.decode()
         assert GateReview.objects.filter(passed=True).count() == 1
         course_page = client.get(reverse("infusion:course", args=[gate_ready.pk])).content.decode()
