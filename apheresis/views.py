@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import can_read_patients, require
 from patients.selectors import course_for_user
 
@@ -23,14 +24,6 @@ from .forms import (
     VerifyForm,
 )
 from .models import ScheduleStatus
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _course_page(course):
@@ -110,7 +103,7 @@ def schedule_new(request, pk):
         try:
             services.schedule_create(by=request.user, course=course, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Collection booked."))
             return _course_page(course)
@@ -136,7 +129,7 @@ def schedule_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Collection updated."))
             return _course_page(schedule.course)
@@ -196,7 +189,7 @@ def collection_new(request, pk):
         try:
             services.collection_record(by=request.user, schedule=schedule, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Collection recorded. Print the bag label now."))
             return _course_page(schedule.course)
@@ -223,7 +216,7 @@ def custody_new(request, pk):
         try:
             services.custody_record(by=request.user, collection=collection, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Custody event logged."))
             return _course_page(collection.course)
@@ -257,7 +250,7 @@ def custody_correct(request, pk):
         try:
             services.custody_correct(by=request.user, event=original, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Correction logged; the original stays in the log."))
             return _course_page(event.collection.course)
@@ -289,7 +282,7 @@ def manufacturing_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Manufacturing record saved."))
             return _course_page(collection.course)
@@ -313,7 +306,7 @@ def oos_new(request, pk):
         try:
             services.oos_record(by=request.user, collection=collection, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.warning(request, _("Out-of-specification result recorded."))
             return _course_page(collection.course)
@@ -337,7 +330,7 @@ def receipt_new(request, pk):
         try:
             services.product_receive(by=request.user, collection=collection, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Product received."))
             return _course_page(collection.course)
@@ -408,7 +401,7 @@ def verify(request, pk):
         try:
             result = services.bag_verify(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             if result.matched:
                 messages.success(request, str(text.SCAN_MESSAGES[result.result]))

@@ -31,3 +31,13 @@ class BootstrapFormMixin:
 
 class StyledPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+def add_service_errors(form, error) -> None:
+    """Show a service's ValidationError on the form: field errors beside their fields, the
+    rest at the top, so the page says what is wrong and nothing is saved."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import can_edit_patients, can_read_patients, require
 from patients import rules as course_rules
 from patients.models import Stage
@@ -23,14 +24,6 @@ from .forms import (
 )
 
 STAGE_FILTERS = (course_rules.REFERRED, course_rules.SCREENING, course_rules.ELIGIBLE)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _reader_course(request, pk):
@@ -153,7 +146,7 @@ def screening_edit(request, pk):
             except StaleEditError as error:
                 form.add_error(None, error)
             except ValidationError as error:
-                _apply_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Screening saved."))
                 if "save_and_stay" in request.POST:
@@ -186,7 +179,7 @@ def decision_create(request, pk):
         try:
             record = services.decision_record(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -220,7 +213,7 @@ def consent_create(request, pk):
         try:
             services.consent_record(by=request.user, course=course, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Informed consent recorded. The course is now Consented."))
             return redirect("eligibility:course", pk=course.pk)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import can_read_patients, require
 from patients import rules as patient_rules
 from patients.selectors import course_for_user
@@ -26,14 +27,6 @@ from .forms import (
     StockForm,
     VerifyForm,
 )
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _course(request, pk):
@@ -256,7 +249,7 @@ def plan_recalculate(request, pk):
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.warning(request, _("Plan recalculated. The pharmacist's signature is void."))
             return redirect("infusion:plan", pk=course.pk)
@@ -294,7 +287,7 @@ def dose_decide(request, pk):
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("infusion:plan", pk=course.pk)
@@ -326,7 +319,7 @@ def administer(request, pk):
         try:
             services.administration_record(by=request.user, dose=dose, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -375,7 +368,7 @@ def day0(request, pk):
         try:
             change = services.day0_change(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -408,7 +401,7 @@ def bridging_new(request, pk):
         try:
             services.bridging_record(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Bridging therapy recorded."))
             return redirect("infusion:course", pk=course.pk)
@@ -441,7 +434,7 @@ def bridging_edit(request, pk):
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Bridging therapy updated."))
             return redirect("infusion:course", pk=course.pk)
@@ -584,7 +577,7 @@ def check_new(request, pk):
                 by=request.user, course=course, checked_at=checked_at, **values
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Pre-infusion check recorded."))
             return redirect("infusion:gate", pk=course.pk)
@@ -614,7 +607,7 @@ def infuse(request, pk):
         try:
             services.infusion_record(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Infusion recorded: Day 0 is today. Monitoring has started.")

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.models import Ward
 from core.permissions import can_read_patients, require
 from core.roles import Role
@@ -20,14 +21,6 @@ from .models import Escalation, MonitoringTask
 
 def _bedside(user) -> bool:
     return user.has_role(Role.NURSE, Role.CLINICIAN)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def today(request):
@@ -109,7 +102,7 @@ def assess(request, pk):
                 **form.service_values(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             message = _("Assessment saved: CRS grade %(crs)s.") % {"crs": assessment.crs_grade}
             if assessment.icans_grade is not None:
@@ -173,7 +166,7 @@ def intervention_new(request, pk):
         try:
             services.intervention_record(by=request.user, course=course, **form.service_values())
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Intervention recorded."))
             return redirect("monitoring:course", pk=course.pk)

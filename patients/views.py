@@ -7,20 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.permissions import can_edit_patients, can_read_patients, require
 
 from . import rules, selectors, services
 from .forms import CourseOpenForm, PatientForm, PatientSearchForm, StageChangeForm
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def patient_list(request):
@@ -96,7 +89,7 @@ def patient_create(request):
         try:
             patient = services.patient_register(by=request.user, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Patient %(name)s registered.") % {"name": patient})
             return redirect("patients:detail", pk=patient.pk)
@@ -118,7 +111,7 @@ def patient_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Patient record saved."))
             return redirect("patients:detail", pk=patient.pk)
