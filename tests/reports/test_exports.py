@@ -197,7 +197,11 @@ def test_filters(programme, key, filters, expected):
 def test_audit_trail_names_the_changed_fields(programme, dr_ben):
     patient = programme["a"].patient
     patient_services.patient_update(
-        by=dr_ben, patient=patient, expected_version=patient.version, weight_kg=Decimal("68.0")
+        by=dr_ben,
+        patient=patient,
+        expected_version=patient.version,
+        weight_kg=Decimal("68.0"),
+        reason="Re-weighed",
     )
     rows = [
         r
