@@ -35,6 +35,11 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Scale benchmarks against this machine's PostgreSQL (database cart_bench, emptied at each
+# size); prints the table and writes bench/RESULTS.md. About 20 minutes.
+bench: venv
+	$(BIN)/python -m bench.run
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

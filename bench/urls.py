@@ -1,0 +1,18 @@
+"""The project's URLs plus the floor: a login-protected view that returns a fixed string
+through the same middleware. Used only by the benchmark (override_settings(ROOT_URLCONF))."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+from cart_workflow import urls as project
+
+
+def floor(request):
+    return HttpResponse("floor", content_type="text/plain")
+
+
+urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *project.urlpatterns]
+
+handler403 = project.handler403
+handler404 = project.handler404
+handler500 = project.handler500
