@@ -133,12 +133,16 @@ def otp_setup(request):
             otp_login(request, device)
             return redirect(_safe_next(request))
         error = _("That code is not right. Check the time on your phone and try again.")
-    return render(request, "registration/otp_setup.html", {
-        "secret": services.totp_secret_base32(device),
-        "qr_svg": services.totp_qr_data_uri(device),
-        "error": error,
-        "next": _safe_next(request),
-    })
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {
+            "secret": services.totp_secret_base32(device),
+            "qr_svg": services.totp_qr_data_uri(device),
+            "error": error,
+            "next": _safe_next(request),
+        },
+    )
 
 
 def otp_verify(request):
@@ -153,5 +157,6 @@ def otp_verify(request):
                 otp_login(request, device)
                 return redirect(_safe_next(request))
         error = _("That code is not right, or it was already used.")
-    return render(request, "registration/otp_verify.html",
-                  {"error": error, "next": _safe_next(request)})
+    return render(
+        request, "registration/otp_verify.html", {"error": error, "next": _safe_next(request)}
+    )
