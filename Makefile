@@ -38,7 +38,7 @@ test: venv
 # Scale benchmarks against this machine's PostgreSQL (database cart_bench, emptied at each
 # size); prints the table and writes bench/RESULTS.md. About 20 minutes.
 bench: venv
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

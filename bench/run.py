@@ -824,6 +824,16 @@ def report(sizes, generation, results, plans, sweep, load, info) -> str:
     return "\n".join(out) + "\n"
 
 
+def _analysis(path: Path) -> str:
+    """The hand-written "## Analysis" of the previous results file, kept below the new
+    numbers (it explains why a target is missed and what to change; re-read it after a run)."""
+    if not path.exists():
+        return ""
+    old = path.read_text()
+    start = old.find("\n## Analysis")
+    return old[start:] if start >= 0 else ""
+
+
 def _settle(connection) -> None:
     """Vacuum, analyse and checkpoint after a bulk load, as a database that has been running
     for a while would be; otherwise autovacuum (triggered by the inserts) and the checkpoint
@@ -921,7 +931,7 @@ def main(argv=None) -> int:
                     sweep = sweep_benchmark()
     _save_raw(Path(args.output).with_suffix(".json"), sizes, generation, results, sweep, load)
     text = report(sizes, generation, results, plans, sweep, load, info)
-    Path(args.output).write_text(text)
+    Path(args.output).write_text(text + _analysis(Path(args.output)))
     print()
     print(text)
     return 0
