@@ -95,22 +95,35 @@ def _next_kind(last: str | None) -> str | None:
     return None if following in services.RECORDED_ELSEWHERE else following
 
 
-def schedule_new(request, pk):
-    course = course_for_user(request.user, pk)
-    require(services.can_write(request.user))
-    form = ScheduleForm(request.POST or None)
+def _form_page(request, form, save, *, course, title, done, notify=messages.success, **context):
+    """The shape every apheresis form shares: a valid POST goes to its service, a refusal
+    shows on the form and saves nothing, success returns to the course page."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.schedule_create(by=request.user, course=course, **form.service_fields())
+            save()
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Collection booked."))
+            notify(request, done)
             return _course_page(course)
     return render(
         request,
         "apheresis/form.html",
-        {"course": course, "form": form, "title": _("Book a collection")},
+        {"course": course, "form": form, "title": title, **context},
+    )
+
+
+def schedule_new(request, pk):
+    course = course_for_user(request.user, pk)
+    require(services.can_write(request.user))
+    form = ScheduleForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        lambda: services.schedule_create(by=request.user, course=course, **form.service_fields()),
+        course=course,
+        title=_("Book a collection"),
+        done=_("Collection booked."),
     )
 
 
@@ -120,23 +133,18 @@ def schedule_edit(request, pk):
     form = ScheduleForm(
         request.POST or None, instance=schedule, initial={"version": schedule.version}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.schedule_update(
-                by=request.user,
-                schedule=schedule,
-                expected_version=form.cleaned_data["version"] or 0,
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Collection updated."))
-            return _course_page(schedule.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {"course": schedule.course, "form": form, "title": _("Change the collection")},
+        form,
+        lambda: services.schedule_update(
+            by=request.user,
+            schedule=schedule,
+            expected_version=form.cleaned_data["version"] or 0,
+            **form.service_fields(),
+        ),
+        course=schedule.course,
+        title=_("Change the collection"),
+        done=_("Collection updated."),
     )
 
 
@@ -185,23 +193,14 @@ def collection_new(request, pk):
     schedule = selectors.schedule_for_user(request.user, pk)
     require(services.can_write(request.user))
     form = CollectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.collection_record(by=request.user, schedule=schedule, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Collection recorded. Print the bag label now."))
-            return _course_page(schedule.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": schedule.course,
-            "form": form,
-            "title": _("Record the collection"),
-            "check_rows": selectors.schedule_check_rows(schedule),
-        },
+        form,
+        lambda: services.collection_record(by=request.user, schedule=schedule, **form.cleaned_data),
+        course=schedule.course,
+        title=_("Record the collection"),
+        done=_("Collection recorded. Print the bag label now."),
+        check_rows=selectors.schedule_check_rows(schedule),
     )
 
 
@@ -212,23 +211,16 @@ def custody_new(request, pk):
     form = CustodyForm(
         request.POST or None, next_kind=_next_kind(steps[-1].kind if steps else None)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.custody_record(by=request.user, collection=collection, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Custody event logged."))
-            return _course_page(collection.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": collection.course,
-            "form": form,
-            "title": _("Log a custody event"),
-            "coi_id": collection.coi_id,
-        },
+        form,
+        lambda: services.custody_record(
+            by=request.user, collection=collection, **form.cleaned_data
+        ),
+        course=collection.course,
+        title=_("Log a custody event"),
+        done=_("Custody event logged."),
+        coi_id=collection.coi_id,
     )
 
 
@@ -246,23 +238,14 @@ def custody_correct(request, pk):
             "temperature_c": latest.temperature_c,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.custody_correct(by=request.user, event=original, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Correction logged; the original stays in the log."))
-            return _course_page(event.collection.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": event.collection.course,
-            "form": form,
-            "title": _("Correct “%(event)s”") % {"event": original.get_kind_display()},
-            "coi_id": event.coi_id,
-        },
+        form,
+        lambda: services.custody_correct(by=request.user, event=original, **form.cleaned_data),
+        course=event.collection.course,
+        title=_("Correct “%(event)s”") % {"event": original.get_kind_display()},
+        done=_("Correction logged; the original stays in the log."),
+        coi_id=event.coi_id,
     )
 
 
@@ -273,28 +256,19 @@ def manufacturing_edit(request, pk):
     form = ManufacturingForm(
         request.POST or None, instance=record, initial={"version": record.version}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.manufacturing_update(
-                by=request.user,
-                collection=collection,
-                expected_version=form.cleaned_data["version"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Manufacturing record saved."))
-            return _course_page(collection.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": collection.course,
-            "form": form,
-            "title": _("Manufacturing"),
-            "coi_id": collection.coi_id,
-        },
+        form,
+        lambda: services.manufacturing_update(
+            by=request.user,
+            collection=collection,
+            expected_version=form.cleaned_data["version"],
+            **form.service_fields(),
+        ),
+        course=collection.course,
+        title=_("Manufacturing"),
+        done=_("Manufacturing record saved."),
+        coi_id=collection.coi_id,
     )
 
 
@@ -302,23 +276,15 @@ def oos_new(request, pk):
     collection = selectors.collection_for_user(request.user, pk)
     require(services.can_write(request.user))
     form = OutOfSpecForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.oos_record(by=request.user, collection=collection, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.warning(request, _("Out-of-specification result recorded."))
-            return _course_page(collection.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": collection.course,
-            "form": form,
-            "title": _("Out-of-specification result"),
-            "coi_id": collection.coi_id,
-        },
+        form,
+        lambda: services.oos_record(by=request.user, collection=collection, **form.cleaned_data),
+        course=collection.course,
+        title=_("Out-of-specification result"),
+        done=_("Out-of-specification result recorded."),
+        notify=messages.warning,
+        coi_id=collection.coi_id,
     )
 
 
@@ -326,24 +292,17 @@ def receipt_new(request, pk):
     collection = selectors.collection_for_user(request.user, pk)
     require(services.can_write(request.user))
     form = ReceiptForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.product_receive(by=request.user, collection=collection, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Product received."))
-            return _course_page(collection.course)
-    return render(
+    return _form_page(
         request,
-        "apheresis/form.html",
-        {
-            "course": collection.course,
-            "form": form,
-            "title": _("Receive the product"),
-            "coi_id": collection.coi_id,
-            "multipart": True,
-        },
+        form,
+        lambda: services.product_receive(
+            by=request.user, collection=collection, **form.cleaned_data
+        ),
+        course=collection.course,
+        title=_("Receive the product"),
+        done=_("Product received."),
+        coi_id=collection.coi_id,
+        multipart=True,
     )
 
 
