@@ -32,7 +32,12 @@ def reset(label: str = "bench") -> None:
         with connection.cursor() as cursor:
             names = ", ".join(
                 connection.ops.quote_name(t)
-                for t in ["patients_patient", "django_session", *history]
+                for t in [
+                    "patients_patient",
+                    "django_session",
+                    "reports_dashboardsnapshot",
+                    *history,
+                ]
                 if t in tables
             )
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")

@@ -246,11 +246,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.sweep_followup_reminders",
         "schedule": timedelta(minutes=15),
     },
+    "dashboard-snapshots": {
+        "task": "reports.tasks.refresh_dashboard_snapshots",
+        "schedule": timedelta(minutes=5),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
     },
 }
+# The dashboard shows stored figures; older than this, a reader's visit queues a refresh
+# (the beat job above also refreshes them).
+DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=600)
 # /health/ reports the worker down when its last heartbeat is older than this.
 CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 

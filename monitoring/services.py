@@ -4,18 +4,20 @@ escalations. Views, API, admin and Celery tasks call these and nothing else."""
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import User
+from core.models import Notification, User
 from core.roles import Role
 from core.services import notification_send
 from infusion import dosing
@@ -442,6 +444,9 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
 
 # --- The sweep -----------------------------------------------------------------------------
 
+# Reminders are claimed and delivered this many at a time, each batch in one transaction.
+REMINDER_BATCH = 500
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -457,9 +462,7 @@ def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     tasks_created = tasks_create_due(now=now)
     reminders_created = reminders_create(now=now)
-    delivered = sum(
-        _isolated(reminder_deliver, reminder_id=pk) for pk in _undelivered_reminder_ids()
-    )
+    delivered = reminders_deliver_due()
     notified = sum(
         _isolated(escalation_notify, escalation=e)
         for e in Escalation.objects.filter(notified_at__isnull=True).select_related(
@@ -494,6 +497,42 @@ def _monitored_courses(now: datetime):
     for product_id, days in windows.items():
         in_window |= Q(product_id=product_id, day0_date__gte=today - timedelta(days=days))
     return TreatmentCourse.objects.filter(in_window, stage=Stage.MONITORING, day0_date__lte=today)
+
+
+def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
+    """Insert rows whose unique key is free; returns how many went in.
+
+    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite's own upsert syntax): the
+    database skips a row whose key an earlier or a concurrent sweep already holds, and the
+    statement's row count says how many it inserted, so the count is exact under
+    concurrency without counting whole tables. One statement, as bulk_create makes (SQLite
+    takes a few hundred rows each), the rows sorted by their key so that two sweeps take the
+    key locks in the same order and cannot deadlock.
+    """
+    if not rows:
+        return 0
+    rows = sorted(rows)
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    inserted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                field.get_db_prep_save(value, connection)
+                for row in chunk
+                for field, value in zip(fields, row, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING",
+                params,
+            )
+            inserted += cursor.rowcount
+    return inserted
 
 
 def tasks_create_due(*, now: datetime) -> int:
@@ -538,6 +577,7 @@ def tasks_create_due(*, now: datetime) -> int:
             "has_open_neuro",
         )
     )
+    created_at = timezone.now()
     new_tasks = []
     for row in rows:
         if row["started_at"] is None:
@@ -555,12 +595,9 @@ def tasks_create_due(*, now: datetime) -> int:
             due = schedule.next_due(
                 last_done_at=last_at, interval=interval, monitoring_started_at=row["started_at"]
             )
-            new_tasks.append(MonitoringTask(course_id=row["pk"], kind=kind, due_at=due))
-    if not new_tasks:
-        return 0
-    before = MonitoringTask.objects.count()
-    MonitoringTask.objects.bulk_create(new_tasks, ignore_conflicts=True)
-    return MonitoringTask.objects.count() - before
+            new_tasks.append((row["pk"], kind, due, created_at))
+    # The unique slot (course, kind, due_at) keeps a concurrent sweep from adding it twice.
+    return _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
 
 
 def reminders_create(*, now: datetime) -> int:
@@ -574,40 +611,143 @@ def reminders_create(*, now: datetime) -> int:
     overdue = open_tasks.filter(due_at__lte=now - schedule.OVERDUE_AFTER).values_list(
         "pk", flat=True
     )
-    new = [Reminder(task_id=pk, kind=ReminderKind.COMING_DUE) for pk in coming]
-    new += [Reminder(task_id=pk, kind=ReminderKind.OVERDUE) for pk in overdue]
-    if not new:
-        return 0
-    before = Reminder.objects.count()
-    Reminder.objects.bulk_create(new, ignore_conflicts=True)
-    return Reminder.objects.count() - before
+    created_at = timezone.now()
+    new = [(pk, ReminderKind.COMING_DUE, created_at) for pk in coming]
+    new += [(pk, ReminderKind.OVERDUE, created_at) for pk in overdue]
+    # The unique (task, kind) makes each reminder once, however many sweeps run.
+    return _insert_new(Reminder, ("task", "kind", "created_at"), new)
 
 
-def _undelivered_reminder_ids() -> list[int]:
-    return list(Reminder.objects.filter(sent_at__isnull=True).values_list("pk", flat=True))
+def reminders_deliver_due() -> int:
+    """Deliver every undelivered reminder exactly once; returns how many were claimed.
+
+    A batch of reminders is claimed by one conditional update and its notifications are
+    written in the same transaction, in a constant number of queries however many reminders
+    and recipients: a worker killed half-way leaves the batch undelivered for the next sweep,
+    and a second sweep never claims what this one holds. If a batch fails, its reminders are
+    tried one at a time, so one undeliverable reminder does not hold up the others.
+    """
+    delivered = 0
+    after_id = 0
+    while True:
+        claimed: list[int] = []
+        try:
+            with transaction.atomic():
+                claimed = _reminders_claim(after_id=after_id, limit=REMINDER_BATCH)
+                _reminders_notify(claimed)
+        except Exception:
+            if not claimed:
+                raise
+            logger.exception("reminder batch failed; delivering its reminders one by one")
+            delivered += sum(_isolated(reminder_deliver, reminder_id=pk) for pk in claimed)
+        else:
+            delivered += len(claimed)
+        if len(claimed) < REMINDER_BATCH:
+            return delivered
+        after_id = max(claimed)
 
 
 def reminder_deliver(*, reminder_id: int) -> bool:
-    """Deliver one reminder exactly once. The claim (sent_at) and the in-app notifications
-    commit together: a worker killed half-way leaves the reminder undelivered for the next
-    sweep, and a second worker finds it already claimed."""
+    """Deliver one reminder exactly once; False when it was already claimed."""
     with transaction.atomic():
-        claimed = Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
-            sent_at=timezone.now()
+        claimed = _reminders_claim(reminder_id=reminder_id)
+        _reminders_notify(claimed)
+    return bool(claimed)
+
+
+def _reminders_claim(
+    *, after_id: int = 0, limit: int = 1, reminder_id: int | None = None
+) -> list[int]:
+    """Mark undelivered reminders sent (the lowest ids above after_id, at most limit, or
+    just reminder_id) and return the ids this call claimed.
+
+    One conditional update (UPDATE ... WHERE sent_at IS NULL ... RETURNING id): a reminder
+    already claimed by another sweep does not match, and on PostgreSQL one that another
+    sweep holds locked is skipped, so no reminder is ever claimed twice. Call it inside the
+    transaction that writes the notifications, so that a failure un-claims them too.
+    """
+    sent_at = timezone.now()
+    if not _can_update_returning():
+        return _reminders_claim_without_returning(
+            after_id=after_id, limit=limit, reminder_id=reminder_id, sent_at=sent_at
         )
-        if claimed != 1:
-            return False
-        reminder = Reminder.objects.select_related(
-            "task__course__patient__ward", "task__course__patient__attending_clinician"
-        ).get(pk=reminder_id)
+    quote = connection.ops.quote_name
+    table = quote(Reminder._meta.db_table)
+    pk = quote(Reminder._meta.pk.column)
+    sent = quote(Reminder._meta.get_field("sent_at").column)
+    pick = f"SELECT {pk} FROM {table} WHERE {sent} IS NULL AND {pk} > %s"
+    params = [after_id]
+    if reminder_id is not None:
+        pick += f" AND {pk} = %s"
+        params.append(reminder_id)
+    pick += f" ORDER BY {pk} LIMIT %s"
+    params.append(limit)
+    if connection.features.has_select_for_update_skip_locked:
+        pick += " FOR UPDATE SKIP LOCKED"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sent} = %s WHERE {sent} IS NULL AND {pk} IN ({pick}) "
+            f"RETURNING {pk}",
+            [Reminder._meta.get_field("sent_at").get_db_prep_save(sent_at, connection), *params],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _can_update_returning() -> bool:
+    """UPDATE ... RETURNING: PostgreSQL, and SQLite from 3.35, as INSERT ... RETURNING."""
+    return connection.features.can_return_columns_from_insert
+
+
+def _reminders_claim_without_returning(
+    *, after_id: int, limit: int, reminder_id: int | None, sent_at: datetime
+) -> list[int]:
+    """The claim on SQLite before 3.35, which has no UPDATE ... RETURNING: read the ids, then
+    update exactly those, in the caller's transaction. SQLite transactions here take the
+    write lock when they begin (settings: transaction_mode IMMEDIATE), so no other sweep
+    can claim between the read and the update; the count check is the guard if one did."""
+    undelivered = Reminder.objects.filter(sent_at__isnull=True, pk__gt=after_id)
+    if reminder_id is not None:
+        undelivered = undelivered.filter(pk=reminder_id)
+    ids = list(undelivered.order_by("pk").values_list("pk", flat=True)[:limit])
+    claimed = Reminder.objects.filter(pk__in=ids, sent_at__isnull=True).update(sent_at=sent_at)
+    if claimed != len(ids):
+        raise RuntimeError("reminders claimed by another sweep meanwhile; retrying next sweep")
+    return ids
+
+
+def _reminders_notify(reminder_ids: list[int]) -> None:
+    """The in-app notifications for claimed reminders, and their e-mails after commit: each
+    goes to the active nurses of the patient's ward, else to the attending clinician.
+
+    Four queries for the batch: its reminders, the nurses of all its wards at once, the
+    notifications that already exist (a cause never notifies twice), one insert.
+    """
+    if not reminder_ids:
+        return
+    reminders = list(
+        # A task done before its reminder went out needs no reminder: nothing to say.
+        Reminder.objects.filter(pk__in=reminder_ids, task__done_at__isnull=True)
+        .select_related("task__course__patient__attending_clinician")
+        .order_by("pk")
+    )
+    if not reminders:
+        return
+    nurses_by_ward: dict[int, list[User]] = defaultdict(list)
+    memberships = (
+        User.wards.through.objects.filter(
+            ward_id__in={r.task.course.patient.ward_id for r in reminders},
+            user__is_active=True,
+            user__groups__name=Role.NURSE,
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "user_id")
+    )
+    for membership in memberships:
+        nurses_by_ward[membership.ward_id].append(membership.user)
+    notifications = []
+    for reminder in reminders:
         task = reminder.task
-        if task.done_at is not None:
-            return True  # done before the reminder went out: nothing to say
         patient = task.course.patient
-        recipients = list(
-            User.objects.filter(groups__name=Role.NURSE, wards=patient.ward_id, is_active=True)
-        ) or [patient.attending_clinician]
-        when = timezone.localtime(task.due_at).strftime("%H:%M")
         if reminder.kind == ReminderKind.OVERDUE:
             subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
         else:
@@ -615,13 +755,44 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         subject = subject % {
             "task": task.get_kind_display(),
             "patient": f"{patient.family_name.upper()} {patient.mrn}",
-            "when": when,
+            "when": timezone.localtime(task.due_at).strftime("%H:%M"),
         }
-        for nurse in recipients:
-            notification_send(
-                recipient=nurse,
-                subject=subject,
-                link=reverse("monitoring:assess", args=[task.course_id]),
-                source_key=f"reminder:{reminder.pk}",
+        link = reverse("monitoring:assess", args=[task.course_id])
+        for recipient in nurses_by_ward[patient.ward_id] or [patient.attending_clinician]:
+            notifications.append(
+                Notification(
+                    recipient=recipient,
+                    subject=subject[:200],
+                    link=link,
+                    source_key=f"reminder:{reminder.pk}",
+                )
             )
-    return True
+    already_sent = set(
+        Notification.objects.filter(
+            recipient_id__in={n.recipient_id for n in notifications},
+            source_key__in={n.source_key for n in notifications},
+        ).values_list("recipient_id", "source_key")
+    )
+    new = [n for n in notifications if (n.recipient_id, n.source_key) not in already_sent]
+    Notification.objects.bulk_create(new)
+    emails = [
+        (n.recipient.email, f"[CAR-T] {n.subject}"[:200], n.link) for n in new if n.recipient.email
+    ]
+    if emails:
+        transaction.on_commit(lambda: _send_emails(emails))
+
+
+def _send_emails(emails: list[tuple[str, str, str]]) -> None:
+    """The e-mail copies, over one connection. The notifications are committed already: a mail
+    server failure is logged, never raised, as core.services.notification_send does."""
+    try:
+        with mail.get_connection() as mail_connection:
+            for address, subject, message in emails:
+                try:
+                    mail.EmailMessage(
+                        subject, message, None, [address], connection=mail_connection
+                    ).send()
+                except Exception:
+                    logger.exception("e-mail notification failed")
+    except Exception:
+        logger.exception("e-mail notification failed")

@@ -176,11 +176,14 @@ class StageChangeSerializer(serializers.Serializer):
 class PatientFilter(filters.FilterSet):
     ward = filters.CharFilter(field_name="ward__code")
     diagnosis = filters.ChoiceFilter(choices=Diagnosis.choices)
-    stage = filters.ChoiceFilter(field_name="courses__stage", choices=Stage.choices, distinct=True)
+    stage = filters.ChoiceFilter(choices=Stage.choices, method="in_stage")
 
     class Meta:
         model = Patient
         fields = ["ward", "diagnosis", "stage"]
+
+    def in_stage(self, queryset, name, value):
+        return selectors.patients_in_stage(queryset, value)
 
 
 class CourseFilter(filters.FilterSet):

@@ -189,7 +189,11 @@ class TreatmentCourse(NoDeleteMixin, models.Model):
                 condition=Q(stage__in=list(rules.STAGE_ORDER)), name="course_stage_known"
             ),
         ]
-        indexes = [models.Index(fields=["stage", "referred_on"])]
+        indexes = [
+            models.Index(fields=["stage", "referred_on"]),
+            # The patient list's stage filter: patients with a course in a stage.
+            models.Index(fields=["stage", "patient"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} – {self.product.short_name} ({self.get_stage_display()})"

@@ -1,7 +1,7 @@
 """Reads of patients and courses, always through the role rules (core.permissions)."""
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.permissions import can_read_patients, reads_whole_programme
@@ -18,6 +18,24 @@ def patients_visible_to(user) -> QuerySet[Patient]:
     if reads_whole_programme(user):
         return patients
     return patients.filter(ward__in=user.wards.all())
+
+
+def patients_matching(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
+    """A name or MRN search (the trigram indexes of migration 0003 serve it on PostgreSQL)."""
+    return patients.filter(
+        Q(mrn__iexact=q)
+        | Q(mrn__istartswith=q)
+        | Q(family_name__icontains=q)
+        | Q(given_name__icontains=q)
+    )
+
+
+def patients_in_stage(patients: QuerySet[Patient], stage: str) -> QuerySet[Patient]:
+    """Patients with a course in this stage: a semi-join on the (stage, patient) index, so
+    no DISTINCT over the patients table."""
+    return patients.filter(
+        Exists(TreatmentCourse.objects.filter(patient=OuterRef("pk"), stage=stage))
+    )
 
 
 def user_can_see_patient(user, patient: Patient) -> bool:

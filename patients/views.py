@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,14 +22,9 @@ def patient_list(request):
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
-            patients = patients.filter(
-                Q(mrn__iexact=q)
-                | Q(mrn__istartswith=q)
-                | Q(family_name__icontains=q)
-                | Q(given_name__icontains=q)
-            )
+            patients = selectors.patients_matching(patients, q)
         if form.cleaned_data["stage"]:
-            patients = patients.filter(courses__stage=form.cleaned_data["stage"]).distinct()
+            patients = selectors.patients_in_stage(patients, form.cleaned_data["stage"])
         if form.cleaned_data["ward"]:
             patients = patients.filter(ward=form.cleaned_data["ward"])
     page = Paginator(patients.order_by("family_name", "given_name", "mrn"), PAGE_SIZE).get_page(

@@ -11,6 +11,8 @@ from core.roles import Role
 
 EXPORT_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
 DASHBOARD_ROLES = frozenset({Role.CLINICIAN, Role.ADMINISTRATOR, Role.AUDITOR})
+# Recomputing the figures now writes the stored snapshot: not the auditor, who changes nothing.
+DASHBOARD_REFRESH_ROLES = frozenset({Role.CLINICIAN, Role.ADMINISTRATOR})
 
 
 def can_export(user) -> bool:
@@ -19,6 +21,10 @@ def can_export(user) -> bool:
 
 def can_see_dashboard(user) -> bool:
     return user.is_authenticated and user.has_role(*DASHBOARD_ROLES)
+
+
+def can_refresh_dashboard(user) -> bool:
+    return user.is_authenticated and user.has_role(*DASHBOARD_REFRESH_ROLES)
 
 
 class Exports(permissions.BasePermission):
@@ -33,3 +39,10 @@ class Dashboard(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return can_see_dashboard(request.user) and request.method in permissions.SAFE_METHODS
+
+
+class DashboardRefresh(permissions.BasePermission):
+    message = "Only clinicians and administrators may recompute the dashboard's figures."
+
+    def has_permission(self, request, view):
+        return can_refresh_dashboard(request.user)

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
 
-from .models import ExportJob, ExportLog
+from .models import DashboardSnapshot, ExportJob, ExportLog
 
 
 @admin.register(ExportLog)
@@ -20,3 +20,10 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "requested_by", "dataset", "file_format", "status", "row_count"]
     list_filter = ["status", "dataset"]
     list_select_related = ["requested_by"]
+
+
+@admin.register(DashboardSnapshot)
+class DashboardSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The figures are computed by the service, never typed in."""
+
+    list_display = ["scope_key", "computed_at", "compute_seconds", "last_viewed_at"]

@@ -16,7 +16,7 @@ from patients.api import as_drf_error
 from patients.models import CarTProduct, Diagnosis, Stage
 
 from . import datasets, fhir, selectors, services
-from .access import Dashboard, Exports
+from .access import Dashboard, DashboardRefresh, Exports
 from .datasets import Filters
 from .models import Delivery, ExportJob, ExportLog, FileFormat
 from .views import csv_response
@@ -202,34 +202,61 @@ class ExportCsvView(APIView):
         return csv_response(lines, services.export_filename(dataset, "csv"))
 
 
+DASHBOARD_FILTERS = [
+    OpenApiParameter("diagnosis", OpenApiTypes.STR, enum=Diagnosis.values),
+    OpenApiParameter("infused_from", OpenApiTypes.DATE),
+    OpenApiParameter("infused_to", OpenApiTypes.DATE),
+]
+
+
+def _dashboard_scope(params) -> selectors.Scope:
+    from .forms import DashboardFilterForm
+
+    form = DashboardFilterForm(params)
+    unknown = set(params) - set(form.fields)
+    if unknown:
+        raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    return selectors.Scope(
+        diagnosis=form.cleaned_data["diagnosis"],
+        infused_from=form.cleaned_data["infused_from"],
+        infused_to=form.cleaned_data["infused_to"],
+    )
+
+
+def _snapshot_body(snapshot, *, stale: bool) -> dict:
+    return {
+        **snapshot.data,
+        "computed_at": snapshot.computed_at.isoformat(),
+        "stale": stale,
+    }
+
+
 class DashboardView(APIView):
-    """The programme dashboard's numbers (aggregates only)."""
+    """The programme dashboard's numbers (aggregates only), as last computed: `computed_at`
+    says when; `stale` is true when they are older than the refresh interval and a worker is
+    recomputing them."""
 
     permission_classes = [Dashboard]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("diagnosis", OpenApiTypes.STR, enum=Diagnosis.values),
-            OpenApiParameter("infused_from", OpenApiTypes.DATE),
-            OpenApiParameter("infused_to", OpenApiTypes.DATE),
-        ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
+    @extend_schema(parameters=DASHBOARD_FILTERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from .forms import DashboardFilterForm
+        scope = _dashboard_scope(request.query_params)
+        snapshot, stale = services.dashboard_snapshot_for_reader(scope=scope)
+        return Response(_snapshot_body(snapshot, stale=stale))
 
-        form = DashboardFilterForm(request.query_params)
-        unknown = set(request.query_params) - set(form.fields)
-        if unknown:
-            raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        scope = selectors.Scope(
-            diagnosis=form.cleaned_data["diagnosis"],
-            infused_from=form.cleaned_data["infused_from"],
-            infused_to=form.cleaned_data["infused_to"],
-        )
-        return Response(selectors.dashboard_data(today=timezone.localdate(), scope=scope))
+
+class DashboardRefreshView(APIView):
+    """Recompute the dashboard's numbers now for a filter (clinicians and administrators)."""
+
+    permission_classes = [DashboardRefresh]
+
+    @extend_schema(parameters=DASHBOARD_FILTERS, request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        scope = _dashboard_scope(request.query_params)
+        snapshot = services.dashboard_recompute(scope=scope)
+        return Response(_snapshot_body(snapshot, stale=False))
 
 
 class FhirCourseBundleView(APIView):

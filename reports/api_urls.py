@@ -8,6 +8,11 @@ router.register("reports/export-jobs", api.ExportJobViewSet, basename="export-jo
 router.register("reports/export-log", api.ExportLogViewSet, basename="export-log")
 urlpatterns = [
     path("reports/dashboard/", api.DashboardView.as_view(), name="reports-dashboard"),
+    path(
+        "reports/dashboard/refresh/",
+        api.DashboardRefreshView.as_view(),
+        name="reports-dashboard-refresh",
+    ),
     path("reports/exports/<slug:dataset>.csv", api.ExportCsvView.as_view(), name="reports-export"),
     path(
         "reports/fhir/courses/<int:pk>/",

@@ -3,17 +3,25 @@ headers) and which date the date range filters on.
 
 Another app adds a dataset with a few lines, e.g. apheresis collections:
 
-    from reports.datasets import Dataset, col, register
+    from reports.datasets import Dataset, col, computed, register
     register(Dataset(
         key="collections", label=_("Apheresis collections"), description=_("…"),
-        base=lambda: Collection.objects.select_related("course__patient", "course__product"),
-        columns=(col("collection_id", "pk"), col("course_id", "course_id"), …),
+        base=lambda: Collection.objects.select_related("course__patient").order_by("pk"),
+        columns=(
+            col("collection_id", "pk"), col("mrn", "course.patient.mrn"), …,
+            computed("volume_l", to_litres, "volume_ml"),  # to_litres(None) must work too
+        ),
         date_lookup="collected_on", course_path="course",
     ))
 
 (called from that app's AppConfig.ready(), or from reports.datasets_clinical once the app
 is merged). Values are exported as codes (stage "infusion", diagnosis "LBCL"), never as
 translated labels, so a file reads the same in every language.
+
+An export reads tuples, never model instances: `.values_list()` of exactly the columns'
+lookups (the joins follow from them) through a server-side cursor, a batch at a time, each
+column formatted as its model field says, decided once per export. bench/run.py compares it
+with PostgreSQL's own COPY of the query.
 """
 
 from __future__ import annotations
@@ -21,16 +29,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice, zip_longest
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import FieldError
+from django.db import models
+from django.db.models import QuerySet, TextField
+from django.db.models.expressions import Col
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from patients.models import TreatmentCourse
 
+from . import writers
 from .access import EXPORT_ROLES
-from .writers import cell_value
 
+# Rows fetched per round trip of the server-side cursor, and per batch handed to a writer.
 CHUNK_SIZE = 2000
 
 FILTER_NAMES = ("date_from", "date_to", "product", "diagnosis", "stage")
@@ -72,28 +86,77 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class LocalDay:
+    """An input of a computed column: the day of a datetime path in the centre's time zone
+    (local_day() of the fetched datetime)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Column:
     header: str
-    get: Callable[[Any], Any]
+    # ORM lookups the column reads ("course__patient__mrn"): one value each per row, None
+    # where a nullable relation on the way is empty.
+    lookups: tuple[str, ...] = ()
+    # The cell's value from those values, in Python, once per row; None: the single lookup's
+    # value as it is (formatted by its model field: dates ISO, datetimes local, …).
+    compute: Callable[..., Any] | None = None
+    # For a computed column, which of its lookups it is given as local days (LocalDay).
+    local_days: tuple[bool, ...] = ()
 
 
-def _walk(obj, path: str):
-    for part in path.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part)
-    return obj
+def _lookup(path: str) -> str:
+    return path.replace(".", "__")
 
 
 def col(header: str, path: str) -> Column:
-    """A column read from a dotted attribute path; None anywhere on the path gives ""."""
-    return Column(header, lambda obj: _walk(obj, path))
+    """A column read from a dotted path ("course.patient.mrn"); None anywhere on it gives ""."""
+    return Column(header, (_lookup(path),))
 
 
-def local_day(value) -> date | None:
+def computed(header: str, compute: Callable[..., Any], *paths: str | LocalDay) -> Column:
+    """A column computed in Python, once per row, from the values of dotted paths, e.g. a day
+    number from "course.day0_date" and LocalDay("assessed_at")."""
+    return Column(
+        header,
+        tuple(_lookup(p.path if isinstance(p, LocalDay) else p) for p in paths),
+        compute,
+        tuple(isinstance(p, LocalDay) for p in paths),
+    )
+
+
+def local_day(value, tz=None) -> date | None:
+    """The day of a datetime in the centre's time zone (or tz); a date is its own day."""
     if value is None:
         return None
-    return timezone.localtime(value).date() if hasattr(value, "hour") else value
+    return timezone.localtime(value, tz).date() if hasattr(value, "hour") else value
+
+
+def _cell_kind(expression) -> str:
+    """How a column's values are written, decided from its model field once per export."""
+    output_field = expression.output_field
+    while output_field.is_relation:  # a foreign key holds its target's value
+        output_field = output_field.target_field
+    if isinstance(output_field, models.BooleanField):
+        return writers.BOOLEAN
+    if isinstance(output_field, models.DateTimeField):  # before DateField: a subclass
+        return writers.DATETIME
+    if isinstance(output_field, models.DateField):
+        return writers.DATE
+    if isinstance(output_field, (models.IntegerField, models.DecimalField, models.FloatField)):
+        return writers.NUMBER
+    if isinstance(output_field, (models.CharField, models.TextField)):
+        return writers.TEXT
+    if (
+        isinstance(output_field, models.JSONField)
+        and output_field.decoder is None
+        and isinstance(expression, Col)  # the field itself, not a key of it
+    ):
+        # Fetched as text and decoded per cell: Django's decoding of it would run every
+        # value of the row through its converters.
+        return writers.JSON
+    return writers.ANY
 
 
 @dataclass(frozen=True)
@@ -102,7 +165,8 @@ class Dataset:
     label: Any
     description: Any
     columns: tuple[Column, ...]
-    # The rows before filtering, with the joins the columns read.
+    # The rows before filtering, in export order (as instances: with the joins the columns
+    # read; an export reads only the columns' values, see row_query()).
     base: Callable[[], QuerySet] | None = None
     # Lookup for the date range, e.g. "assessed_at__date" or "visit_date".
     date_lookup: str | None = None
@@ -117,7 +181,8 @@ class Dataset:
     # Datasets that are not one queryset (the audit trail) give their own rows and count.
     custom_rows: Callable[[Filters], Iterator[list]] | None = None
     custom_count: Callable[[Filters], int] | None = None
-    # Computed per row from the object (e.g. outcomes): turns an object into raw values.
+    # Computed per row from the model instance (e.g. outcomes): turns one into raw values.
+    # Its columns are headers only.
     row_builder: Callable[[Any], list] | None = None
     supported_filters: frozenset = field(default=frozenset(FILTER_NAMES))
 
@@ -132,6 +197,7 @@ class Dataset:
         return filters.used - set(self.supported_filters)
 
     def queryset(self, filters: Filters) -> QuerySet:
+        """The model rows the filters keep (instances; row_query() is what an export reads)."""
         qs = self.base()
         if self.date_lookup:
             if filters.date_from:
@@ -155,26 +221,90 @@ class Dataset:
                 qs = qs.filter(**{lookup: courses.values("pk")})
         return qs
 
+    @property
+    def reads_values(self) -> bool:
+        """True when rows are read as value tuples (not the audit trail or a row_builder)."""
+        return self.custom_rows is None and self.row_builder is None
+
+    def _plan(self, qs: QuerySet, tz) -> tuple[list, list[writers.CellSource]]:
+        """What an export selects from qs, and where each column's cell comes from in the
+        fetched tuple: the plain columns first, in column order, then what the computed
+        columns read. A plain column's format is decided here, once, from its model field."""
+        resolver = qs.query.clone()
+        select, sources, fetched = [], [], {}  # fetched: lookup -> index of its raw value
+        for column in self.columns:
+            if column.compute is not None:
+                continue
+            lookup = column.lookups[0]
+            try:
+                kind = _cell_kind(resolver.resolve_ref(lookup))
+            except FieldError:  # an expression of no known field: cell_value per value
+                kind = writers.ANY
+            if kind == writers.JSON:
+                select.append(Cast(lookup, TextField()))
+            else:
+                select.append(lookup)
+                fetched.setdefault(lookup, len(select) - 1)
+            sources.append(writers.CellSource(kind, len(select) - 1))
+
+        def day(value):
+            return local_day(value, tz)
+
+        for position, column in enumerate(self.columns):
+            if column.compute is None:
+                continue
+            arguments = []
+            for lookup, is_local_day in zip_longest(column.lookups, column.local_days):
+                if lookup not in fetched:
+                    select.append(lookup)
+                    fetched[lookup] = len(select) - 1
+                arguments.append((fetched[lookup], day if is_local_day else None))
+            source = writers.CellSource(compute=column.compute, arguments=tuple(arguments))
+            sources.insert(position, source)
+        return select, sources
+
+    def row_query(self, filters: Filters) -> QuerySet:
+        """The query an export runs: exactly the columns' values, in export order (for a
+        dataset built per instance, its queryset)."""
+        qs = self.queryset(filters)
+        if not self.reads_values:
+            return qs
+        select, _ = self._plan(qs, tz=None)
+        return qs.values_list(*select)
+
     def count(self, filters: Filters) -> int:
         if self.custom_count:
             return self.custom_count(filters)
         return self.queryset(filters).count()
 
-    def raw_rows(self, filters: Filters, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
-        if self.custom_rows:
-            yield from self.custom_rows(filters)
-            return
-        for obj in self.queryset(filters).iterator(chunk_size=chunk_size):
-            if self.row_builder:
-                yield self.row_builder(obj)
-            else:
-                yield [c.get(obj) for c in self.columns]
-
-    def rows(self, filters: Filters, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
-        """Rows as cell values: ISO dates in the centre's time zone, escaped text."""
+    def row_batches(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
+        """Rows as cell values (ISO dates in the centre's time zone, escaped text), in lists
+        of up to chunk_size rows: a writer handles a batch at once, and memory holds one."""
+        chunk_size = chunk_size or CHUNK_SIZE
         tz = timezone.get_current_timezone()
-        for raw in self.raw_rows(filters, chunk_size):
-            yield [cell_value(v, tz=tz) for v in raw]
+        if self.reads_values:
+            qs = self.queryset(filters)
+            select, sources = self._plan(qs, tz)
+            make_row = writers.row_function(sources, tz=tz)
+            fetched = qs.values_list(*select).iterator(chunk_size=chunk_size)
+        else:
+
+            def make_row(raw):
+                return [writers.cell_value(v, tz=tz) for v in raw]
+
+            if self.custom_rows:
+                fetched = self.custom_rows(filters)
+            else:
+                fetched = map(
+                    self.row_builder, self.queryset(filters).iterator(chunk_size=chunk_size)
+                )
+        while batch := list(islice(fetched, chunk_size)):
+            yield list(map(make_row, batch))
+
+    def rows(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
+        """Rows as cell values, one at a time."""
+        for batch in self.row_batches(filters, chunk_size):
+            yield from batch
 
 
 REGISTRY: dict[str, Dataset] = {}
@@ -185,6 +315,8 @@ def register(dataset: Dataset) -> Dataset:
         raise ValueError(f"export dataset {dataset.key!r} is registered twice")
     if dataset.base is None and dataset.custom_rows is None:
         raise ValueError(f"export dataset {dataset.key!r} needs base or custom_rows")
+    if dataset.reads_values and not all(c.lookups for c in dataset.columns):
+        raise ValueError(f"export dataset {dataset.key!r}: every column needs a lookup")
     REGISTRY[dataset.key] = dataset
     return dataset
 

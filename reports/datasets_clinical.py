@@ -10,26 +10,31 @@ from patients import rules as patient_rules
 from patients.models import Patient, StageEvent, TreatmentCourse
 
 from . import audit, registry
-from .datasets import Column, Dataset, col, local_day, register
+from .datasets import Column, Dataset, LocalDay, col, computed, register
 
 
-def _day_number(course_path: str, date_path: str) -> Column:
+def _day_number(day0_date, planned_day0_date, on):
     """Day relative to Day 0 (infusion, else planned): Day 0 is the infusion day."""
+    day0 = day0_date or planned_day0_date  # TreatmentCourse.day0_reference
+    if day0 is None or on is None:
+        return None
+    return patient_rules.day_number(day0=day0, on=on)
 
-    def get(obj):
-        course = obj
-        for part in course_path.split(".") if course_path else []:
-            course = getattr(course, part)
-        day0 = course.day0_reference
-        on = obj
-        for part in date_path.split("."):
-            on = getattr(on, part)
-        on = local_day(on)
-        if day0 is None or on is None:
-            return None
-        return patient_rules.day_number(day0=day0, on=on)
 
-    return Column("day_number", get)
+def day_number_column(course_path: str, date_path: str) -> Column:
+    """The day number of a row's date or datetime (its day in the centre's time zone)."""
+    course = f"{course_path}." if course_path else ""
+    return computed(
+        "day_number",
+        _day_number,
+        f"{course}day0_date",
+        f"{course}planned_day0_date",
+        LocalDay(date_path),
+    )
+
+
+def _bsa_m2(height_cm, weight_kg) -> float:
+    return round(patient_rules.body_surface_area_m2(height_cm=height_cm, weight_kg=weight_kg), 2)
 
 
 COURSE_COLUMNS = (
@@ -54,7 +59,7 @@ register(
             col("diagnosis", "diagnosis"),
             col("weight_kg", "weight_kg"),
             col("height_cm", "height_cm"),
-            Column("bsa_m2", lambda p: round(p.body_surface_area_m2, 2)),
+            computed("bsa_m2", _bsa_m2, "height_cm", "weight_kg"),
             col("ward", "ward.code"),
             col("attending_clinician", "attending_clinician.username"),
             col("registered_at", "created_at"),
@@ -108,7 +113,7 @@ register(
             col("from_stage", "from_stage"),
             col("to_stage", "to_stage"),
             col("effective_date", "effective_date"),
-            _day_number("course", "effective_date"),
+            day_number_column("course", "effective_date"),
             col("recorded_at", "occurred_at"),
             col("changed_by", "changed_by.username"),
             col("reason", "reason"),
@@ -256,7 +261,7 @@ register(
             col("assessment_id", "pk"),
             *COURSE_COLUMNS,
             col("assessed_at", "assessed_at"),
-            _day_number("course", "assessed_at"),
+            day_number_column("course", "assessed_at"),
             col("temperature_c", "temperature_c"),
             col("heart_rate_bpm", "heart_rate_bpm"),
             col("systolic_bp_mmhg", "systolic_bp_mmhg"),
@@ -300,7 +305,7 @@ register(
             *COURSE_COLUMNS,
             col("kind", "kind"),
             col("given_at", "given_at"),
-            _day_number("course", "given_at"),
+            day_number_column("course", "given_at"),
             col("drug", "drug"),
             col("dose_mg", "dose_mg"),
             col("route", "route"),
@@ -327,7 +332,7 @@ register(
             *COURSE_COLUMNS,
             col("scheduled_visit", "scheduled_visit.code"),
             col("visit_date", "visit_date"),
-            _day_number("course", "visit_date"),
+            day_number_column("course", "visit_date"),
             col("contact_type", "contact_type"),
             col("lugano_response", "lugano_response"),
             col("imaging_method", "imaging_method"),
@@ -363,7 +368,7 @@ register(
             "(followup/outcomes.py)."
         ),
         base=registry.outcome_courses,
-        columns=tuple(Column(h, lambda o: None) for h in registry.OUTCOME_HEADERS),
+        columns=tuple(Column(h) for h in registry.OUTCOME_HEADERS),
         row_builder=registry.outcome_row,
         date_lookup="day0_date",
         date_label=_("infusion date"),
@@ -381,7 +386,7 @@ register(
             "documented field by field in docs/registry_dataset.md."
         ),
         base=registry.registry_courses,
-        columns=tuple(Column(h, lambda o: None) for h in registry.REGISTRY_HEADERS),
+        columns=tuple(Column(h) for h in registry.REGISTRY_HEADERS),
         row_builder=registry.registry_row,
         date_lookup="day0_date",
         date_label=_("infusion date"),
@@ -398,7 +403,7 @@ register(
             "Every change to the clinical records: who, when, what type, which record, which "
             "fields changed (field names only, never values)."
         ),
-        columns=tuple(Column(h, lambda o: None) for h in audit.AUDIT_HEADERS),
+        columns=tuple(Column(h) for h in audit.AUDIT_HEADERS),
         custom_rows=audit.audit_rows,
         custom_count=audit.audit_count,
         date_label=_("date of the change"),

@@ -1,6 +1,7 @@
 """Exports: a log line for every export, and background export jobs claimed by workers."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -116,3 +117,32 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's numbers for one filter, as last computed.
+
+    The page reads this one row, so its cost does not grow with the programme's history; a
+    worker recomputes it in the background (beat, or when a reader finds it stale). It is a
+    cache of figures derived from audited records, not a record itself: no history.
+    """
+
+    scope_key = models.CharField(_("filter"), max_length=100, unique=True)
+    diagnosis = models.CharField(_("diagnosis"), max_length=20, blank=True)
+    infused_from = models.DateField(_("infused from"), null=True, blank=True)
+    infused_to = models.DateField(_("infused to"), null=True, blank=True)
+    data = models.JSONField(_("figures"), encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(_("computed at"))
+    compute_seconds = models.FloatField(_("seconds to compute"))
+    # Set when a refresh is queued, cleared when it is done: a reader queues at most one
+    # refresh, and the beat sweep finds those whose message was lost.
+    refresh_requested_at = models.DateTimeField(_("refresh requested at"), null=True, blank=True)
+    last_viewed_at = models.DateTimeField(_("last viewed at"))
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+        indexes = [models.Index(fields=["last_viewed_at"])]
+
+    def __str__(self):
+        return f"{self.scope_key or 'all'} @ {self.computed_at:%Y-%m-%d %H:%M}"

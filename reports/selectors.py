@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from followup import outcomes
+from followup.models import FollowUpVisit, SubsequentTherapy
+from monitoring.models import Assessment, Intervention, InterventionKind
 from patients import rules as patient_rules
 from patients.models import CarTProduct, Stage, StageEvent, TreatmentCourse
 from patients.selectors import stage_counts
 
-from . import registry, stats, survival
+from . import stats, survival
 from .access import can_export
 
 MONTHS_SHOWN = 12
@@ -58,6 +60,20 @@ class Scope:
     diagnosis: str = ""
     infused_from: date | None = None
     infused_to: date | None = None
+
+    @property
+    def key(self) -> str:
+        """One stored dashboard snapshot per key ("all" when nothing is filtered)."""
+        parts = [
+            f"{name}={value.isoformat() if isinstance(value, date) else value}"
+            for name, value in (
+                ("diagnosis", self.diagnosis),
+                ("infused_from", self.infused_from),
+                ("infused_to", self.infused_to),
+            )
+            if value
+        ]
+        return ";".join(parts) or "all"
 
 
 def course_for_export(user, pk) -> TreatmentCourse:
@@ -153,6 +169,72 @@ def _product_names(infused: QuerySet) -> list[tuple[str, str]]:
     ]
 
 
+@dataclass
+class _CourseInputs:
+    """What the dashboard needs of one infused course, as plain values."""
+
+    product: str
+    day0: date
+    assessment_count: int = 0
+    crs_max: int | None = None
+    icans_max: int | None = None
+    toci_doses: int = 0
+    steroid_doses: int = 0
+    icu_transfers: int = 0
+    visits: list = field(default_factory=list)
+
+
+def _outcome_inputs(infused: QuerySet) -> list[_CourseInputs]:
+    """Every infused course's toxicity counts and follow-up records, in five grouped queries
+    of plain values (no model instances: the dashboard reads thousands of courses)."""
+    courses = {
+        pk: _CourseInputs(product=product, day0=day0)
+        for pk, product, day0 in infused.order_by().values_list("pk", "product__code", "day0_date")
+    }
+    ids = infused.order_by().values("pk")
+    for course_id, n, crs, icans in (
+        Assessment.objects.filter(course__in=ids)
+        .order_by()
+        .values_list("course")
+        .annotate(Count("id"), Max("crs_grade"), Max("icans_grade"))
+    ):
+        course = courses[course_id]
+        course.assessment_count, course.crs_max, course.icans_max = n, crs, icans
+    counted = {
+        InterventionKind.TOCILIZUMAB: "toci_doses",
+        InterventionKind.CORTICOSTEROID: "steroid_doses",
+        InterventionKind.ICU_TRANSFER: "icu_transfers",
+    }
+    for course_id, kind, n in (
+        Intervention.objects.filter(course__in=ids, kind__in=list(counted))
+        .order_by()
+        .values_list("course", "kind")
+        .annotate(Count("id"))
+    ):
+        setattr(courses[course_id], counted[kind], n)
+    therapy_starts = dict(
+        SubsequentTherapy.objects.filter(visit__course__in=ids)
+        .order_by()
+        .values_list("visit")
+        .annotate(Min("start_date"))
+    )
+    for pk, course_id, on, response, vital_status, death_date in (
+        FollowUpVisit.objects.filter(course__in=ids)
+        .order_by("course", "visit_date", "id")
+        .values_list("pk", "course", "visit_date", "lugano_response", "vital_status", "death_date")
+    ):
+        courses[course_id].visits.append(
+            outcomes.Assessment(
+                on=on,
+                response=response,
+                vital_status=vital_status,
+                death_date=death_date,
+                new_therapy_start=therapy_starts.get(pk),
+            )
+        )
+    return list(courses.values())
+
+
 def toxicity_and_outcomes(infused: QuerySet) -> dict:
     """Per product and overall: CRS/ICANS maximum grade, treatments, response, survival."""
     products = _product_names(infused)
@@ -176,9 +258,12 @@ def toxicity_and_outcomes(infused: QuerySet) -> dict:
         }
         for code, name in groups
     }
-    for course in registry.registry_courses().filter(pk__in=infused.values("pk")):
-        outcome, _issue = registry.course_outcome(course)
-        for key in (course.product.code, ALL):
+    for course in _outcome_inputs(infused):
+        try:
+            outcome = outcomes.course_outcome(day0=course.day0, assessments=course.visits)
+        except ValueError:
+            outcome = None  # contradictory records: counted as a data issue, as in the registry
+        for key in (course.product, ALL):
             row = per[key]
             row["infused"] += 1
             if course.assessment_count:

@@ -6,9 +6,11 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -22,8 +24,9 @@ from core.models import User
 
 from . import datasets
 from .datasets import Dataset, Filters
-from .models import Delivery, ExportJob, ExportLog, FileFormat, JobStatus
-from .writers import cell_value, csv_lines, write_csv, write_xlsx
+from .models import DashboardSnapshot, Delivery, ExportJob, ExportLog, FileFormat, JobStatus
+from .selectors import Scope, dashboard_data
+from .writers import cell_value, csv_chunks, write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -88,35 +91,41 @@ def _log_progress(log_id: int, rows: int, *, completed: bool) -> None:
 
 
 class _Counter:
-    """Counts rows as they pass, and reports progress every so often."""
+    """Counts rows as their batches pass, and reports progress once every `every` rows or
+    more (with batches of `every` rows: at each multiple of it)."""
 
-    def __init__(self, rows: Iterator[list], every: int = 0, report=None):
-        self.rows, self.count, self.every, self.report = rows, 0, every, report
+    def __init__(self, batches: Iterator[list[list]], every: int = 0, report=None):
+        self.batches, self.count, self.every, self.report = batches, 0, every, report
 
     def __iter__(self):
-        for row in self.rows:
-            self.count += 1
-            if self.every and self.count % self.every == 0:
+        reported = 0
+        for batch in self.batches:
+            self.count += len(batch)
+            if self.every and self.count - reported >= self.every:
+                reported = self.count
                 self.report(self.count)
-            yield row
+            yield batch
+
+    def rows(self) -> Iterator[list]:
+        return chain.from_iterable(self)
 
 
 def export_csv_stream(
     *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
 ) -> Iterator[str]:
-    """CSV lines of an export, produced as they are sent (memory does not grow with rows).
-    The log is written first; its row count is completed when the last row has gone, or
-    left at the rows sent if the download was interrupted."""
+    """CSV text of an export, produced as it is sent, a batch of rows at a time (memory does
+    not grow with rows). The log is written first; its row count is completed when the last
+    row has gone, or left at the rows sent if the download was interrupted."""
     dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
     log = export_log_start(
         by=by, dataset=dataset, file_format=FileFormat.CSV, delivery=delivery, filters=filters
     )
 
     def generate():
-        counter = _Counter(dataset.rows(filters))
+        counter = _Counter(dataset.row_batches(filters))
         completed = False
         try:
-            yield from csv_lines(dataset.header, counter)
+            yield from csv_chunks(dataset.header, counter)
             completed = True
         finally:
             _log_progress(log.pk, counter.count, completed=completed)
@@ -143,8 +152,8 @@ def export_xlsx_file(
         by=by, dataset=dataset, file_format=FileFormat.XLSX, delivery=delivery, filters=filters
     )
     handle = tempfile.TemporaryFile()
-    counter = _Counter(dataset.rows(filters))
-    write_xlsx(handle, dataset.header, counter, title=dataset.key)
+    counter = _Counter(dataset.row_batches(filters))
+    write_xlsx(handle, dataset.header, counter.rows(), title=dataset.key)
     handle.seek(0)
     _log_progress(log.pk, counter.count, completed=True)
     return handle
@@ -261,11 +270,15 @@ def export_job_run(*, job_id: int) -> bool:
             if job.log_id:
                 _log_progress(job.log_id, count, completed=False)
 
-        counter = _Counter(dataset.rows(filters), every=PROGRESS_EVERY, report=report)
+        counter = _Counter(
+            dataset.row_batches(filters, chunk_size=PROGRESS_EVERY),
+            every=PROGRESS_EVERY,
+            report=report,
+        )
         if job.file_format == FileFormat.XLSX:
-            write_xlsx(partial_path, dataset.header, counter, title=dataset.key)
+            write_xlsx(partial_path, dataset.header, counter.rows(), title=dataset.key)
         else:
-            write_csv(partial_path, dataset.header, counter)
+            write_csv(partial_path, dataset.header, counter.rows())
         os.replace(partial_path, root / name)
     except Exception as error:  # the job row must say it failed, whatever went wrong
         logger.exception("export job failed", extra={"export_job": job.pk})
@@ -293,3 +306,152 @@ def job_file(job: ExportJob) -> Path:
     if root not in path.parents or not path.is_file():
         raise ValidationError(_("The export file is missing; run the export again."))
     return path
+
+
+# --- Dashboard snapshots ----------------------------------------------------------------
+# The dashboard aggregates every infused course; computed per request it would cost more as
+# the programme's history grows. Readers get the stored figures (with the time they were
+# computed); a worker recomputes them in the background.
+
+# Unviewed for this long, a filtered snapshot is dropped (the unfiltered one is kept).
+SNAPSHOT_UNUSED_AFTER = timedelta(days=7)
+# Snapshots viewed within this window are kept fresh by the beat sweep.
+SNAPSHOT_KEPT_FRESH_WHILE_VIEWED = timedelta(days=1)
+# last_viewed_at is written at most this often (a reader's GET should not write each time).
+SNAPSHOT_VIEW_RESOLUTION = timedelta(hours=1)
+# A queued refresh not done after this long is taken to be lost and may be queued again.
+SNAPSHOT_REFRESH_LOST_AFTER = timedelta(minutes=15)
+
+
+def snapshot_fresh_for() -> timedelta:
+    return timedelta(seconds=settings.DASHBOARD_FRESH_SECONDS)
+
+
+def snapshot_is_stale(snapshot: DashboardSnapshot, *, now) -> bool:
+    return (
+        snapshot.computed_at < now - snapshot_fresh_for()
+        or snapshot.data.get("today") != timezone.localdate(now).isoformat()
+    )
+
+
+def _scope_fields(scope: Scope) -> dict:
+    return {
+        "diagnosis": scope.diagnosis,
+        "infused_from": scope.infused_from,
+        "infused_to": scope.infused_to,
+    }
+
+
+def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
+    """Compute the dashboard's figures for a filter and store them (one row per filter)."""
+    now = now or timezone.now()
+    started = time.perf_counter()
+    data = dashboard_data(today=timezone.localdate(now), scope=scope)
+    seconds = round(time.perf_counter() - started, 3)
+    # The figures are read outside the transaction that stores them: a long read must not
+    # hold the row lock, and the last computation to finish wins, which is the newest.
+    with transaction.atomic():
+        snapshot, _created = DashboardSnapshot.objects.update_or_create(
+            scope_key=scope.key,
+            defaults={
+                **_scope_fields(scope),
+                "data": data,
+                "computed_at": now,
+                "compute_seconds": seconds,
+                "refresh_requested_at": None,
+            },
+            create_defaults={
+                **_scope_fields(scope),
+                "data": data,
+                "computed_at": now,
+                "compute_seconds": seconds,
+                "last_viewed_at": now,
+            },
+        )
+    logger.info(
+        "dashboard snapshot computed",
+        extra={"scope": scope.key or "all", "seconds": seconds},
+    )
+    return snapshot
+
+
+def _queue_refresh(snapshot: DashboardSnapshot, *, now) -> bool:
+    """Queue one background refresh, unless one is already queued (conditional update)."""
+    claimed = (
+        DashboardSnapshot.objects.filter(pk=snapshot.pk)
+        .filter(
+            Q(refresh_requested_at__isnull=True)
+            | Q(refresh_requested_at__lt=now - SNAPSHOT_REFRESH_LOST_AFTER)
+        )
+        .update(refresh_requested_at=now)
+    )
+    if claimed:
+        from .tasks import refresh_dashboard_snapshot
+
+        key = snapshot.scope_key
+        transaction.on_commit(lambda: refresh_dashboard_snapshot.delay(key))
+    return bool(claimed)
+
+
+def dashboard_snapshot_for_reader(*, scope: Scope, now=None) -> tuple[DashboardSnapshot, bool]:
+    """The figures a reader sees, and whether they are stale.
+
+    The first reader of a filter waits for the computation; later readers get the stored
+    figures at once. Stale figures are shown (labelled with their time) while a worker
+    recomputes them.
+    """
+    now = now or timezone.now()
+    snapshot = DashboardSnapshot.objects.filter(scope_key=scope.key).first()
+    if snapshot is None:
+        return dashboard_recompute(scope=scope, now=now), False
+    stale = snapshot_is_stale(snapshot, now=now)
+    with transaction.atomic():
+        if stale:
+            _queue_refresh(snapshot, now=now)
+        DashboardSnapshot.objects.filter(
+            pk=snapshot.pk, last_viewed_at__lt=now - SNAPSHOT_VIEW_RESOLUTION
+        ).update(last_viewed_at=now)
+    return snapshot, stale
+
+
+def dashboard_refresh_by_key(*, scope_key: str, now=None) -> DashboardSnapshot | None:
+    """A worker's refresh of one stored filter (None when it was dropped meanwhile)."""
+    snapshot = DashboardSnapshot.objects.filter(scope_key=scope_key).first()
+    if snapshot is None:
+        return None
+    return dashboard_recompute(scope=snapshot_scope(snapshot), now=now)
+
+
+def snapshot_scope(snapshot: DashboardSnapshot) -> Scope:
+    return Scope(
+        diagnosis=snapshot.diagnosis,
+        infused_from=snapshot.infused_from,
+        infused_to=snapshot.infused_to,
+    )
+
+
+def dashboard_refresh_sweep(*, now=None) -> dict:
+    """Beat: keep the unfiltered figures and every filter viewed lately fresh, finish
+    refreshes whose message was lost, and drop filters nobody has looked at for a week."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dropped, _ = (
+            DashboardSnapshot.objects.exclude(scope_key=Scope().key)
+            .filter(last_viewed_at__lt=now - SNAPSHOT_UNUSED_AFTER)
+            .delete()
+        )
+    refreshed = 0
+    if not DashboardSnapshot.objects.filter(scope_key=Scope().key).exists():
+        dashboard_recompute(scope=Scope(), now=now)
+        refreshed += 1
+    candidates = DashboardSnapshot.objects.filter(
+        Q(scope_key=Scope().key)
+        | Q(last_viewed_at__gte=now - SNAPSHOT_KEPT_FRESH_WHILE_VIEWED)
+        | Q(refresh_requested_at__isnull=False)
+    ).order_by("computed_at")
+    for snapshot in candidates:
+        if snapshot.refresh_requested_at is None and not snapshot_is_stale(snapshot, now=now):
+            continue
+        dashboard_recompute(scope=snapshot_scope(snapshot), now=now)
+        refreshed += 1
+    return {"refreshed": refreshed, "dropped": dropped}

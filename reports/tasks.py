@@ -9,3 +9,15 @@ from . import services
 def run_export_job(job_id: int) -> bool:
     """Write one export job's file. A second delivery of the same id does nothing."""
     return services.export_job_run(job_id=job_id)
+
+
+@shared_task
+def refresh_dashboard_snapshot(scope_key: str) -> bool:
+    """Recompute one filter's dashboard figures (queued by a reader who found them stale)."""
+    return services.dashboard_refresh_by_key(scope_key=scope_key) is not None
+
+
+@shared_task
+def refresh_dashboard_snapshots() -> dict:
+    """Beat: keep the dashboard's stored figures fresh."""
+    return services.dashboard_refresh_sweep()

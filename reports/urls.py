@@ -5,6 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/refresh/", views.dashboard_refresh, name="dashboard_refresh"),
     path("dashboard/<slug:key>.csv", views.dashboard_csv, name="dashboard_csv"),
     path("exports/", views.export_centre, name="exports"),
     path("exports/log/", views.export_log, name="export_log"),

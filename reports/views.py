@@ -1,17 +1,19 @@
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from core.permissions import require
 
 from . import datasets, fhir, selectors, services
-from .access import can_export, can_see_dashboard
+from .access import can_export, can_refresh_dashboard, can_see_dashboard
 from .forms import BACKGROUND, DashboardFilterForm, ExportForm
 from .models import ExportJob, ExportLog, FileFormat
 from .writers import csv_lines
@@ -125,38 +127,63 @@ def fhir_bundle(request):
     return response
 
 
+def _dashboard_scope(form) -> selectors.Scope:
+    if not form.is_valid():
+        return selectors.Scope()
+    return selectors.Scope(
+        diagnosis=form.cleaned_data["diagnosis"],
+        infused_from=form.cleaned_data["infused_from"],
+        infused_to=form.cleaned_data["infused_to"],
+    )
+
+
 def _dashboard_data(request):
     require(can_see_dashboard(request.user))
     form = DashboardFilterForm(request.GET or None)
-    scope = selectors.Scope()
-    if form.is_valid():
-        scope = selectors.Scope(
-            diagnosis=form.cleaned_data["diagnosis"],
-            infused_from=form.cleaned_data["infused_from"],
-            infused_to=form.cleaned_data["infused_to"],
-        )
-    return form, selectors.dashboard_data(today=timezone.localdate(), scope=scope)
+    snapshot, stale = services.dashboard_snapshot_for_reader(scope=_dashboard_scope(form))
+    return form, snapshot, stale
 
 
+@require_GET
 def dashboard(request):
-    form, data = _dashboard_data(request)
+    form, snapshot, stale = _dashboard_data(request)
+    data = snapshot.data
     return render(
         request,
         "reports/dashboard.html",
         {
             "form": form,
             "data": data,
+            "snapshot": snapshot,
+            "stale": stale,
+            "fresh_minutes": int(services.snapshot_fresh_for().total_seconds() // 60),
             "tables": selectors.dashboard_tables(data),
             "query": request.GET.urlencode(),
             "can_export": can_export(request.user),
+            "can_refresh": can_refresh_dashboard(request.user),
         },
     )
+
+
+@require_POST
+def dashboard_refresh(request):
+    """Recompute the figures now (they are otherwise refreshed in the background)."""
+    require(can_refresh_dashboard(request.user))
+    form = DashboardFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The dashboard filter is not valid; nothing was recomputed."))
+        return redirect("reports:dashboard")
+    services.dashboard_recompute(scope=_dashboard_scope(form))
+    messages.success(request, _("The dashboard figures were recomputed."))
+    query = urlencode({k: v for k, v in form.data.items() if k in form.fields and v})
+    return redirect(reverse("reports:dashboard") + (f"?{query}" if query else ""))
 
 
 @require_GET
 def dashboard_csv(request, key):
     """One chart's table as CSV (aggregates; logged like every export)."""
-    form, data = _dashboard_data(request)
+    form, snapshot, _stale = _dashboard_data(request)
+    data = snapshot.data
     if key.endswith("-curve") and key[: -len("-curve")] in ("pfs", "os"):
         header, rows = selectors.km_curve_rows(data, key[: -len("-curve")])
     else:

@@ -4,9 +4,15 @@ import importlib
 
 import pytest
 from django.apps import apps
+from hypothesis import settings as hypothesis_settings
 
 from core.roles import Role
 from tests.factories import PatientFactory, UserFactory, WardFactory
+
+# Property tests check rules, not speed: hypothesis' per-example deadline (200 ms) fails them
+# at random on a busy two-core machine. Speed is measured by bench/, never by tests.
+hypothesis_settings.register_profile("cart", deadline=None)
+hypothesis_settings.load_profile("cart")
 
 
 def ensure_reference_data() -> None:

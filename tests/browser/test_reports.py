@@ -53,3 +53,24 @@ def test_auditor_downloads_a_csv_and_opens_the_dashboard(page, auditor_cara, dr_
     with page.expect_download() as info:
         page.get_by_test_id("csv-pfs").click()
     assert info.value.suggested_filename.startswith("dashboard-pfs-")
+
+
+def test_clinician_sees_when_the_figures_were_computed_and_recomputes_them(
+    page, dr_ben, patient_7a, patient_7b
+):
+    from patients import services as patient_services
+    from tests.factories import product
+
+    patient_services.course_open(by=dr_ben, patient=patient_7a, product=product("axi-cel"))
+    log_in(page, "ben", PASSWORD)
+    page.goto("/reports/")
+    expect(page.get_by_test_id("dashboard-as-of")).to_contain_text("Figures computed at")
+    stages = page.get_by_test_id("table-stages")
+    expect(stages.locator("tr", has_text="Referred")).to_contain_text("1")
+    # A referral after the figures were computed shows once they are recomputed.
+    patient_services.course_open(by=dr_ben, patient=patient_7b, product=product("axi-cel"))
+    page.reload()
+    expect(stages.locator("tr", has_text="Referred")).to_contain_text("1")
+    page.get_by_test_id("dashboard-refresh").click()
+    expect(page.get_by_text("The dashboard figures were recomputed.")).to_be_visible()
+    expect(stages.locator("tr", has_text="Referred")).to_contain_text("2")

@@ -160,8 +160,8 @@ class TestTasksAndSweep:
         services.monitoring_sweep()
         frozen.shift(timedelta(hours=1))
         before = Notification.objects.count()
-        with mock.patch(
-            "monitoring.services.notification_send", side_effect=RuntimeError("worker killed")
+        with mock.patch.object(
+            Notification.objects, "bulk_create", side_effect=RuntimeError("worker killed")
         ):
             assert services.monitoring_sweep().reminders_delivered == 0
         assert Reminder.objects.filter(sent_at__isnull=True).count() == 2

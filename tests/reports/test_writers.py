@@ -2,7 +2,8 @@
 
 import csv
 import io
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,73 @@ def test_csv_lines_escape_and_quote():
     assert lines[0].startswith("\ufeff")
     rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
     assert rows == [["name", "weight_kg"], ["=cmd", "70.5"]]
+
+
+@pytest.mark.parametrize(
+    "kind, values",
+    [
+        (writers.NUMBER, [None, 0, -5, 37, Decimal("-1.5"), Decimal("560.0"), 1.82]),
+        (writers.TEXT, [None, "", "Liu", "=1+1", "-", "+86", "@x", "\tcmd", "\rcmd", "a=b", "赵"]),
+        (writers.BOOLEAN, [None, True, False]),
+        (writers.DATE, [None, date(2026, 3, 2)]),
+        (
+            writers.DATETIME,
+            [
+                None,
+                datetime(2026, 3, 3, 2, 0, tzinfo=ZoneInfo("UTC")),
+                datetime(2026, 3, 2, 16, 30, 59, 999999, tzinfo=ZoneInfo("UTC")),
+                datetime(2026, 3, 3, 10, 0),
+            ],
+        ),
+        (writers.ANY, [None, ["norepinephrine", "vasopressin"], [], "=x", 3, True]),
+    ],
+)
+def test_a_row_function_gives_cell_value_of_each_kind(kind, values):
+    row = writers.row_function(
+        [writers.CellSource(writers.NUMBER, 1), writers.CellSource(kind, 0)], tz=CQ
+    )
+    for value in values:
+        assert row((value, 7)) == [7, writers.cell_value(value, tz=CQ)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, [], ["norepinephrine", "vasopressin"], {}, {"a": 1}, "=x", 3.5, True, [1, [2]]],
+)
+def test_json_text_gives_cell_value_of_its_value(value):
+    row = writers.row_function([writers.CellSource(writers.JSON, 0)], tz=CQ)
+    assert row((json.dumps(value),)) == [writers.cell_value(value, tz=CQ)]
+    assert row((None,)) == [""]
+
+
+def test_a_row_function_computes_from_several_values():
+    def later(a, b):
+        return None if a is None else max(a, b)
+
+    def next_day(day):
+        return day + timedelta(days=1)
+
+    row = writers.row_function(
+        [
+            writers.CellSource(writers.TEXT, 0),
+            writers.CellSource(compute=later, arguments=((1, None), (2, next_day))),
+            writers.CellSource(writers.NUMBER, 1),
+        ],
+        tz=CQ,
+    )
+    assert row(("=x", date(2026, 3, 2), date(2026, 3, 5))) == [
+        "'=x",
+        "2026-03-06",
+        date(2026, 3, 2),
+    ]
+    assert row(("ok", None, date(2026, 3, 5))) == ["ok", "", ""]
+
+
+def test_csv_chunks_are_csv_lines_in_batches():
+    rows = [["=cmd", Decimal("70.5"), ""], ['say "hi", twice', 3, "line\nbreak"], ["a", 1, "b"]]
+    chunks = list(writers.csv_chunks(["name", "weight_kg", "note"], [rows[:2], rows[2:]]))
+    assert len(chunks) == 3
+    assert "".join(chunks) == "".join(writers.csv_lines(["name", "weight_kg", "note"], rows))
 
 
 def test_xlsx_keeps_escaped_text_as_text(tmp_path):
