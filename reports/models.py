@@ -132,6 +132,11 @@ class DashboardSnapshot(models.Model):
     infused_from = models.DateField(_("infused from"), null=True, blank=True)
     infused_to = models.DateField(_("infused to"), null=True, blank=True)
     data = models.JSONField(_("figures"), encoder=DjangoJSONEncoder)
+    # The survival curves' full step tables, for their CSVs; the page draws thinned points
+    # from data and never loads these.
+    curve_points = models.JSONField(
+        _("survival curve steps"), encoder=DjangoJSONEncoder, default=dict
+    )
     computed_at = models.DateTimeField(_("computed at"))
     compute_seconds = models.FloatField(_("seconds to compute"))
     # Set when a refresh is queued, cleared when it is done: a reader queues at most one

@@ -24,6 +24,9 @@ from .access import can_export
 MONTHS_SHOWN = 12
 GRADES = (0, 1, 2, 3, 4)
 AT_RISK_MONTHS = (0, 3, 6, 12, 18, 24)
+# Points drawn per survival curve: the page's size must not grow with the number of patients
+# (the full step table is in the curve CSV).
+CHART_POINTS_PER_CURVE = 120
 ALL = "all"
 
 # Times between stages: (key, label, start, end). "referred" is the course's referral date,
@@ -313,9 +316,11 @@ def _curve(times: list[float], events: list[bool]) -> dict:
             "median_lower": None,
             "median_upper": None,
             "points": [],
+            "all_points": [],
             "at_risk": [0 for _ in AT_RISK_MONTHS],
         }
     curve = survival.kaplan_meier(times, events)
+    points = [{**p, "t": round(p["t"], 2)} for p in survival.plot_points(curve)]
 
     def r(value):
         return round(value, 1) if value is not None else None
@@ -326,13 +331,22 @@ def _curve(times: list[float], events: list[bool]) -> dict:
         "median": r(curve.median),
         "median_lower": r(curve.median_lower),
         "median_upper": r(curve.median_upper),
-        "points": [{**p, "t": round(p["t"], 2)} for p in survival.plot_points(curve)],
+        "points": survival.thin_points(points, CHART_POINTS_PER_CURVE),
+        "all_points": points,
         "at_risk": [curve.at_risk_at(m) for m in AT_RISK_MONTHS],
         "survival_12m": round(curve.survival_at(12), 3) if curve.n else None,
     }
 
 
+def split_curve_points(data: dict) -> dict:
+    """Take the full survival step tables out of the dashboard's figures (the page draws the
+    thinned points; the curve CSV reads the full ones): {"pfs": {product: points}, "os": …}."""
+    return {key: {c["product"]: c.pop("all_points") for c in data[key]} for key in ("pfs", "os")}
+
+
 def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
+    """Every figure of the dashboard; the survival curves carry their full step tables in
+    "all_points" (see split_curve_points)."""
     courses = scoped_courses(scope)
     infused = _infused(courses, scope)
     summary = toxicity_and_outcomes(infused)
@@ -568,12 +582,12 @@ def dashboard_tables(data: dict) -> list[dict]:
     ]
 
 
-def km_curve_rows(data: dict, key: str) -> tuple[list[str], list[list]]:
+def km_curve_rows(curve_points: dict, key: str) -> tuple[list[str], list[list]]:
     """The full step table of a survival chart (for its CSV): one row per time and product."""
     header = ["product", "time_months", "survival", "lower_95ci", "upper_95ci"]
     rows = [
-        [c["product"], p["t"], p["s"], p["lower"], p["upper"]]
-        for c in data[key]
-        for p in c["points"]
+        [product, p["t"], p["s"], p["lower"], p["upper"]]
+        for product, points in curve_points[key].items()
+        for p in points
     ]
     return header, rows

@@ -25,7 +25,7 @@ from core.models import User
 from . import datasets
 from .datasets import Dataset, Filters
 from .models import DashboardSnapshot, Delivery, ExportJob, ExportLog, FileFormat, JobStatus
-from .selectors import Scope, dashboard_data
+from .selectors import Scope, dashboard_data, split_curve_points
 from .writers import cell_value, csv_chunks, write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -347,6 +347,7 @@ def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
     now = now or timezone.now()
     started = time.perf_counter()
     data = dashboard_data(today=timezone.localdate(now), scope=scope)
+    curve_points = split_curve_points(data)
     seconds = round(time.perf_counter() - started, 3)
     # The figures are read outside the transaction that stores them: a long read must not
     # hold the row lock, and the last computation to finish wins, which is the newest.
@@ -356,6 +357,7 @@ def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
             defaults={
                 **_scope_fields(scope),
                 "data": data,
+                "curve_points": curve_points,
                 "computed_at": now,
                 "compute_seconds": seconds,
                 "refresh_requested_at": None,
@@ -363,6 +365,7 @@ def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
             create_defaults={
                 **_scope_fields(scope),
                 "data": data,
+                "curve_points": curve_points,
                 "computed_at": now,
                 "compute_seconds": seconds,
                 "last_viewed_at": now,
@@ -401,7 +404,7 @@ def dashboard_snapshot_for_reader(*, scope: Scope, now=None) -> tuple[DashboardS
     recomputes them.
     """
     now = now or timezone.now()
-    snapshot = DashboardSnapshot.objects.filter(scope_key=scope.key).first()
+    snapshot = DashboardSnapshot.objects.defer("curve_points").filter(scope_key=scope.key).first()
     if snapshot is None:
         return dashboard_recompute(scope=scope, now=now), False
     stale = snapshot_is_stale(snapshot, now=now)

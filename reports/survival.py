@@ -141,3 +141,24 @@ def plot_points(curve: Curve) -> list[dict]:
             }
         )
     return points
+
+
+def thin_points(points: list[dict], max_points: int) -> list[dict]:
+    """At most about max_points of a step curve's points, for drawing: time is cut into
+    max_points equal bins and each bin keeps its last point (the curve's value at the end of
+    the bin), marked censored if any point in it was. The first and last points are kept.
+    A chart a few hundred pixels wide cannot show more; the full table stays in the CSV."""
+    if len(points) <= max_points:
+        return points
+    width = (points[-1]["t"] - points[0]["t"]) / max_points or 1.0
+    kept = [points[0]]
+    current, censored = None, False
+    for point in points[1:]:
+        bin_ = min(int((point["t"] - points[0]["t"]) / width), max_points - 1)
+        if current is not None and bin_ != current[0]:
+            kept.append({**current[1], "censored": censored})
+            censored = False
+        current = (bin_, point)
+        censored = censored or point["censored"]
+    kept.append({**current[1], "censored": censored})
+    return kept

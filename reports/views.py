@@ -185,7 +185,7 @@ def dashboard_csv(request, key):
     form, snapshot, _stale = _dashboard_data(request)
     data = snapshot.data
     if key.endswith("-curve") and key[: -len("-curve")] in ("pfs", "os"):
-        header, rows = selectors.km_curve_rows(data, key[: -len("-curve")])
+        header, rows = selectors.km_curve_rows(snapshot.curve_points, key[: -len("-curve")])
     else:
         table = next((t for t in selectors.dashboard_tables(data) if t["key"] == key), None)
         if table is None:

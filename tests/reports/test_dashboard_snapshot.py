@@ -52,8 +52,11 @@ class TestFigures:
 
     def test_stored_figures_read_back_unchanged(self, programme):
         fresh = selectors.dashboard_data(today=date(2026, 9, 30))
+        steps = selectors.split_curve_points(fresh)
         services.dashboard_recompute(scope=selectors.Scope())
-        assert DashboardSnapshot.objects.get(scope_key="all").data == fresh
+        stored = DashboardSnapshot.objects.get(scope_key="all")
+        assert stored.data == fresh and stored.curve_points == steps
+        assert "all_points" not in str(stored.data)
 
     def test_scope_keys(self):
         assert selectors.Scope().key == "all"

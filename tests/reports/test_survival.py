@@ -144,3 +144,22 @@ def test_median_iqr_and_percent():
     assert stats.percent(1, 3) == 33.3
     assert stats.percent(1, 0) is None
     assert math.isclose(stats.median_iqr([1, 2])["median"], 1.5)
+
+
+def test_thin_points_keeps_the_shape_within_the_budget():
+    from reports.survival import thin_points
+
+    points = [{"t": 0.0, "s": 1.0, "lower": 1.0, "upper": 1.0, "censored": False}]
+    for i in range(1, 1001):
+        points.append(
+            {"t": i / 10, "s": 1 - i / 1000, "lower": 0.0, "upper": 1.0, "censored": i % 7 == 0}
+        )
+    thinned = thin_points(points, 100)
+    assert len(thinned) <= 101
+    assert thinned[0] == points[0] and thinned[-1]["t"] == 100.0 and thinned[-1]["s"] == 0.0
+    # Each kept point is a real point of the curve (its value at the end of its bin), in order.
+    assert all(a["t"] < b["t"] for a, b in zip(thinned, thinned[1:], strict=False))
+    by_time = {p["t"]: p["s"] for p in points}
+    assert all(by_time[p["t"]] == p["s"] for p in thinned)
+    assert any(p["censored"] for p in thinned)
+    assert thin_points(points[:50], 100) == points[:50]
