@@ -218,11 +218,7 @@ def _dashboard_scope(params) -> selectors.Scope:
         raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
     if not form.is_valid():
         raise ValidationError(form.errors)
-    return selectors.Scope(
-        diagnosis=form.cleaned_data["diagnosis"],
-        infused_from=form.cleaned_data["infused_from"],
-        infused_to=form.cleaned_data["infused_to"],
-    )
+    return form.scope()
 
 
 def _snapshot_body(snapshot, *, stale: bool) -> dict:

@@ -8,6 +8,7 @@ from patients.models import CarTProduct, Diagnosis, Stage
 from . import datasets
 from .datasets import Filters
 from .models import FileFormat
+from .selectors import Scope
 
 DOWNLOAD = "download"
 BACKGROUND = "background"
@@ -110,3 +111,13 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
         if start and end and start > end:
             self.add_error("infused_to", _("The end of the date range is before its start."))
         return data
+
+    def scope(self) -> Scope:
+        """The filter as the dashboard's selectors take it; no filter when the form is invalid."""
+        if not self.is_valid():
+            return Scope()
+        return Scope(
+            diagnosis=self.cleaned_data["diagnosis"],
+            infused_from=self.cleaned_data["infused_from"],
+            infused_to=self.cleaned_data["infused_to"],
+        )

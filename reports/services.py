@@ -352,29 +352,19 @@ def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
     # The figures are read outside the transaction that stores them: a long read must not
     # hold the row lock, and the last computation to finish wins, which is the newest.
     with transaction.atomic():
+        figures = {
+            **_scope_fields(scope),
+            "data": data,
+            "curve_points": curve_points,
+            "computed_at": now,
+            "compute_seconds": seconds,
+        }
         snapshot, _created = DashboardSnapshot.objects.update_or_create(
             scope_key=scope.key,
-            defaults={
-                **_scope_fields(scope),
-                "data": data,
-                "curve_points": curve_points,
-                "computed_at": now,
-                "compute_seconds": seconds,
-                "refresh_requested_at": None,
-            },
-            create_defaults={
-                **_scope_fields(scope),
-                "data": data,
-                "curve_points": curve_points,
-                "computed_at": now,
-                "compute_seconds": seconds,
-                "last_viewed_at": now,
-            },
+            defaults={**figures, "refresh_requested_at": None},
+            create_defaults={**figures, "last_viewed_at": now},
         )
-    logger.info(
-        "dashboard snapshot computed",
-        extra={"scope": scope.key or "all", "seconds": seconds},
-    )
+    logger.info("dashboard snapshot computed", extra={"scope": scope.key, "seconds": seconds})
     return snapshot
 
 

@@ -127,20 +127,10 @@ def fhir_bundle(request):
     return response
 
 
-def _dashboard_scope(form) -> selectors.Scope:
-    if not form.is_valid():
-        return selectors.Scope()
-    return selectors.Scope(
-        diagnosis=form.cleaned_data["diagnosis"],
-        infused_from=form.cleaned_data["infused_from"],
-        infused_to=form.cleaned_data["infused_to"],
-    )
-
-
 def _dashboard_data(request):
     require(can_see_dashboard(request.user))
     form = DashboardFilterForm(request.GET or None)
-    snapshot, stale = services.dashboard_snapshot_for_reader(scope=_dashboard_scope(form))
+    snapshot, stale = services.dashboard_snapshot_for_reader(scope=form.scope())
     return form, snapshot, stale
 
 
@@ -173,7 +163,7 @@ def dashboard_refresh(request):
     if not form.is_valid():
         messages.error(request, _("The dashboard filter is not valid; nothing was recomputed."))
         return redirect("reports:dashboard")
-    services.dashboard_recompute(scope=_dashboard_scope(form))
+    services.dashboard_recompute(scope=form.scope())
     messages.success(request, _("The dashboard figures were recomputed."))
     query = urlencode({k: v for k, v in form.data.items() if k in form.fields and v})
     return redirect(reverse("reports:dashboard") + (f"?{query}" if query else ""))
