@@ -36,7 +36,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks the second-factor predicate and never shows credentials.
+    "core.apps.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,7 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SessionActivityMiddleware",
+    # Replaces django_otp's OTPMiddleware: the second-factor answer is kept in the session
+    # (core/second_factor.py), so a request does not query groups and devices.
     "core.middleware.SecondFactorMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "core.middleware.LoginRequiredEverywhereMiddleware",
@@ -145,6 +147,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # must use it at every login.
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=["administrator"])
 OTP_TOTP_ISSUER = "CAR-T workflow"
+# How long a session remembers "needs a second factor / has passed it". A role or device
+# change made by someone else reaches a signed-in session within this time (and at once at
+# the next login).
+SECOND_FACTOR_RECHECK_SECONDS = env.int("SECOND_FACTOR_RECHECK_SECONDS", default=300)
+# Personal API tokens expire after this many days (and on password change or deactivation).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,9 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Shared ward computers: a session ends after 30 minutes without a request.
+# Shared ward computers: a session ends after 30 minutes without real activity. The last
+# activity is kept in the session and written at most once a minute; background polls (the
+# Today list's refresh) do not count (core.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

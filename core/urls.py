@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/second-factor/setup/", views.otp_setup, name="otp_setup"),
     path("accounts/second-factor/", views.otp_verify, name="otp_verify"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(

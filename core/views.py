@@ -15,6 +15,7 @@ from patients.selectors import courses_visible_to, stage_counts
 from . import services
 from .models import WorkerHeartbeat
 from .permissions import can_read_patients, can_see_programme_counts, reads_whole_programme
+from .second_factor import second_factor_forget
 
 
 def home(request):
@@ -131,6 +132,7 @@ def otp_setup(request):
         if device.verify_token(request.POST.get("token", "").strip()):
             services.totp_device_confirm(device=device)
             otp_login(request, device)
+            second_factor_forget(request.session)
             return redirect(_safe_next(request))
         error = _("That code is not right. Check the time on your phone and try again.")
     return render(
@@ -155,8 +157,41 @@ def otp_verify(request):
         for device in devices_for_user(request.user):
             if device.verify_token(token):
                 otp_login(request, device)
+                second_factor_forget(request.session)
                 return redirect(_safe_next(request))
         error = _("That code is not right, or it was already used.")
     return render(
         request, "registration/otp_verify.html", {"error": error, "next": _safe_next(request)}
+    )
+
+
+def api_tokens(request):
+    """The user's own API tokens: create one (its key shown once), see when each was used,
+    revoke any. Nobody else's tokens are shown, to anyone."""
+    from django.contrib import messages
+    from django.core.exceptions import ObjectDoesNotExist
+
+    new_key = ""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                services.api_token_revoke(user=request.user, token_id=request.POST["revoke"])
+            except ObjectDoesNotExist:
+                messages.error(request, _("No such token."))
+            else:
+                messages.success(request, _("The token is revoked."))
+                return redirect("api_tokens")
+        else:
+            _token, new_key = services.api_token_create(
+                user=request.user, name=request.POST.get("name", "").strip()
+            )
+    return render(
+        request,
+        "registration/api_tokens.html",
+        {
+            "tokens": request.user.api_tokens.all(),
+            "new_key": new_key,
+            "now": timezone.now(),
+            "days": settings.API_TOKEN_DAYS,
+        },
     )
