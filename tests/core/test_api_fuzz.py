@@ -9,6 +9,7 @@ from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from cart_workflow.wsgi import application
+from core.services import api_token_create
 
 # Schemathesis calls the WSGI application directly, as a server would, so each request ends
 # with Django's connection clean-up: run outside a test transaction, in autocommit, as in
