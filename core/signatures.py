@@ -1,8 +1,10 @@
 """Electronic sign-off: re-enter the password, record the meaning, name and time; any later
 change to the signed fields voids the signature, visibly."""
 
+import functools
 import hashlib
 import json
+from contextvars import ContextVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -15,6 +17,8 @@ from django.utils.translation import gettext as _
 from .models import Signature, User
 
 _SIGNED_FIELDS: dict[type, tuple[str, ...]] = {}
+# The user whose password was confirmed for the service call in progress (see password_first).
+_confirmed_user: ContextVar[int | None] = ContextVar("confirmed_user", default=None)
 
 
 def signable(*fields: str):
@@ -78,12 +82,31 @@ def reauthenticate(request, user: User, password: str) -> None:
         raise ValidationError({"password": message}, code="password")
 
 
+def password_first(service):
+    """Decorate a signing service (above its ``transaction.atomic``): the password of ``by``
+    is checked before the transaction opens, so a wrong one stays counted by django-axes
+    instead of being rolled back with the service's writes. Signatures made inside the call
+    do not ask ``authenticate()`` a second time."""
+
+    @functools.wraps(service)
+    def checked(*, by: User, password: str = "", **kwargs):
+        reauthenticate(None, by, password)
+        token = _confirmed_user.set(by.pk)
+        try:
+            return service(by=by, password=password, **kwargs)
+        finally:
+            _confirmed_user.reset(token)
+
+    return checked
+
+
 def signature_sign(*, user: User, password: str, record, meaning: str) -> Signature:
     """Sign a record. The password is asked again, so a session left open on a ward computer
     cannot sign in someone else's name."""
     if type(record) not in _SIGNED_FIELDS:
         raise TypeError(f"{type(record).__name__} is not signable")
-    reauthenticate(None, user, password)
+    if _confirmed_user.get() != user.pk:
+        reauthenticate(None, user, password)
     signature = Signature(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,
