@@ -208,3 +208,11 @@ class TestOwnTokens:
         schema = client.get("/api/schema/").content.decode()
         assert "/api/auth/tokens/{id}/" in schema or "/api/auth/tokens/{pk}/" in schema
         assert "tokenAuth" in schema
+
+
+def test_the_tokens_page_speaks_chinese(client, nurse_ada):
+    nurse_ada.language = "zh-hans"
+    nurse_ada.save()
+    client.force_login(nurse_ada)
+    page = client.get("/accounts/tokens/").content.decode()
+    assert "API 令牌" in page and "创建令牌" in page
