@@ -193,9 +193,11 @@ class SessionActivityMiddleware:
             if last is not None and now - last > settings.SESSION_COOKIE_AGE:
                 session.flush()
                 request.user = AnonymousUser()
-            elif not is_background_poll(request) and (
-                last is None or now - last >= settings.SESSION_ACTIVITY_RESOLUTION_SECONDS
+            elif last is None or (
+                not is_background_poll(request)
+                and now - last >= settings.SESSION_ACTIVITY_RESOLUTION_SECONDS
             ):
+                # A session from before this clock (or a test's force_login) starts it now.
                 session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 

@@ -115,3 +115,16 @@ def test_a_role_change_reaches_a_signed_in_session_within_the_recheck_time(
         response = client.get("/notifications/")
         assert response.status_code == 302
         assert response.url.startswith("/accounts/second-factor/setup/")
+
+
+def test_a_session_without_the_clock_starts_it_even_on_a_poll(client, nurse_ada):
+    """A session from before the deployment is not kept alive for ever by polls."""
+    with time_machine.travel(START, tick=False) as traveller:
+        login_at(client, nurse_ada)
+        session = client.session
+        del session[LAST_ACTIVITY_KEY]
+        session.save()
+        client.get("/monitoring/today/", headers=POLL)
+        assert client.session[LAST_ACTIVITY_KEY]
+        traveller.shift(31 * 60)
+        assert client.get("/monitoring/today/", headers=POLL).status_code == 401
