@@ -146,7 +146,7 @@ def test_course_through_lymphodepletion_to_day0(
         page.get_by_label("SpO₂ after (%)").fill("97")
         clock.move_to(at(DAY0, 8, 2))
         page.get_by_role("button", name="Record infusion").click()
-        expect(page.get_by_role("alert")).to_contain_text("Day 0 is today")
+        expect(page.get_by_role("alert")).to_contain_text("Infusion recorded: Day 0 is")
         expect(page.get_by_test_id("infusion-record")).to_contain_text("1 bag(s)")
 
     course = TreatmentCourse.objects.get(pk=course.pk)
