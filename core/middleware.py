@@ -30,6 +30,25 @@ class RequestIdMiddleware:
         return response
 
 
+class HealthLiveMiddleware:
+    """``/health/live/`` answers here, before sessions, users, the database or any other
+    middleware: a liveness probe must not depend on what it is not asked about."""
+
+    PATH = "/health/live/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == self.PATH and request.method in ("GET", "HEAD"):
+            from django.http import JsonResponse
+
+            response = JsonResponse({"status": "ok"})
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """No inline or third-party scripts: a script injected into a record cannot run."""
 
