@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
         from .role_permissions import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
+
+        from .validators import attach_plausible_date_validators
+
+        attach_plausible_date_validators()
