@@ -52,7 +52,10 @@ class PlausibleDateValidator:
         day = value.date() if isinstance(value, datetime) else value
         if not self.earliest <= day <= self.latest:
             raise ValidationError(
-                _("%(value)s is not a plausible date: give a date from %(earliest)s to %(latest)s."),
+                _(
+                    "%(value)s is not a plausible date: "
+                    "give a date from %(earliest)s to %(latest)s."
+                ),
                 code="implausible_date",
                 params={
                     "value": day.isoformat(),
@@ -62,9 +65,9 @@ class PlausibleDateValidator:
             )
 
     def __eq__(self, other) -> bool:
-        return (
-            isinstance(other, PlausibleDateValidator)
-            and (self.earliest, self.latest) == (other.earliest, other.latest)
+        return isinstance(other, PlausibleDateValidator) and (self.earliest, self.latest) == (
+            other.earliest,
+            other.latest,
         )
 
 

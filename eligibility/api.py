@@ -17,8 +17,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 
 from core.models import User
-from core.permissions import ReadsPatients
 from core.parsers import DepthLimitedJSONParser
+from core.permissions import ReadsPatients
 from patients.api import as_drf_error
 from patients.models import CarTProduct, Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
