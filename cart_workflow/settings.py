@@ -119,6 +119,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# PostgreSQL roles (README, "PostgreSQL roles"): the app connects as DATABASE_URL's role,
+# which owns no table; ``manage.py migrate`` switches to DATABASE_OWNER_URL's role when it is
+# set, and grants the app role (DATABASE_APP_ROLE, by default DATABASE_URL's user) only what
+# it may do: history and the custody log are SELECT/INSERT only (core/append_only.py).
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default="")
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+if DATABASE_OWNER_URL and not DATABASE_APP_ROLE:
+    DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server, worker and beat share one file: wait for locks instead of failing, and
     # take the write lock at the start of a transaction so two writers cannot deadlock.

@@ -12,6 +12,12 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
 
+        from .append_only import ensure_after_migrate
+
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="core.append_only")
+
+        from .audit import install_audit_guard
         from .validators import attach_plausible_date_validators
 
         attach_plausible_date_validators()
+        install_audit_guard()
