@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.OutOfRangeInputMiddleware",
     "core.middleware.NulByteQueryMiddleware",
+    "core.uploads.RequestBodyLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -322,6 +323,20 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+
+# --- Uploads ---------------------------------------------------------------------------------
+# Consent documents and release certificates are at most 10 MB; a request body larger than
+# that plus room for the form's fields is refused before it is read (core/uploads.py).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=11 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields other than files (Django's default, stated): 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files up to this size stay in memory; larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security (production) -------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
