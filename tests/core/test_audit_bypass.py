@@ -4,13 +4,14 @@ and history itself is append-only (issue 14, item 5)."""
 import pytest
 from django.db.models import QuerySet
 
+from apheresis.models import CustodyEvent
 from core.audit import AuditBypassError, bulk_create_with_history, unaudited
 from monitoring.models import Assessment, Escalation, MonitoringTask
 from patients.models import Patient, TreatmentCourse
 
 pytestmark = pytest.mark.django_db
 
-CLINICAL = [Patient, TreatmentCourse, Assessment, Escalation, MonitoringTask]
+CLINICAL = [Patient, TreatmentCourse, Assessment, Escalation, MonitoringTask, CustodyEvent]
 
 
 @pytest.mark.parametrize("model", CLINICAL)
@@ -24,6 +25,20 @@ def test_base_manager_and_plain_querysets_refuse_bulk_writes(model):
             queryset._raw_delete(queryset.db)
         with pytest.raises(AuditBypassError):
             queryset.bulk_update([], ["pk"])
+        with pytest.raises(AuditBypassError):
+            queryset.bulk_create([])
+
+
+@pytest.mark.parametrize("model", CLINICAL)
+def test_history_tables_refuse_bulk_changes(model):
+    history = model.history.model
+    for queryset in (model.history.all(), history._base_manager.all(), QuerySet(history)):
+        with pytest.raises(AuditBypassError):
+            queryset.update(history_change_reason="forged")
+        with pytest.raises(AuditBypassError):
+            queryset.delete()
+        with pytest.raises(AuditBypassError):
+            queryset._raw_delete(queryset.db)
 
 
 def test_bulk_create_is_refused(patient_7a):
