@@ -26,6 +26,16 @@ class CoreConfig(AppConfig):
             _revoke_tokens_after_user_save, sender=User, dispatch_uid="core.revoke_tokens"
         )
 
+        from .append_only import ensure_after_migrate
+
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="core.append_only")
+
+        from .audit import install_audit_guard
+        from .validators import attach_plausible_date_validators
+
+        attach_plausible_date_validators()
+        install_audit_guard()
+
 
 class VerifiedAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with core.admin_site's site as ``admin.site``."""

@@ -35,6 +35,25 @@ class RequestIdMiddleware:
         return response
 
 
+class HealthLiveMiddleware:
+    """``/health/live/`` answers here, before sessions, users, the database or any other
+    middleware: a liveness probe must not depend on what it is not asked about."""
+
+    PATH = "/health/live/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == self.PATH and request.method in ("GET", "HEAD"):
+            from django.http import JsonResponse
+
+            response = JsonResponse({"status": "ok"})
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """No inline or third-party scripts: a script injected into a record cannot run."""
 
@@ -107,6 +126,37 @@ class OutOfRangeInputMiddleware:
         if _out_of_range(exception):
             return render(request, "errors/400.html", status=400)
         return None
+
+
+class NulByteQueryMiddleware:
+    """A NUL byte in a query parameter is never meaningful, and PostgreSQL refuses it in a
+    string (a 500 from deep in a filter). Refuse it at the door: 400, nothing read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request):
+        if request.path_info.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse(
+                {"detail": "A query parameter contains a NUL character."}, status=400
+            )
+        from django.shortcuts import render
+
+        return render(request, "errors/400.html", status=400)
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values or [""]:
+            yield key, value
 
 
 class SecondFactorMiddleware:

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -16,6 +18,8 @@ from . import services
 from .models import WorkerHeartbeat
 from .permissions import can_read_patients, can_see_programme_counts, reads_whole_programme
 from .second_factor import second_factor_forget
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -81,8 +85,19 @@ def _check_celery() -> str:
 
 @login_not_required
 @never_cache
-def health(request):
-    """Liveness for load balancers and compose: database, Redis and the Celery worker."""
+def health_live(request):
+    """Liveness: the process answers. No database, no Redis, no detail (HealthLiveMiddleware
+    answers before sessions or users are read; this view only serves a direct call)."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+def health_ready(request):
+    """Readiness for load balancers and compose: database, Redis and the Celery worker.
+
+    Anyone gets the status; only staff see which part failed and why (an error text can name
+    the database host and port)."""
     checks = {}
     healthy = True
     for name, check in (
@@ -93,12 +108,14 @@ def health(request):
         try:
             checks[name] = check()
         except Exception as error:  # a health check reports every failure, whatever it is
+            logger.warning("health check %s failed: %s: %s", name, type(error).__name__, error)
             checks[name] = f"error: {type(error).__name__}: {error}"
             healthy = False
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "error"}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def notifications(request):

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "/accounts/login/",
     "/health/",
+    "/health/live/",
+    "/health/ready/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
 }
@@ -84,6 +86,8 @@ def test_anonymous_is_sent_to_login_or_refused(client, path, method):
 def test_login_page_and_health_are_public(client):
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/health/").status_code in (200, 503)
+    assert client.get("/health/ready/").status_code in (200, 503)
+    assert client.get("/health/live/").status_code == 200
     assert client.get("/admin/login/").url.startswith("/accounts/login/")
 
 
