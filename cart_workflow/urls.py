@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/", include("monitoring.api_urls")),
     path("api/", include("followup.api_urls")),
     path("api/", include("reports.api_urls")),
+    path("api/", include("core.api_urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

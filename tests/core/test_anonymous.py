@@ -13,6 +13,9 @@ PUBLIC = {
     "/health/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
+    # A one-time password-reset link is opened before logging in (an invalid one says so).
+    "/accounts/reset/1/1/",
+    "/accounts/reset/done/",
 }
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")

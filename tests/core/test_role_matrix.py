@@ -22,6 +22,7 @@ SKIP_PREFIXES = (
     "/accounts/login",
     "/accounts/logout",
     "/accounts/second-factor",
+    "/accounts/reset/",
     "/language/",
     "/health/",
     "/api/auth/token/",
@@ -44,6 +45,9 @@ GET_POLICY = [
     ("/api/eligibility/thresholds/", EVERYONE),
     ("/api/schema/", EVERYONE),
     ("/api/docs/", EVERYONE),
+    # Account management: administrators only (tests/core/test_accounts.py).
+    ("/accounts/roles/", {"administrator"}),
+    ("/api/role-requests/", {"administrator"}),
     ("/notifications/", EVERYONE),
     ("/accounts/password/", EVERYONE),
 ]
@@ -179,6 +183,9 @@ def test_administrator_reads_no_patient_data(client, admin_alex, patient_7a):
         ("auditor", "/admin/monitoring/assessment/", True),
         ("auditor", "/admin/patients/patient/add/", False),
         ("auditor", "/admin/core/user/add/", False),
+        # Role requests are made and decided on their page; the admin site only shows them.
+        ("auditor", "/admin/core/rolegrantrequest/", True),
+        ("administrator", "/admin/core/rolegrantrequest/add/", False),
         ("clinician", "/admin/", False),
         ("nurse", "/admin/", False),
     ],
