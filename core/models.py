@@ -177,7 +177,7 @@ class RoleGrantRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[wards])
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
