@@ -37,6 +37,10 @@ def _change_form(user, **extra):
         "email": user.email,
         "is_active": "on",
         "language": "",
+        # What the stock user form also asks for, so that a form that still had the
+        # privilege fields would save them (and these tests would catch it).
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
         "_save": "Save",
     }
     data.update(extra)
@@ -72,10 +76,11 @@ def test_admin_site_cannot_make_oneself_superuser_or_clinician(client, admin_ale
 def test_admin_site_cannot_give_another_user_a_role_or_ward(client, admin_alex, nurse_ada, ward_7b):
     client.force_login(admin_alex)
     clinician = Group.objects.get(name=Role.CLINICIAN)
-    client.post(
+    response = client.post(
         f"/admin/core/user/{nurse_ada.pk}/change/",
         _change_form(nurse_ada, groups=[clinician.pk], wards=[ward_7b.pk], is_superuser="on"),
     )
+    assert response.status_code == 302
     assert _roles(nurse_ada) == {Role.NURSE}
     assert [w.code for w in User.objects.get(pk=nurse_ada.pk).wards.all()] == ["7a"]
     assert not User.objects.get(pk=nurse_ada.pk).is_superuser
