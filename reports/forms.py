@@ -134,7 +134,7 @@ class FhirBundleForm(BootstrapFormMixin, forms.Form):
     """A course's FHIR bundle is a chart: identifiable, so it states its purpose."""
 
     course = forms.IntegerField(label=_("Course number"), min_value=1)
-    purpose = forms.CharField(label=_("Purpose of this export"), min_length=PURPOSE_MIN_LENGTH)
+    purpose = forms.CharField(label=_("Purpose of this FHIR export"), min_length=PURPOSE_MIN_LENGTH)
 
 
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):
