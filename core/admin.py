@@ -102,6 +102,14 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        old_email = form.initial.get("email", "") if change else obj.email
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            from .role_grants import user_email_changed
+
+            user_email_changed(by=request.user, user=obj, old_email=old_email or "")
+
     def user_change_password(self, request, id, form_url=""):
         """Nobody sets another user's password: issue a reset link instead."""
         raise PermissionDenied

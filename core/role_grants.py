@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
@@ -172,6 +173,48 @@ def role_revoke(*, by: User, user: User, role: str, reason: str) -> RoleGrantReq
     return record
 
 
+# After an administrator changes an account's e-mail address, no reset link goes to the new
+# address for this long: the old address is told at once, so the holder can object before an
+# administrator could take the account over through a link sent to an address he chose.
+EMAIL_CHANGE_COOLING_OFF = timedelta(hours=24)
+
+
+def _email_changed_recently_by_another(user: User) -> bool:
+    since = timezone.now() - EMAIL_CHANGE_COOLING_OFF
+    records = list(user.history.filter(history_date__gte=since).order_by("history_date"))
+    earlier = user.history.filter(history_date__lt=since).order_by("-history_date").first()
+    previous = earlier.email if earlier is not None else None
+    for record in records:
+        if previous is not None and record.email != previous and record.history_user_id != user.pk:
+            return True
+        previous = record.email
+    return False
+
+
+def user_email_changed(*, by: User, user: User, old_email: str) -> None:
+    """Tell the old address, the account holder and the other administrators that an
+    administrator changed the e-mail address (called by the admin site after saving)."""
+    if old_email == user.email or by.pk == user.pk:
+        return
+    message = _(
+        "%(by)s changed the e-mail address of your CAR-T workflow account to %(new)s. If you "
+        "did not ask for this, tell the helpdesk."
+    ) % {"by": by, "new": user.email or "—"}
+    if old_email:
+        transaction.on_commit(
+            lambda: _email(old_email, "[CAR-T] " + _("Your e-mail address was changed"), message)
+        )
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    _tell(
+        [user, *other_administrators(by, user)],
+        subject=_("E-mail address changed for %(user)s") % {"user": user},
+        body=_("Changed by %(by)s.") % {"by": by},
+        link="",
+        source_key=f"email-changed:{user.pk}:{stamp}",
+    )
+    logger.info("e-mail address changed", extra={"account": user.pk, "changed_by": by.pk})
+
+
 @transaction.atomic
 def password_reset_link_issue(*, by: User, user: User, base_url: str) -> tuple[str, bool]:
     """A one-time link with which the user sets her own password (Django's token: it stops
@@ -187,6 +230,13 @@ def password_reset_link_issue(*, by: User, user: User, base_url: str) -> tuple[s
         raise PermissionDenied(_("Only a superuser manages a superuser's account."))
     if not user.is_active:
         raise ValidationError(_("This account is deactivated."))
+    if user.email and _email_changed_recently_by_another(user):
+        raise ValidationError(
+            _(
+                "An administrator changed this account's e-mail address less than 24 hours "
+                "ago: a reset link goes to it only after that, once the old address was told."
+            )
+        )
     path = reverse(
         "password_reset_confirm",
         kwargs={

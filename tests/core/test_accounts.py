@@ -389,3 +389,29 @@ def test_api_reset_link_hides_an_emailed_link(client, admin_alex, newcomer_fei):
     response = client.post(f"/api/users/{newcomer_fei.pk}/password-reset-link/")
     assert response.status_code == 201
     assert response.json() == {"emailed": True, "link": ""}
+
+
+def test_changing_an_email_then_sending_a_reset_link_there_is_refused(
+    client, admin_alex, admin_bo, newcomer_fei, django_capture_on_commit_callbacks
+):
+    """Alex cannot take Fei's account by pointing her address at his own mailbox: the old
+    address is told at once, and no reset link goes to the new one for a day."""
+    client.force_login(admin_alex)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/core/user/{newcomer_fei.pk}/change/",
+            _change_form(newcomer_fei, email="alex.private@example.org"),
+        )
+    assert response.status_code == 302
+    assert User.objects.get(pk=newcomer_fei.pk).email == "alex.private@example.org"
+    assert [m.to for m in mail.outbox if "changed the e-mail address" in m.body] == [
+        ["fei@example.org"]
+    ]
+    assert Notification.objects.filter(recipient=admin_bo, subject__contains="E-mail").exists()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/accounts/staff/{newcomer_fei.pk}/password-reset-link/")
+    assert "less than 24 hours" in page.content.decode()
+    assert not [m for m in mail.outbox if "/accounts/reset/" in m.body]
+    api = client.post(f"/api/users/{newcomer_fei.pk}/password-reset-link/")
+    assert api.status_code == 400
