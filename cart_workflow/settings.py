@@ -4,6 +4,7 @@ With nothing set the app runs embedded: SQLite in var/, Celery on a filesystem b
 var/, e-mail to the console. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import hashlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,13 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
+# Key of the study codes that replace MRNs in pseudonymised exports (reports/pseudonymise.py).
+# Set it in production and keep it: another key gives every patient another code. By default
+# it is derived from SECRET_KEY (so rotating SECRET_KEY changes the codes).
+STUDY_CODE_KEY = (
+    env("STUDY_CODE_KEY", default="")
+    or hashlib.sha256(b"study-code:" + SECRET_KEY.encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

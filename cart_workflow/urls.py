@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/", include("monitoring.api_urls")),
     path("api/", include("followup.api_urls")),
     path("api/", include("reports.api_urls")),
+    path("api/", include("core.api_urls")),
     path("api/auth/token/", obtain_api_token, name="api-token"),
     path("api/auth/tokens/", OwnApiTokensView.as_view(), name="api-own-tokens"),
     path("api/auth/tokens/<int:pk>/", OwnApiTokenView.as_view(), name="api-own-token"),

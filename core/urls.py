@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import StyledPasswordChangeForm
+from . import views, views_accounts
+from .forms import StyledPasswordChangeForm, StyledSetPasswordForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,5 +36,34 @@ urlpatterns = [
             template_name="registration/password_change_done.html"
         ),
         name="password_change_done",
+    ),
+    # Account management (issue 14): roles with a second administrator's approval, and
+    # one-time password-reset links the user completes herself.
+    path("accounts/roles/", views_accounts.role_requests, name="role_requests"),
+    path(
+        "accounts/roles/<int:pk>/decide/",
+        views_accounts.role_request_decide,
+        name="role_request_decide",
+    ),
+    path("accounts/roles/revoke/", views_accounts.role_revoke, name="role_revoke"),
+    path(
+        "accounts/staff/<int:pk>/password-reset-link/",
+        views_accounts.password_reset_link,
+        name="password_reset_link",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_confirm.html",
+            form_class=StyledSetPasswordForm,
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
     ),
 ]

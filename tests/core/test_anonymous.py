@@ -15,6 +15,9 @@ PUBLIC = {
     "/health/ready/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
+    # A one-time password-reset link is opened before logging in (an invalid one says so).
+    "/accounts/reset/1/1/",
+    "/accounts/reset/done/",
 }
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
