@@ -25,7 +25,8 @@ from patients import rules as patient_rules
 from patients.models import Stage, StageEvent, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import grading, schedule
+from . import grading, schedule, vitals
+from .catalogue import VitalSignThreshold
 from .models import (
     Assessment,
     Escalation,
@@ -63,21 +64,54 @@ class Grades:
     crs: grading.GradeResult
     icans: grading.GradeResult | None
     ice_score: int | None
+    # Where the measured vital signs overrode the nurse's boxes (monitoring/vitals.py).
+    vitals_findings: tuple[vitals.Finding, ...] = ()
+
+    @property
+    def vitals_findings_json(self) -> list[dict]:
+        return [{"code": f.code, "params": f.params} for f in self.vitals_findings]
 
 
-def grade_values(*, age_years: int, values: dict) -> Grades:
-    """Grade a set of bedside values; ValueError is turned into field errors."""
+def vital_thresholds() -> vitals.VitalThresholds:
+    """The catalogue's thresholds; a row missing falls back to the seeded default."""
+    rows = dict(VitalSignThreshold.objects.values_list("key", "value"))
+    defaults = vitals.DEFAULT_THRESHOLDS
+    return vitals.VitalThresholds(
+        **{
+            name: float(rows.get(name, getattr(defaults, name)))
+            for name in vitals.VitalThresholds.__dataclass_fields__
+        }
+    )
+
+
+def grade_values(
+    *, age_years: int, values: dict, thresholds: vitals.VitalThresholds | None = None
+) -> Grades:
+    """Grade a set of bedside values; ValueError is turned into field errors.
+
+    Hypotension and hypoxia are the worse of the nurse's boxes and the measured values
+    (vitals.derive, issue 16 item 2); the ASTCT grading receives the result unchanged."""
+    derived = vitals.derive(
+        age_years=age_years,
+        systolic_mmhg=_float_or_none(values.get("systolic_bp_mmhg")),
+        diastolic_mmhg=_float_or_none(values.get("diastolic_bp_mmhg")),
+        spo2_percent=_float_or_none(values.get("spo2_percent")),
+        hypotension_ticked=bool(values.get("hypotension")),
+        oxygen_device=values.get("oxygen_device") or "room_air",
+        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        thresholds=thresholds or vital_thresholds(),
+    )
     crs = _grade(
         grading.grade_crs_with_reason,
         temperature_c=float(values["temperature_c"]),
         fever_masked=bool(values.get("fever_masked")),
-        hypotension=bool(values.get("hypotension")),
+        hypotension=derived.hypotension,
         vasopressors=list(values.get("vasopressors") or []),
-        oxygen_device=values.get("oxygen_device") or "room_air",
-        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        oxygen_device=derived.oxygen_device,
+        oxygen_flow_l_min=derived.oxygen_flow_l_min,
     )
     if not values.get("neuro_assessed"):
-        return Grades(crs=crs, icans=None, ice_score=None)
+        return Grades(crs=crs, icans=None, ice_score=None, vitals_findings=derived.findings)
     items = [values.get(name) for name in ICE_ITEMS]
     child = grading.required_ice_for_age(age_years) == "capd"
     ice_score = None if child or any(v is None for v in items) else sum(int(v) for v in items)
@@ -91,7 +125,7 @@ def grade_values(*, age_years: int, values: dict) -> Grades:
         motor_weakness=values.get("motor_weakness") or "none",
         cerebral_edema=values.get("cerebral_edema") or "none",
     )
-    return Grades(crs=crs, icans=icans, ice_score=ice_score)
+    return Grades(crs=crs, icans=icans, ice_score=ice_score, vitals_findings=derived.findings)
 
 
 def _float_or_none(value):
@@ -160,6 +194,7 @@ def assessment_record(
         ice_score=grades.ice_score,
         crs_grade=grades.crs.grade,
         crs_reason="; ".join(grades.crs.reasons)[:300],
+        vitals_findings=grades.vitals_findings_json,
         icans_grade=grades.icans.grade if grades.icans else None,
         icans_reason="; ".join(grades.icans.reasons)[:300] if grades.icans else "",
         **values,
@@ -273,7 +308,11 @@ def escalation_notify(*, escalation: Escalation) -> bool:
                 "patient": f"{patient.family_name.upper()} {patient.mrn}",
                 "reason": escalation.reason,
             },
-            body=escalation.assessment.crs_reason,
+            body="; ".join(
+                part
+                for part in (escalation.assessment.crs_reason, escalation.assessment.vitals_note)
+                if part
+            ),
             link=reverse("monitoring:course", args=[course.pk]),
             source_key=f"escalation:{escalation.pk}",
         )

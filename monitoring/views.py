@@ -17,6 +17,7 @@ from patients.selectors import course_for_user
 from . import selectors, services
 from .forms import AcknowledgeForm, AssessmentForm, InterventionForm
 from .models import Escalation, MonitoringTask
+from .wording import vitals_findings_text
 
 
 def _bedside(user) -> bool:
@@ -145,7 +146,12 @@ def _preview(course, data) -> dict:
         grades = services.grade_values(age_years=age, values=values)
     except ValidationError as error:
         return {"ready": False, "message": " ".join(error.messages)}
-    return {"ready": True, "grades": grades, "age": age}
+    return {
+        "ready": True,
+        "grades": grades,
+        "age": age,
+        "vitals_note": vitals_findings_text(grades.vitals_findings),
+    }
 
 
 @require_POST
