@@ -269,7 +269,7 @@ class Intervention(NoDeleteMixin, models.Model):
         indexes = [models.Index(fields=["course", "kind", "given_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.given_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.given_at):%Y-%m-%d %H:%M}"
 
 
 class TaskKind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.clock import local_when
 from core.models import Notification, User
 from core.roles import Role
 from core.services import notification_send
@@ -475,7 +476,7 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
             _("%(who)s took this assessment at %(when)s.")
             % {
                 "who": current.taken_by,
-                "when": timezone.localtime(current.taken_at).strftime("%H:%M"),
+                "when": local_when(current.taken_at),
             }
         )
     return current
@@ -794,7 +795,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
         subject = subject % {
             "task": task.get_kind_display(),
             "patient": f"{patient.family_name.upper()} {patient.mrn}",
-            "when": timezone.localtime(task.due_at).strftime("%H:%M"),
+            "when": local_when(task.due_at),
         }
         link = reverse("monitoring:assess", args=[task.course_id])
         for recipient in nurses_by_ward[patient.ward_id] or [patient.attending_clinician]:
