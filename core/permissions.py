@@ -23,6 +23,11 @@ def can_see_programme_counts(user) -> bool:
     return user.is_authenticated and bool(user.roles)
 
 
+def can_review_missed_assessments(user) -> bool:
+    """The missed-assessment report: clinicians and auditors (issue 16 item 3)."""
+    return user.is_authenticated and user.has_role(Role.CLINICIAN, Role.AUDITOR)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
@@ -46,6 +51,7 @@ __all__ = [
     "Role",
     "ReadsPatients",
     "can_edit_patients",
+    "can_review_missed_assessments",
     "can_read_patients",
     "can_see_programme_counts",
     "reads_whole_programme",

@@ -156,7 +156,7 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, task) -> bool:
-        return task.done_at is None and task.due_at < timezone.now()
+        return task.state == "open" and task.due_at < timezone.now()
 
 
 class EscalationSerializer(serializers.ModelSerializer):

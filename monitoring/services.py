@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,7 +211,7 @@ def assessment_record(
 def _complete_and_replan_tasks(course: TreatmentCourse, assessment: Assessment) -> None:
     kinds = [TaskKind.VITALS] + ([TaskKind.NEURO] if assessment.neuro_assessed else [])
     MonitoringTask.objects.filter(
-        course=course, kind__in=kinds, done_at__isnull=True
+        course=course, kind__in=kinds, done_at__isnull=True, missed_at__isnull=True
     ).audited_update(
         by=assessment.recorded_by, done_at=assessment.assessed_at, done_by_assessment=assessment
     )
@@ -447,7 +447,11 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
             continue
         target = last + interval
         MonitoringTask.objects.filter(
-            course=course, kind=kind, done_at__isnull=True, due_at__gt=target
+            course=course,
+            kind=kind,
+            done_at__isnull=True,
+            missed_at__isnull=True,
+            due_at__gt=target,
         ).audited_update(reason="ICU: assessed more often", due_at=target)
 
 
@@ -466,12 +470,14 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
     _require_bedside(by, task.course)
     with transaction.atomic():
         taken = MonitoringTask.objects.filter(
-            pk=task.pk, taken_by__isnull=True, done_at__isnull=True
+            pk=task.pk, taken_by__isnull=True, done_at__isnull=True, missed_at__isnull=True
         ).audited_update(by=by, taken_by=by, taken_at=timezone.now())
         current = MonitoringTask.objects.select_related("taken_by").get(pk=task.pk)
     if taken != 1:
         if current.done_at is not None:
             raise ValidationError(_("This assessment has already been done."))
+        if current.missed_at is not None:
+            raise ValidationError(_("This assessment was closed as missed; a new one is due."))
         raise ValidationError(
             _("%(who)s took this assessment at %(when)s.")
             % {
@@ -494,12 +500,14 @@ class SweepResult:
     reminders_created: int
     reminders_delivered: int
     escalations_notified: int
+    tasks_missed: int = 0
 
 
 def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
     """Create due tasks, create reminders, deliver what is undelivered. Safe to run twice at
     once, after a crash, or after Redis lost every queued message: the database decides."""
     now = now or timezone.now()
+    missed = tasks_close_missed(now=now)
     tasks_created = tasks_create_due(now=now)
     reminders_created = reminders_create(now=now)
     delivered = reminders_deliver_due()
@@ -509,7 +517,7 @@ def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
             "course__patient__attending_clinician", "assessment"
         )
     )
-    return SweepResult(tasks_created, reminders_created, delivered, notified)
+    return SweepResult(tasks_created, reminders_created, delivered, notified, missed)
 
 
 def _isolated(deliver, **kwargs) -> bool:
@@ -523,20 +531,21 @@ def _isolated(deliver, **kwargs) -> bool:
 
 
 def _monitored_courses(now: datetime):
-    """Courses in monitoring whose window (the product label's, else the default) is open.
-
-    One query for the windows, however many courses: a product's window is a catalogue row.
-    """
-    from eligibility.models import ProductLabel
-
+    """Courses in monitoring, whatever the day: the label window is a minimum and monitoring
+    ends only when a clinician ends it (monitoring_end; issue 16 item 3, clinical reference
+    §3), which moves the course to follow-up. Tasks and reminders go on until then."""
     today = timezone.localtime(now).date()
-    windows = dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
-    in_window = Q(day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS)) & ~Q(
-        product_id__in=list(windows)
-    )
-    for product_id, days in windows.items():
-        in_window |= Q(product_id=product_id, day0_date__gte=today - timedelta(days=days))
-    return TreatmentCourse.objects.filter(in_window, stage=Stage.MONITORING, day0_date__lte=today)
+    return TreatmentCourse.objects.filter(stage=Stage.MONITORING, day0_date__lte=today)
+
+
+def tasks_close_missed(*, now: datetime) -> int:
+    """Close as missed the open tasks due before the current shift began, so that nobody
+    (an outpatient least of all) shows OVERDUE tasks from days ago. Missed is a state: it
+    shows in the chart and on the missed-assessment report. One conditional update."""
+    shift = schedule.shift_at(timezone.localtime(now))
+    return MonitoringTask.objects.filter(
+        done_at__isnull=True, missed_at__isnull=True, due_at__lt=shift.start
+    ).audited_update(reason="not done before the shift ended: missed", missed_at=now)
 
 
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
@@ -591,7 +600,9 @@ def tasks_create_due(*, now: datetime) -> int:
     ).order_by("-given_at", "-id")
 
     def open_task(kind):
-        return MonitoringTask.objects.filter(course=OuterRef("pk"), kind=kind, done_at__isnull=True)
+        return MonitoringTask.objects.filter(
+            course=OuterRef("pk"), kind=kind, done_at__isnull=True, missed_at__isnull=True
+        )
 
     rows = (
         _monitored_courses(now)
@@ -618,6 +629,7 @@ def tasks_create_due(*, now: datetime) -> int:
         )
     )
     created_at = timezone.now()
+    shift_start = schedule.shift_at(timezone.localtime(now)).start
     new_tasks = []
     for row in rows:
         if row["started_at"] is None:
@@ -635,6 +647,8 @@ def tasks_create_due(*, now: datetime) -> int:
             due = schedule.next_due(
                 last_done_at=last_at, interval=interval, monitoring_started_at=row["started_at"]
             )
+            # A slot before this shift was closed as missed; the next one is due now.
+            due = max(due, shift_start)
             new_tasks.append((row["pk"], kind, due, created_at))
     # The unique slot (course, kind, due_at) keeps a concurrent sweep from adding it twice.
     return _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
@@ -643,7 +657,7 @@ def tasks_create_due(*, now: datetime) -> int:
 def reminders_create(*, now: datetime) -> int:
     """A "coming due" reminder shortly before each open task, an "overdue" one after it."""
     open_tasks = MonitoringTask.objects.filter(
-        done_at__isnull=True, course__in=_monitored_courses(now)
+        done_at__isnull=True, missed_at__isnull=True, course__in=_monitored_courses(now)
     )
     coming = open_tasks.filter(
         due_at__lte=now + schedule.COMING_DUE_LEAD, due_at__gt=now - schedule.OVERDUE_AFTER
@@ -766,7 +780,9 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
         return
     reminders = list(
         # A task done before its reminder went out needs no reminder: nothing to say.
-        Reminder.objects.filter(pk__in=reminder_ids, task__done_at__isnull=True)
+        Reminder.objects.filter(
+            pk__in=reminder_ids, task__done_at__isnull=True, task__missed_at__isnull=True
+        )
         .select_related("task__course__patient__attending_clinician")
         .order_by("pk")
     )

@@ -264,7 +264,9 @@ class TestSustainedGrade:
 
 
 class TestMonitoringWindow:
-    def test_the_product_label_sets_the_window(self, frozen, dr_ben, ward_7a):
+    def test_the_label_window_is_a_minimum_tasks_go_on_after_it(self, frozen, dr_ben, ward_7a):
+        """Issue 16 item 3 (clinical reference §3): tasks stopped at the end of the label
+        window; now they go on until a clinician ends monitoring."""
         from datetime import date
 
         from eligibility.models import ProductLabel
@@ -283,7 +285,7 @@ class TestMonitoringWindow:
         MonitoringTask._base_manager.all().delete()
         label.monitoring_window_days = 7
         label.save()
-        assert services.tasks_create_due(now=timezone.now()) == 0  # Day +10: window over
+        assert services.tasks_create_due(now=timezone.now()) == 2  # Day +10: window over
 
 
 class TestGradesFollowTheVitalsTyped:
