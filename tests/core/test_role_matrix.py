@@ -39,6 +39,9 @@ GET_POLICY = [
     ("/api/reports/dashboard", {"clinician", "administrator", "auditor"}),
     ("/api/reports/", {"administrator", "auditor"}),
     ("/patients/new/", {"clinician"}),
+    # Missed-assessment report (issue 16 item 3): clinicians and auditors.
+    ("/monitoring/missed/", {"clinician", "auditor"}),
+    ("/api/missed-assessments/", {"clinician", "auditor"}),
     ("/api/products/", EVERYONE),
     ("/api/eligibility/products/", EVERYONE),
     ("/api/eligibility/thresholds/", EVERYONE),
