@@ -1,8 +1,12 @@
 """The words, in the reader's language, for the codes the pure rules return
 (vitals.py findings, advice.py reasons, ending.py reasons)."""
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core.clock import local_when
 
 VITALS_FINDINGS = {
     "systolic_low": gettext_lazy("systolic %(systolic)s mmHg is below %(limit)s mmHg"),
@@ -69,4 +73,5 @@ def advice_because_text(code: str, params: dict) -> str:
 
 
 def ending_reason_text(code: str, params: dict) -> str:
-    return _say(ENDING_REASONS, code, params)
+    shown = {k: local_when(v) if isinstance(v, datetime) else v for k, v in params.items()}
+    return _say(ENDING_REASONS, code, shown)

@@ -232,3 +232,20 @@ class TestAdviceBesideTheGrade:
             reverse("monitoring:grade_preview", args=[monitored.pk]), data
         ).content.decode()
         assert "CRS 3" in page and 'data-testid="advice-dexamethasone"' in page
+
+
+def test_reasons_and_advice_in_chinese(monitored, nurse_ada):
+    from django.utils import translation
+
+    from monitoring import selectors
+
+    a = record(
+        nurse_ada,
+        monitored,
+        1,
+        **{**CALM, "temperature_c": "38.6", "systolic_bp_mmhg": 82, "diastolic_bp_mmhg": 48},
+    )
+    with translation.override("zh-hans"):
+        assert "收缩压 82 mmHg 低于 90 mmHg" in a.vitals_note
+        lines = selectors.advice_for(monitored)
+        assert lines[0].text.startswith("考虑托珠单抗") and lines[0].because == "原因：CRS 2 级"
