@@ -249,3 +249,22 @@ def test_reasons_and_advice_in_chinese(monitored, nurse_ada):
         assert "收缩压 82 mmHg 低于 90 mmHg" in a.vitals_note
         lines = selectors.advice_for(monitored)
         assert lines[0].text.startswith("考虑托珠单抗") and lines[0].because == "原因：CRS 2 级"
+
+
+def test_administrator_edits_a_threshold_with_its_source_in_the_admin(client, admin_alex):
+    from monitoring.catalogue import VitalSignThreshold
+
+    row = VitalSignThreshold.objects.get(key="map_below_mmhg")
+    assert "institutional default — review" in row.source
+    client.force_login(admin_alex)
+    url = reverse("admin:monitoring_vitalsignthreshold_change", args=[row.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"value": "60", "source": "Ward protocol 2026, reviewed", "verified": "on"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row.refresh_from_db()
+    assert row.value == 60 and row.verified
+    assert row.history.first().history_user == admin_alex
+    advice_url = reverse("admin:monitoring_managementadvice_changelist")
+    assert client.get(advice_url).status_code == 200
