@@ -131,6 +131,8 @@ class ReviewsMissed(permissions.BasePermission):
 class MissedTaskSerializer(serializers.ModelSerializer):
     mrn = serializers.CharField(source="course.patient.mrn", read_only=True)
     ward = serializers.CharField(source="course.patient.ward.code", read_only=True)
+    # Plain text: the same TaskKind enum in a second component trips drf-spectacular's naming.
+    kind = serializers.CharField(read_only=True, help_text=_('"vitals" or "neuro".'))
 
     class Meta:
         model = MonitoringTask
