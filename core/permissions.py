@@ -29,6 +29,11 @@ def can_manage_accounts(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
 
 
+def can_review_missed_assessments(user) -> bool:
+    """The missed-assessment report: clinicians and auditors (issue 16 item 3)."""
+    return user.is_authenticated and user.has_role(Role.CLINICIAN, Role.AUDITOR)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
@@ -53,6 +58,7 @@ __all__ = [
     "ReadsPatients",
     "can_edit_patients",
     "can_manage_accounts",
+    "can_review_missed_assessments",
     "can_read_patients",
     "can_see_programme_counts",
     "reads_whole_programme",

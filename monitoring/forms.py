@@ -121,3 +121,14 @@ class AcknowledgeForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Plan / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class EndMonitoringForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for ending monitoring"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -45,6 +45,9 @@ GET_POLICY = [
     ("/api/reports/export-log", {"administrator", "auditor"}),
     ("/api/reports/", {"administrator", "auditor", "clinician"}),
     ("/patients/new/", {"clinician"}),
+    # Missed-assessment report (issue 16 item 3): clinicians and auditors.
+    ("/monitoring/missed/", {"clinician", "auditor"}),
+    ("/api/missed-assessments/", {"clinician", "auditor"}),
     ("/api/products/", EVERYONE),
     ("/api/eligibility/products/", EVERYONE),
     ("/api/eligibility/thresholds/", EVERYONE),
