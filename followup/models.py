@@ -312,6 +312,8 @@ def visit_label(code: str) -> str:
     spec = schedule.spec_for(code)
     if spec.unit == "day" and spec.number == 100:
         return str(_("Day 100 (Month 3)"))
+    if spec.unit == "day" and spec.number == 365:
+        return str(_("Day 365 (Year 1)"))
     if spec.unit == "day":
         return str(_("Day %(n)d")) % {"n": spec.number}
     if spec.unit == "month":

@@ -116,7 +116,8 @@ def schedule_generate(*, course: TreatmentCourse, by: User | None = None) -> dic
     existing = {v.code: v for v in ScheduledVisit.objects.filter(course=current)}
     death = selectors.death_record(current)
     created = moved = 0
-    for planned in schedule.visit_schedule(day0=current.day0_date):
+    plan = schedule.plan_named(settings.FOLLOWUP_VISIT_PLAN)
+    for planned in schedule.visit_schedule(day0=current.day0_date, plan=plan):
         dates = {
             "target_date": planned.target_date,
             "window_start": planned.window_start,
@@ -143,6 +144,14 @@ def schedule_generate(*, course: TreatmentCourse, by: User | None = None) -> dic
         visit.full_clean(validate_unique=False, validate_constraints=False)
         visit._history_user = by
         visit.save()
+    # A planned visit of another plan (the setting changed) is cancelled, with the reason.
+    codes = {spec.code for spec in plan}
+    for code, visit in existing.items():
+        if code not in codes and visit.visit_state == VisitState.PLANNED:
+            visit.visit_state = VisitState.CANCELLED
+            visit.cancel_reason = str(_("Not in the follow-up visit plan in use."))
+            visit._history_user = by
+            visit.save(update_fields=["visit_state", "cancel_reason"])
     return {"created": created, "moved": moved}
 
 

@@ -51,6 +51,25 @@ class TestScheduleAtInfusion:
             == nurse_ada
         )
 
+    def test_the_cibmtr_4100_setting_lays_out_the_registry_windows(
+        self, patient_7a, dr_ben, settings
+    ):
+        """CIBMTR form 4100 plan (issue 16 item 12): 1-year contact from Day 365, annual ±30."""
+        settings.FOLLOWUP_VISIT_PLAN = "cibmtr_4100"
+        course = infuse(patient_7a, dr_ben, DAY0)
+        visits = {v.code: v for v in ScheduledVisit.objects.filter(course=course)}
+        assert list(visits)[:3] == ["d100", "m6", "d365"] and len(visits) == 17
+        assert visits["d365"].window_start == date(2027, 3, 2)
+        assert visits["d365"].label == "Day 365 (Year 1)"
+        assert (visits["y2"].window_end - visits["y2"].target_date).days == 30
+
+    def test_switching_plan_cancels_only_planned_visits_of_the_old_plan(self, infused_7a, settings):
+        settings.FOLLOWUP_VISIT_PLAN = "cibmtr_4100"
+        assert services.schedule_generate(course=infused_7a)["created"] == 1  # d365
+        after = states(infused_7a)
+        assert after["d14"] == after["m12"] == "cancelled"
+        assert after["d365"] == after["d100"] == "planned"
+
     def test_generating_again_changes_nothing(self, infused_7a):
         assert services.schedule_generate(course=infused_7a) == {"created": 0, "moved": 0}
         assert ScheduledVisit.objects.filter(course=infused_7a).count() == 19
