@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -117,11 +118,18 @@ def response_label(code: str | None) -> str:
     return str(LuganoResponse(code).label)
 
 
+def pfs_censoring() -> str:
+    """The PFS censoring convention in use (setting PFS_CENSORING, followup/outcomes.py)."""
+    return settings.PFS_CENSORING
+
+
 def course_outcome(course: TreatmentCourse, visits=None) -> outcomes.Outcome | None:
     if course.day0_date is None:
         return None
     visits = course_visits(course) if visits is None else visits
-    return outcomes.course_outcome(day0=course.day0_date, assessments=assessments(visits))
+    return outcomes.course_outcome(
+        day0=course.day0_date, assessments=assessments(visits), pfs_censoring=pfs_censoring()
+    )
 
 
 def course_calendar(course: TreatmentCourse, today: date) -> list[dict]:
