@@ -359,6 +359,17 @@ class FollowUpVisit(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
+    cr_deauville_confirmed = models.BooleanField(
+        _("CR confirmed despite Deauville 4–5"),
+        default=False,
+        help_text=_(
+            "Lugano 2014: a complete metabolic response is Deauville 1–3. Tick only when the "
+            "clinician confirms a CR with a score of 4 or 5, and give the reason."
+        ),
+    )
+    cr_deauville_reason = models.CharField(
+        _("reason for CR with Deauville 4–5"), max_length=300, blank=True
+    )
     haemoglobin_g_dl = models.DecimalField(
         _("haemoglobin (g/dL)"),
         max_digits=4,
@@ -460,6 +471,19 @@ class FollowUpVisit(models.Model):
                 condition=Q(deauville_score__isnull=True)
                 | (Q(deauville_score__gte=1) & Q(deauville_score__lte=5)),
                 name="followup_visit_deauville_1_to_5",
+            ),
+            # Lugano 2014: CR is Deauville 1–3; 4–5 only with a confirmation and its reason.
+            models.CheckConstraint(
+                condition=~(
+                    Q(lugano_response=LuganoResponse.CR)
+                    & Q(deauville_score__gte=outcomes.DEAUVILLE_COMPLETE_METABOLIC_MAX + 1)
+                )
+                | (Q(cr_deauville_confirmed=True) & ~Q(cr_deauville_reason="")),
+                name="followup_visit_cr_deauville_4_5_confirmed",
+                violation_error_message=_(
+                    "A complete response with Deauville 4–5 needs the clinician's confirmation "
+                    "and reason (Lugano 2014: CR is Deauville 1–3)."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["course", "visit_date"])]

@@ -56,6 +56,21 @@ PFS_EMA = "ema"
 PFS_CONVENTIONS = (PFS_FDA_2018, PFS_EMA)
 
 
+# Lugano 2014 (Cheson, J Clin Oncol 2014;32:3059, table 3): complete metabolic response is a
+# PET 5-point (Deauville) score of 1, 2 or 3. A CR recorded with 4 or 5 needs a clinician's
+# explicit confirmation and reason (issue 16 item 11), e.g. uptake from inflammation.
+DEAUVILLE_COMPLETE_METABOLIC_MAX = 3
+
+
+def cr_needs_deauville_confirmation(response: str, deauville_score: int | None) -> bool:
+    """True when a CR is recorded with a Deauville score above 3 (Lugano 2014: CR is 1–3)."""
+    return (
+        response == CR
+        and deauville_score is not None
+        and deauville_score > DEAUVILLE_COMPLETE_METABOLIC_MAX
+    )
+
+
 @dataclass(frozen=True)
 class Assessment:
     """What one follow-up visit or contact established."""

@@ -22,7 +22,7 @@ from patients import services as patient_services
 from patients.models import TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import schedule, selectors
+from . import outcomes, schedule, selectors
 from .models import (
     Discharge,
     FollowUpVisit,
@@ -55,6 +55,8 @@ VISIT_FIELDS = (
     "lugano_response",
     "imaging_method",
     "deauville_score",
+    "cr_deauville_confirmed",
+    "cr_deauville_reason",
     "haemoglobin_g_dl",
     "neutrophils_10e9_l",
     "lymphocytes_10e9_l",
@@ -329,6 +331,20 @@ def visit_record(
         errors["imaging_method"] = [_("Say how the response was assessed.")]
     if visit.deauville_score is not None and visit.imaging_method != ImagingMethod.PET_CT:
         errors.setdefault("deauville_score", []).append(_("A Deauville score comes from a PET-CT."))
+    if outcomes.cr_needs_deauville_confirmation(visit.lugano_response, visit.deauville_score):
+        if not visit.cr_deauville_confirmed:
+            errors["cr_deauville_confirmed"] = [
+                _(
+                    "Deauville %(score)d is not a complete metabolic response (Lugano 2014: CR "
+                    "is Deauville 1–3). Confirm the CR explicitly and give the reason, or record "
+                    "the response that the scan shows."
+                )
+                % {"score": visit.deauville_score}
+            ]
+        if not visit.cr_deauville_reason.strip():
+            errors["cr_deauville_reason"] = [_("Give the reason for a CR with Deauville 4–5.")]
+    elif visit.cr_deauville_confirmed or visit.cr_deauville_reason:
+        visit.cr_deauville_confirmed, visit.cr_deauville_reason = False, ""
     if visit.vital_status == VitalStatus.DEAD:
         if visit.death_date is None:
             errors["death_date"] = [_("Give the date of death.")]

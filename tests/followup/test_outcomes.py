@@ -182,3 +182,18 @@ def test_outcomes_module_imports_nothing_from_django():
         for alias in node.names
     }
     assert not any(name.startswith("django") for name in imported)
+
+
+@pytest.mark.parametrize(
+    ("response", "score", "needs"),
+    [
+        (o.CR, 3, False),
+        (o.CR, 4, True),
+        (o.CR, 5, True),
+        (o.CR, None, False),
+        (o.PR, 5, False),
+    ],
+)
+def test_lugano_2014_cr_is_deauville_1_to_3_so_4_or_5_needs_confirmation(response, score, needs):
+    """Lugano 2014 (Cheson, JCO 2014;32:3059): complete metabolic response is Deauville 1–3."""
+    assert o.cr_needs_deauville_confirmation(response, score) is needs

@@ -187,6 +187,43 @@ class TestVisitRecord:
     def d(self, course, code):
         return ScheduledVisit.objects.get(course=course, code=code)
 
+    def test_cr_with_deauville_4_needs_confirmation_and_reason(self, infused_7a, dr_ben):
+        """Lugano 2014: CR is Deauville 1–3; 4–5 only with an explicit confirmation and reason."""
+        record = {
+            "by": dr_ben,
+            "course": infused_7a,
+            "visit_date": date(2026, 6, 10),
+            "lugano_response": "CR",
+            "imaging_method": "pet_ct",
+            "deauville_score": 4,
+        }
+        with pytest.raises(ValidationError) as refused:
+            services.visit_record(**record)
+        assert "Deauville 4 is not a complete metabolic response" in str(refused.value)
+        assert {"cr_deauville_confirmed", "cr_deauville_reason"} <= set(refused.value.message_dict)
+        with pytest.raises(ValidationError):
+            services.visit_record(**record, cr_deauville_confirmed=True)
+        assert not FollowUpVisit.objects.filter(course=infused_7a).exists()
+        visit = services.visit_record(
+            **record,
+            cr_deauville_confirmed=True,
+            cr_deauville_reason="Residual uptake at a biopsy-proven inflammatory site.",
+        )
+        assert visit.cr_deauville_confirmed and visit.lugano_response == "CR"
+
+    def test_the_database_refuses_an_unconfirmed_cr_with_deauville_5(self, infused_7a, dr_ben):
+        from django.db import IntegrityError, transaction
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FollowUpVisit.objects.create(
+                course=infused_7a,
+                visit_date=date(2026, 6, 10),
+                lugano_response="CR",
+                imaging_method="pet_ct",
+                deauville_score=5,
+                recorded_by=dr_ben,
+            )
+
     def test_nurse_records_day28_with_labs_infection_and_late_event(self, infused_7a, nurse_ada):
         visit = services.visit_record(
             by=nurse_ada,
