@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager
 
-from . import outcomes, rules, schedule
+from . import outcomes, schedule
 
 
 class LuganoResponse(models.TextChoices):
@@ -137,67 +137,6 @@ class CytopeniaGrade(models.IntegerChoices):
     G2 = 2, _("Grade 2")
     G3 = 3, _("Grade 3")
     G4 = 4, _("Grade 4")
-
-
-class RestrictionPolicy(models.Model):
-    """How long a patient stays near the centre and does not drive, per product.
-
-    Reference data the programme maintains (clinical reference §3): current US labels say
-    2 weeks each; older protocols 4 and 8 weeks. The row without a product is the
-    institution's default for products without their own row.
-    """
-
-    product = models.OneToOneField(
-        "patients.CarTProduct",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="restriction_policy",
-        verbose_name=_("product"),
-        help_text=_("Empty: the institutional default for every product without its own row."),
-    )
-    stay_near_centre_days = models.PositiveSmallIntegerField(
-        _("stay near the centre (days after infusion)"),
-        validators=[MaxValueValidator(rules.MAX_RESTRICTION_DAYS)],
-    )
-    no_driving_days = models.PositiveSmallIntegerField(
-        _("no driving or hazardous machinery (days after infusion)"),
-        validators=[MaxValueValidator(rules.MAX_RESTRICTION_DAYS)],
-    )
-    is_default = models.BooleanField(_("institutional default"), default=False, editable=False)
-    source = models.CharField(_("source"), max_length=200)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-is_default", "product__short_name"]
-        verbose_name = _("discharge restriction policy")
-        verbose_name_plural = _("discharge restriction policies")
-        constraints = [
-            # One institutional default: the row without a product.
-            models.UniqueConstraint(
-                fields=["is_default"],
-                condition=Q(is_default=True),
-                name="one_default_restriction_policy",
-            ),
-            models.CheckConstraint(
-                condition=Q(is_default=True, product__isnull=True)
-                | Q(is_default=False, product__isnull=False),
-                name="restriction_policy_default_has_no_product",
-            ),
-            models.CheckConstraint(
-                condition=Q(stay_near_centre_days__lte=rules.MAX_RESTRICTION_DAYS)
-                & Q(no_driving_days__lte=rules.MAX_RESTRICTION_DAYS),
-                name="restriction_days_plausible",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        who = self.product.short_name if self.product_id else _("Institutional default")
-        return f"{who}: {self.stay_near_centre_days} / {self.no_driving_days} d"
-
-    def clean(self):
-        # The row without a product is the default; keep the flag in step for the constraints.
-        self.is_default = self.product_id is None
 
 
 class Discharge(models.Model):

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.roles import Role
+from eligibility.selectors import discharge_restrictions
 from patients import rules as patient_rules
 from patients.models import CarTProduct, TreatmentCourse
 from patients.selectors import courses_visible_to
@@ -20,7 +21,6 @@ from .models import (
     Discharge,
     FollowUpVisit,
     LuganoResponse,
-    RestrictionPolicy,
     ScheduledVisit,
     VisitState,
     VitalStatus,
@@ -45,19 +45,14 @@ def followup_courses_visible_to(user) -> QuerySet[TreatmentCourse]:
 
 
 def restrictions_for(*, product: CarTProduct, day0: date) -> rules.Restrictions:
-    """The product's row, else the institutional default row, else the label default."""
-    policy = (
-        RestrictionPolicy.objects.filter(Q(product=product) | Q(is_default=True))
-        .order_by("is_default")
-        .first()
-    )
-    if policy is None:
-        return rules.restriction_end_dates(day0=day0)
+    """End dates of the product's own label restrictions, counted from Day 0. The terms come
+    from the product's label row through eligibility's one selector, as the consent page's."""
+    terms = discharge_restrictions(product)
     return rules.restriction_end_dates(
         day0=day0,
-        stay_near_centre_days=policy.stay_near_centre_days,
-        no_driving_days=policy.no_driving_days,
-        source=policy.source,
+        stay_near_centre_days=terms.stay_near_centre_days,
+        no_driving_days=terms.no_driving_days,
+        source=terms.source,
     )
 
 

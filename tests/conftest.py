@@ -21,6 +21,9 @@ def ensure_reference_data() -> None:
     importlib.import_module("core.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("patients.migrations.0002_product_catalogue").seed(apps, None)
     importlib.import_module("eligibility.migrations.0002_catalogue_and_thresholds").seed(apps, None)
+    importlib.import_module("eligibility.migrations.0004_indications_current_labels").update(
+        apps, None
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from followup.models import (
     Discharge,
     FollowUpVisit,
     Infection,
-    RestrictionPolicy,
     ScheduledVisit,
     VisitReminder,
 )
@@ -137,10 +136,11 @@ class TestDischarge:
         assert {n.recipient for n in notes} == {dr_ben, nurse_ada}
         assert "no driving" in notes.first().subject
 
-    def test_the_product_policy_sets_the_dates(self, infused_7a, nurse_ada):
-        RestrictionPolicy.objects.update_or_create(
-            product=product("axi-cel"),
-            defaults={"stay_near_centre_days": 28, "no_driving_days": 56, "source": "2019 SOP"},
+    def test_the_product_label_sets_the_dates(self, infused_7a, nurse_ada):
+        from eligibility.models import ProductLabel
+
+        ProductLabel.objects.filter(product=product("axi-cel")).update(
+            proximity_restriction_weeks=4, driving_restriction_weeks=8, source="2019 SOP"
         )
         discharge = services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
         assert (discharge.stay_near_centre_until, discharge.no_driving_until) == (
