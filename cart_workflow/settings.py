@@ -305,6 +305,9 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+# A creatinine older than this is refused for fludarabine dosing unless the clinician re-enters
+# it (issue 16 item 8; institutional default — review).
+CREATININE_MAX_AGE_DAYS = env.int("CREATININE_MAX_AGE_DAYS", default=7)
 # Follow-up visit plan (followup/schedule.py): "institutional" (Day 14 … yearly to Year 15) or
 # "cibmtr_4100" (CIBMTR form 4100 windows: 1-year contact after Day 365, annual ±30 days).
 FOLLOWUP_VISIT_PLAN = env("FOLLOWUP_VISIT_PLAN", default="institutional")
