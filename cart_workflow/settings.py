@@ -305,6 +305,9 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+# Units lab values are typed in by default (core/units.py): "si" (µmol/L, g/L, mg/L — a Chinese
+# centre) or "us" (mg/dL, g/dL). Each value is stored in one canonical unit whatever is typed.
+LAB_UNIT_SYSTEM = env("LAB_UNIT_SYSTEM", default="si")
 # A creatinine older than this is refused for fludarabine dosing unless the clinician re-enters
 # it (issue 16 item 8; institutional default — review).
 CREATININE_MAX_AGE_DAYS = env.int("CREATININE_MAX_AGE_DAYS", default=7)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, MeasuredField
 from patients.forms import DateInput, clinicians
 
 from .models import (
@@ -87,6 +87,15 @@ class ScreeningForm(BootstrapFormMixin, forms.ModelForm):
     missing. The service re-checks everything checked here."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Labs in the unit the hospital measures them in, stored in the field's unit (issue 16
+    # item 9; core/units.py). No more hand conversion ("g/L ÷ 10").
+    bilirubin_mg_dl = MeasuredField("bilirubin", places=2, label=_("Total bilirubin"))
+    haemoglobin_g_dl = MeasuredField("haemoglobin", places=1, label=_("Haemoglobin"))
+    platelets_10e9_l = MeasuredField("platelets", places=1, label=_("Platelets"))
+    anc_10e9_l = MeasuredField("neutrophils", places=2, label=_("ANC"))
+    alc_10e9_l = MeasuredField("lymphocytes", places=2, label=_("ALC"))
+    ferritin_ng_ml = MeasuredField("ferritin", places=1, label=_("Ferritin"))
+    crp_mg_dl = MeasuredField("crp", places=2, label=_("CRP"))
 
     class Meta:
         model = ScreeningAssessment
