@@ -73,7 +73,7 @@ class MeasuredField(forms.MultiValueField):
     Outside the plausible range: a clinical message ("Temperature 372 °C is not possible —
     did you mean 37.2?"), not Django's digit count."""
 
-    def __init__(self, quantity: str, *, places: int, system: str | None = None, **kwargs):
+    def __init__(self, quantity: str, places: int, *, system: str | None = None, **kwargs):
         from django.conf import settings
 
         from . import units
