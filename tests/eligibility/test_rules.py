@@ -81,7 +81,9 @@ LISO_CEL = Product(
             ecog_max=2,
             required_prior_drug_classes=("btk_inhibitor",),
         ),
-        Indication("MZL", "MZL after ≥ 2 lines of systemic therapy", 2, min_age_years=18, ecog_max=2),
+        Indication(
+            "MZL", "MZL after ≥ 2 lines of systemic therapy", 2, min_age_years=18, ecog_max=2
+        ),
     ),
 )
 IDE_CEL = Product(
