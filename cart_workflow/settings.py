@@ -343,6 +343,19 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+# Units lab values are typed in by default (core/units.py): "si" (µmol/L, g/L, mg/L — a Chinese
+# centre) or "us" (mg/dL, g/dL). Each value is stored in one canonical unit whatever is typed.
+LAB_UNIT_SYSTEM = env("LAB_UNIT_SYSTEM", default="si")
+# A creatinine older than this is refused for fludarabine dosing unless the clinician re-enters
+# it (issue 16 item 8; institutional default — review).
+CREATININE_MAX_AGE_DAYS = env.int("CREATININE_MAX_AGE_DAYS", default=7)
+# Follow-up visit plan (followup/schedule.py): "institutional" (Day 14 … yearly to Year 15) or
+# "cibmtr_4100" (CIBMTR form 4100 windows: 1-year contact after Day 365, annual ±30 days).
+FOLLOWUP_VISIT_PLAN = env("FOLLOWUP_VISIT_PLAN", default="institutional")
+# PFS censoring when a new anti-cancer therapy starts before progression (followup/outcomes.py):
+# "fda_2018" (censor at the last adequate assessment before it) or "ema" (count progression or
+# death whatever therapy followed). Stated on the dashboard.
+PFS_CENSORING = env("PFS_CENSORING", default="fda_2018")
 
 # --- Uploads ---------------------------------------------------------------------------------
 # Consent documents and release certificates are at most 10 MB; a request body larger than

@@ -89,6 +89,7 @@ def course_screening(request, pk):
         "consents": selectors.course_consents(course),
         "indications": selectors.active_indications(course.product),
         "label": getattr(course.product, "label", None),
+        "restrictions": selectors.discharge_restrictions(course.product),
         "can_start": can_edit
         and course.stage in (course_rules.REFERRED, course_rules.SCREENING)
         and assessment is None,
@@ -224,7 +225,7 @@ def consent_create(request, pk):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "label": getattr(course.product, "label", None),
+            "restrictions": selectors.discharge_restrictions(course.product),
         },
     )
 

@@ -12,6 +12,7 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from followup import outcomes
 from patients.api import as_drf_error
 from patients.models import CarTProduct, Diagnosis, Stage
 
@@ -261,6 +262,9 @@ def _dashboard_scope(params) -> selectors.Scope:
 def _snapshot_body(snapshot, *, stale: bool) -> dict:
     return {
         **snapshot.data,
+        "pfs_censoring": snapshot.data.get("pfs_censoring", outcomes.PFS_FDA_2018),
+        "pfs_censoring_text": selectors.pfs_censoring_text(snapshot.data),
+        "median_rule_text": str(selectors.MEDIAN_RULE_TEXT),
         "computed_at": snapshot.computed_at.isoformat(),
         "stale": stale,
     }

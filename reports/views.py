@@ -181,6 +181,8 @@ def dashboard(request):
             "stale": stale,
             "fresh_minutes": int(services.snapshot_fresh_for().total_seconds() // 60),
             "tables": selectors.dashboard_tables(data),
+            "pfs_censoring_text": selectors.pfs_censoring_text(data),
+            "median_rule_text": selectors.MEDIAN_RULE_TEXT,
             "query": request.GET.urlencode(),
             "can_export": can_export(request.user),
             "can_refresh": can_refresh_dashboard(request.user),
