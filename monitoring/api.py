@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.models import Ward
 from core.permissions import ReadsPatients
 from core.roles import PATIENT_READERS, Role
 from patients.api import as_drf_error
@@ -109,6 +110,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class InterventionSerializer(serializers.ModelSerializer):
+    to_ward = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Ward.objects.filter(active=True),
+        required=False,
+        write_only=True,
+        help_text=_("ICU transfer or return: the ward code the patient moves to."),
+    )
+
     class Meta:
         model = Intervention
         fields = [
@@ -121,6 +130,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "dose_mg",
             "route",
             "notes",
+            "to_ward",
             "recorded_by",
             "recorded_at",
         ]

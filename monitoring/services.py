@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Notification, User
+from core.models import Notification, User, Ward
 from core.roles import Role
 from core.services import notification_send
 from infusion import dosing
 from patients import rules as patient_rules
-from patients.models import Stage, StageEvent, TreatmentCourse
+from patients import services as patient_services
+from patients.models import Stage, StageEvent, TransferSource, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
 from . import grading, schedule
@@ -312,9 +313,13 @@ def intervention_record(
     dose_mg: Decimal | None = None,
     route: str = "",
     notes: str = "",
+    to_ward: Ward | None = None,
 ) -> Intervention:
     """Record a treatment for CRS/ICANS. Tocilizumab follows the label: weight-based dose with
-    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart."""
+    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart.
+
+    An ICU transfer (or return) with `to_ward` also moves the patient there through the ward
+    transfer service, so the ICU nurses see her and her reminders go to them."""
     course = TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
     _require_bedside(by, course)
     if course.stage not in ASSESSABLE_STAGES:
@@ -349,9 +354,23 @@ def intervention_record(
         notes=notes,
         recorded_by=by,
     )
+    if to_ward is not None and kind not in (
+        InterventionKind.ICU_TRANSFER,
+        InterventionKind.ICU_DISCHARGE,
+    ):
+        raise ValidationError({"to_ward": _("Only an ICU transfer or return moves the ward.")})
     intervention.full_clean()
     intervention._history_user = by
     intervention.save()
+    if to_ward is not None:
+        patient_services.patient_transfer(
+            by=by,
+            patient=course.patient,
+            to_ward=to_ward,
+            reason=notes.strip() or intervention.get_kind_display(),
+            transferred_at=min(given_at, timezone.now()),
+            source=TransferSource.MONITORING,
+        )
     if kind in (InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE):
         _replan_open_tasks(course)
     return intervention

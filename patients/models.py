@@ -241,3 +241,52 @@ class StageEvent(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage} ({self.effective_date})"
+
+
+class TransferSource(models.TextChoices):
+    PAGE = "page", _("Recorded in the app")
+    MONITORING = "monitoring", _("ICU transfer on the monitoring chart")
+    HIS = "his", _("Hospital information system")
+
+
+class WardTransfer(NoDeleteMixin, models.Model):
+    """One move of a patient between wards: the patient's ward timeline. Append-only; the
+    patient's current ward is the last transfer's destination."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="ward_transfers", verbose_name=_("patient")
+    )
+    from_ward = models.ForeignKey(
+        "core.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("from ward")
+    )
+    to_ward = models.ForeignKey(
+        "core.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("to ward")
+    )
+    transferred_at = models.DateTimeField(_("transferred at"))
+    reason = models.CharField(_("reason"), max_length=300)
+    source = models.CharField(
+        _("source"), max_length=12, choices=TransferSource.choices, default=TransferSource.PAGE
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["transferred_at", "id"]
+        verbose_name = _("ward transfer")
+        verbose_name_plural = _("ward transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_ward=models.F("to_ward")), name="transfer_changes_ward"
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "transferred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_ward} → {self.to_ward} ({self.transferred_at:%Y-%m-%d %H:%M})"

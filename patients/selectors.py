@@ -7,7 +7,7 @@ from django.http import Http404
 from core.permissions import can_read_patients, reads_whole_programme
 
 from . import rules
-from .models import Patient, Stage, StageEvent, TreatmentCourse
+from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -127,3 +127,10 @@ def bsa_summary(patient: Patient) -> dict:
         "warn": bsa > settings.BSA_WARN_ABOVE_M2,
         "warn_above_m2": settings.BSA_WARN_ABOVE_M2,
     }
+
+
+def patient_ward_timeline(patient: Patient) -> QuerySet[WardTransfer]:
+    """The patient's ward moves, oldest first (the chart's ward timeline)."""
+    return patient.ward_transfers.select_related("from_ward", "to_ward", "recorded_by").order_by(
+        "transferred_at", "id"
+    )
