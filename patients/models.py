@@ -105,6 +105,25 @@ class Patient(NoDeleteMixin, models.Model):
         related_name="attended_patients",
         verbose_name=_("attending clinician"),
     )
+    national_id = models.CharField(
+        _("national ID"),
+        max_length=30,
+        blank=True,
+        db_index=True,
+        help_text=_("Resident identity card number, when the hospital system sends it."),
+    )
+    # A duplicate record merged by the hospital system (ADT^A40): it keeps its history and
+    # points to the record that survives; its courses have moved there.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+        editable=False,
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic lock: a save based on an older version is refused, never merged silently.
@@ -126,6 +145,9 @@ class Patient(NoDeleteMixin, models.Model):
                 condition=Q(height_cm__gte=rules.HEIGHT_CM_RANGE[0])
                 & Q(height_cm__lte=rules.HEIGHT_CM_RANGE[1]),
                 name="patient_height_cm_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="patient_not_merged_into_itself"
             ),
         ]
         indexes = [

@@ -14,7 +14,10 @@ def patients_visible_to(user) -> QuerySet[Patient]:
     """Every patient the user may see: the programme, or a nurse's own wards."""
     if not can_read_patients(user):
         return Patient.objects.none()
-    patients = Patient.objects.select_related("ward", "attending_clinician")
+    # A record merged into another (ADT^A40) is no longer a patient of its own.
+    patients = Patient.objects.filter(merged_into__isnull=True).select_related(
+        "ward", "attending_clinician"
+    )
     if reads_whole_programme(user):
         return patients
     return patients.filter(ward__in=user.wards.all())

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.models import User, Ward
-from core.permissions import can_edit_patients, can_transfer_patient
+from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
 from core.roles import Role
 from core.services import notification_send
 
@@ -37,6 +37,7 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "national_id",
 )
 
 
@@ -56,7 +57,7 @@ def _check_patient_fields(patient: Patient) -> None:
 
 
 def _require_editor(by: User) -> None:
-    if not can_edit_patients(by):
+    if not (can_edit_patients(by) or is_his_interface(by)):
         raise PermissionDenied(_("Only clinicians may register or edit patients."))
 
 
@@ -355,3 +356,57 @@ def _notify_receiving_ward(transfer: WardTransfer) -> None:
             link=reverse("patients:detail", args=[patient.pk]),
             source_key=f"ward-transfer:{transfer.pk}",
         )
+
+
+@transaction.atomic
+def patient_merge(*, by: User, merged: Patient, survivor: Patient, reason: str) -> Patient:
+    """Merge a duplicate record into the one that survives (the HIS's ADT^A40): its courses
+    move to the survivor through new history rows; the merged record keeps its own history
+    and points to the survivor. Nothing is rewritten or deleted."""
+    _require_editor(by)
+    if merged.pk == survivor.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    first, second = sorted([merged.pk, survivor.pk])
+    locked = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[first, second])}
+    merged, survivor = locked[merged.pk], locked[survivor.pk]
+    if merged.merged_into_id is not None:
+        raise ValidationError(
+            _("%(mrn)s was already merged into another record.") % {"mrn": merged.mrn}
+        )
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            _("%(mrn)s was itself merged; merge into the surviving record.")
+            % {"mrn": survivor.mrn}
+        )
+    open_courses = TreatmentCourse.objects.filter(patient__in=[merged, survivor]).exclude(
+        stage__in=rules.TERMINAL_STAGES
+    )
+    if open_courses.filter(patient=merged).exists() and open_courses.filter(
+        patient=survivor
+    ).exists():
+        raise ValidationError(
+            _(
+                "Both records have a course under way; a clinician must end one before the "
+                "records can be merged."
+            )
+        )
+    reason = (reason or "").strip() or _("Duplicate record merged.")
+    for course in TreatmentCourse.objects.select_for_update().filter(patient=merged):
+        course.patient = survivor
+        course.version += 1
+        course._history_user = by
+        course._change_reason = _("Moved from merged record %(mrn)s: %(reason)s") % {
+            "mrn": merged.mrn,
+            "reason": reason,
+        }
+        course.save()
+    merged.merged_into = survivor
+    merged.merged_at = timezone.now()
+    merged.version += 1
+    merged._history_user = by
+    merged._change_reason = _("Merged into %(mrn)s: %(reason)s") % {
+        "mrn": survivor.mrn,
+        "reason": reason,
+    }
+    merged.save()
+    return survivor

@@ -1,0 +1,1 @@
+"""ORU^R01: lab results into the monitoring chart (filled in below)."""
