@@ -46,3 +46,22 @@ def measure(value: str, units: str, table: dict[str, Decimal]) -> Decimal | None
         return (Decimal(value.strip()) * factor).quantize(Decimal("0.1"))
     except (InvalidOperation, AttributeError):
         return None
+
+
+# LOINC → monitoring analyte (LOINC 2.77 long names in the comments).
+LOINC_ANALYTE = {
+    "1988-5": "crp",  # C reactive protein [Mass/volume] in Serum or Plasma
+    "30522-7": "crp",  # C reactive protein [Mass/volume] in Serum or Plasma by High sensitivity
+    "2276-4": "ferritin",  # Ferritin [Mass/volume] in Serum or Plasma
+    "3255-7": "fibrinogen",  # Fibrinogen [Mass/volume] in Platelet poor plasma by Coag assay
+    "751-8": "anc",  # Neutrophils [#/volume] in Blood by Automated count
+    "26499-4": "anc",  # Neutrophils [#/volume] in Blood
+    "753-4": "anc",  # Neutrophils [#/volume] in Blood by Manual count
+    "777-3": "platelets",  # Platelets [#/volume] in Blood by Automated count
+    "26515-7": "platelets",  # Platelets [#/volume] in Blood
+}
+
+# OBX-11 result status: F final, C corrected; P preliminary is shown too (CRS decisions
+# do not wait for a final sign-off). X (cannot be obtained), D (deleted) and W (wrong
+# patient) are not values.
+RESULT_STATUSES_STORED = {"F", "C", "P", "R", ""}

@@ -163,3 +163,33 @@ class WardCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.his_code} → {self.ward}"
+
+
+class LocalLabCode(models.Model):
+    """The laboratory's own code for a monitoring test, for results sent without LOINC
+    (OBX-3 local code). Edited by administrators."""
+
+    local_code = models.CharField(_("laboratory code"), max_length=40, unique=True)
+    analyte = models.CharField(
+        _("test"),
+        max_length=12,
+        choices=[
+            ("crp", "CRP"),
+            ("ferritin", _("Ferritin")),
+            ("fibrinogen", _("Fibrinogen")),
+            ("anc", "ANC"),
+            ("platelets", _("Platelets")),
+        ],
+    )
+    unit = models.CharField(
+        _("unit when the result has none"), max_length=20, blank=True, help_text=_("UCUM unit")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["local_code"]
+        verbose_name = _("laboratory code")
+        verbose_name_plural = _("laboratory codes")
+
+    def __str__(self) -> str:
+        return f"{self.local_code} → {self.get_analyte_display()}"

@@ -21,6 +21,7 @@ from .models import (
     Consciousness,
     Escalation,
     Intervention,
+    LabResult,
     MonitoringTask,
     MotorWeakness,
     OxygenDevice,
@@ -145,6 +146,39 @@ class InterventionSerializer(serializers.ModelSerializer):
             return services.intervention_record(
                 by=self.context["request"].user, course=course, **validated_data
             )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class LabResultSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=_("UCUM unit of the value sent; omitted means the test's own unit."),
+    )
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "id",
+            "course",
+            "analyte",
+            "value",
+            "unit",
+            "measured_at",
+            "source",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["source", "recorded_by", "recorded_at"]
+
+    validate_course = AssessmentSerializer.validate_course
+
+    def create(self, validated_data):
+        try:
+            return services.lab_result_record(by=self.context["request"].user, **validated_data)
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
 
@@ -382,3 +416,24 @@ class GradePreviewView(APIView):
                 "ice_score": grades.ice_score,
             }
         )
+
+
+class LabResultViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Monitoring labs. `source` says whether a value was typed or came from the lab system;
+    values posted here are typed (the lab system's come through the HIS interfaces)."""
+
+    serializer_class = LabResultSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_fields = ["course", "analyte", "source"]
+    ordering = ["-measured_at", "-id"]
+
+    def get_queryset(self):
+        return LabResult.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        ).select_related("recorded_by")

@@ -6,6 +6,7 @@ from .api import (
     EscalationViewSet,
     GradePreviewView,
     InterventionViewSet,
+    LabResultViewSet,
     TaskViewSet,
 )
 
@@ -13,6 +14,7 @@ router = SimpleRouter()
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("interventions", InterventionViewSet, basename="intervention")
 router.register("monitoring-tasks", TaskViewSet, basename="monitoring-task")
+router.register("lab-results", LabResultViewSet, basename="lab-result")
 router.register("escalations", EscalationViewSet, basename="escalation")
 urlpatterns = router.urls + [
     path("grading/preview/", GradePreviewView.as_view(), name="grading-preview"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Notification, User, Ward
+from core.permissions import is_his_interface
 from core.roles import Role
 from core.services import notification_send
 from infusion import dosing
@@ -27,11 +28,14 @@ from patients.models import Stage, StageEvent, TransferSource, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
 from . import grading, schedule
+from . import labs as lab_rules
 from .models import (
     Assessment,
     Escalation,
     Intervention,
     InterventionKind,
+    LabResult,
+    LabSource,
     MonitoringTask,
     Reminder,
     ReminderKind,
@@ -374,6 +378,53 @@ def intervention_record(
     if kind in (InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE):
         _replan_open_tasks(course)
     return intervention
+
+
+@transaction.atomic
+def lab_result_record(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    analyte: str,
+    value: Decimal | str,
+    measured_at: datetime,
+    unit: str = "",
+    source: str = LabSource.TYPED,
+    external_key: str = "",
+) -> LabResult:
+    """A monitoring lab value (CRP, ferritin, fibrinogen, ANC, platelets), typed at the
+    bedside or received from the lab system; converted to its canonical unit. A result the
+    lab sends twice (same key) is stored once."""
+    if source == LabSource.LAB_SYSTEM:
+        if not is_his_interface(by):
+            raise PermissionDenied(_("Only the hospital interface records lab-system results."))
+    else:
+        _require_bedside(by, course)
+    if external_key:
+        existing = LabResult.objects.filter(external_key=external_key).first()
+        if existing is not None:
+            return existing
+    if not course.is_open:
+        raise ValidationError(_("This course has ended."))
+    if measured_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"measured_at": _("The sample time cannot be in the future.")})
+    try:
+        number = lab_rules.canonical_value(analyte, value, unit)
+    except lab_rules.LabValueError as error:
+        raise ValidationError({"value": str(error)}) from None
+    result = LabResult(
+        course=course,
+        analyte=analyte,
+        value=number,
+        measured_at=measured_at,
+        source=source,
+        external_key=external_key[:120],
+        recorded_by=by,
+    )
+    result.full_clean()
+    result._history_user = by
+    result.save()
+    return result
 
 
 def tocilizumab_recommended_dose(course: TreatmentCourse) -> dosing.DoseResult:
