@@ -259,8 +259,17 @@ def _attending(identifier: str) -> User:
 
 
 def update(parsed, *, head, message, by) -> tuple[str, str]:
-    """A08: identity disagreements go to reconciliation; sex and national ID follow."""
+    """A08: an update of the patient's identity or demographics."""
     patient, data = _matched(parsed, message)
+    return apply_demographics(
+        patient, data, message=message, by=by, label=f"{head.message_type} {head.control_id}"
+    )
+
+
+def apply_demographics(
+    patient: Patient, data: hl7v2.PatientData, *, message, by, label: str
+) -> tuple[str, str]:
+    """Identity disagreements go to reconciliation; sex and national ID follow the HIS."""
     found = differences(patient, data)
     if found:
         return _held(patient, message, found)
@@ -275,8 +284,7 @@ def update(parsed, *, head, message, by) -> tuple[str, str]:
         by=by,
         patient=patient,
         expected_version=patient.version,
-        reason=_("Updated by the hospital system (%(type)s %(id)s).")
-        % {"type": head.message_type, "id": head.control_id},
+        reason=_("Updated by the hospital system (%(what)s).") % {"what": label},
         **changes,
     )
     return MessageStatus.PROCESSED, _("%(mrn)s updated: %(fields)s.") % {
@@ -290,7 +298,11 @@ def transfer(parsed, *, head, message, by) -> tuple[str, str]:
     patient, _data = _matched(parsed, message)
     ward = ward_for(hl7v2.visit(parsed).ward_code)
     when = aware(hl7v2.event_time(parsed))
-    moved = _transfer_if_moved(patient, ward, by=by, when=when, label=head.message_type)
+    return move_to(patient, ward, by=by, when=when, label=head.message_type)
+
+
+def move_to(patient: Patient, ward: Ward, *, by, when, label: str) -> tuple[str, str]:
+    moved = _transfer_if_moved(patient, ward, by=by, when=when, label=label)
     if not moved:
         return MessageStatus.IGNORED, _("%(mrn)s is already on %(ward)s.") % {
             "mrn": patient.mrn,
@@ -305,6 +317,10 @@ def discharge(parsed, *, head, message, by) -> tuple[str, str]:
     patient, _data = _matched(parsed, message)
     visit = hl7v2.visit(parsed)
     when = aware(visit.discharged_at or hl7v2.event_time(parsed))
+    return leave(patient, visit, when=when)
+
+
+def leave(patient: Patient, visit: hl7v2.VisitData, *, when) -> tuple[str, str]:
     stay = _stay(patient, visit, discharged_at=when)
     if stay is None:
         stay = patient.hospital_stays.filter(discharged_at__isnull=True).first()
