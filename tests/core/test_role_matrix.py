@@ -39,6 +39,11 @@ GET_POLICY = [
     ("/api/reports/dashboard", {"clinician", "administrator", "auditor"}),
     ("/api/reports/", {"administrator", "auditor"}),
     ("/patients/new/", {"clinician"}),
+    # The HIS interfaces: messages for administrators, reconciliations also for clinicians;
+    # FHIR only for the interface account (no persona has it).
+    ("/interfaces/messages", {"administrator"}),
+    ("/interfaces/reconciliations", {"clinician", "administrator"}),
+    ("/fhir/", set()),
     ("/api/products/", EVERYONE),
     ("/api/eligibility/products/", EVERYONE),
     ("/api/eligibility/thresholds/", EVERYONE),
