@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from interfaces.listener import make_server
+from interfaces.services import interface_account
 
 
 class Command(BaseCommand):
@@ -12,8 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.HL7_LISTENER_PORT)
 
     def handle(self, *args, host, port, **options):
+        account = interface_account()  # so a FHIR token can be made for it at once
         server = make_server(host, port)
-        self.stdout.write(f"HL7 MLLP listener on {host}:{server.server_address[1]}")
+        self.stdout.write(
+            f"HL7 MLLP listener on {host}:{server.server_address[1]} as {account.username}"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:
