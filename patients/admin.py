@@ -22,9 +22,9 @@ class CarTProductAdmin(SimpleHistoryAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["mrn", "family_name", "given_name", "diagnosis", "ward"]
+    list_display = ["mrn", "family_name", "given_name", "diagnosis", "ward", "merged_into"]
     list_filter = ["diagnosis", "ward"]
-    search_fields = ["mrn", "family_name", "given_name"]
+    search_fields = ["mrn", "family_name", "given_name", "national_id"]
     list_select_related = ["ward"]
 
 

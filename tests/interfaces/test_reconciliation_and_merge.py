@@ -84,6 +84,8 @@ class TestMerge:
         patient_services.patient_merge(by=dr_ben, merged=other, survivor=patient_7a, reason="x")
         client.force_login(dr_ben)
         assert "DUP3" not in client.get(reverse("patients:list")).content.decode()
+        survivor_page = client.get(reverse("patients:detail", args=[patient_7a.pk]))
+        assert "Record DUP3 merged into this one" in survivor_page.content.decode()
         assert Patient.history.filter(id=other.pk).count() == 2
         with pytest.raises(ValidationError):
             patient_services.patient_merge(

@@ -33,7 +33,7 @@ def nurse_ivy(icu):
 
 
 @pytest.fixture
-def in_monitoring(frozen, patient_7a, dr_ben):
+def in_monitoring(frozen, patient_7a, dr_ben):  # noqa: F811
     return course_in_monitoring(patient_7a, dr_ben)
 
 
