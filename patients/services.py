@@ -375,15 +375,15 @@ def patient_merge(*, by: User, merged: Patient, survivor: Patient, reason: str) 
         )
     if survivor.merged_into_id is not None:
         raise ValidationError(
-            _("%(mrn)s was itself merged; merge into the surviving record.")
-            % {"mrn": survivor.mrn}
+            _("%(mrn)s was itself merged; merge into the surviving record.") % {"mrn": survivor.mrn}
         )
     open_courses = TreatmentCourse.objects.filter(patient__in=[merged, survivor]).exclude(
         stage__in=rules.TERMINAL_STAGES
     )
-    if open_courses.filter(patient=merged).exists() and open_courses.filter(
-        patient=survivor
-    ).exists():
+    if (
+        open_courses.filter(patient=merged).exists()
+        and open_courses.filter(patient=survivor).exists()
+    ):
         raise ValidationError(
             _(
                 "Both records have a course under way; a clinician must end one before the "
