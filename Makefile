@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: run test venv migrate demo lint format messages bench vendor clean
+.PHONY: run test venv migrate demo demo-his lint format messages bench vendor clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ migrate: venv
 
 demo: venv
 	DEBUG=true $(BIN)/python manage.py seed_demo
+
+# A demo hospital system sending admissions, transfers and labs to the HL7 listener
+# (started by `make run`); watch Patients, Today and the monitoring charts.
+demo-his: venv
+	DEBUG=true $(BIN)/python manage.py demo_his $(DEMO_HIS_ARGS)
 
 # The whole suite. SQLite and the embedded broker when nothing is set; .ci/run sets
 # DATABASE_URL and REDIS_URL for PostgreSQL and Redis.

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "monitoring",
     "followup",
     "reports",
+    "interfaces",
 ]
 
 MIDDLEWARE = [
@@ -408,6 +409,17 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Hospital interfaces: HL7 v2 over MLLP and FHIR R4 from the HIS ---------------------
+HL7_LISTENER_HOST = env("HL7_LISTENER_HOST", default="127.0.0.1")
+HL7_LISTENER_PORT = env.int("HL7_LISTENER_PORT", default=2575)
+# Character set of messages that do not name one in MSH-18.
+HL7_DEFAULT_CHARSET = env("HL7_DEFAULT_CHARSET", default="utf-8")
+# The account the feeds act as (created on first use, no password, no clinical role).
+HIS_INTERFACE_USERNAME = env("HIS_INTERFACE_USERNAME", default="his-interface")
+# Attending clinician (username) for a patient the HIS registers when PV1-7 names nobody
+# known here; empty refuses such registrations.
+HIS_DEFAULT_ATTENDING = env("HIS_DEFAULT_ATTENDING", default="")
 
 if TESTING:
     # Hashing with real strength makes every persona cost a quarter of a second.

@@ -70,6 +70,7 @@ def course_page(request, pk):
             "escalations": course.escalations.select_related("acknowledged_by").order_by(
                 "-created_at"
             )[:20],
+            "lab_results": course.lab_results.select_related("recorded_by")[:60],
             "day_label": _day_label(course),
             "can_assess": _bedside(request.user),
             "is_clinician": request.user.has_role(Role.CLINICIAN),
