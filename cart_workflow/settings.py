@@ -193,6 +193,10 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploaded and export files are served only by views that check permission (core/files.py).
+# Behind the shipped nginx this is its internal location (e.g. "/_protected/"): the app
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: the app streams them.
+PROTECTED_MEDIA_ACCEL_PREFIX = env("PROTECTED_MEDIA_ACCEL_PREFIX", default="")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -250,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_dashboard_snapshots",
         "schedule": timedelta(minutes=5),
     },
+    "retention-nightly": {
+        "task": "core.tasks.retention_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
@@ -260,6 +268,21 @@ CELERY_BEAT_SCHEDULE = {
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=600)
 # /health/ reports the worker down when its last heartbeat is older than this.
 CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# --- Exports and retention ------------------------------------------------------------
+# A "Download now" export estimated above this many rows runs as a background job instead
+# (progress page, file kept for download): a direct download of minutes would be cut off by
+# the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
+EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# Export files are deleted this many days after they were made (beat, core.retention).
+EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
+# Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
+# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days).
+INTERFACE_MESSAGE_RETENTION_DAYS = env.int("INTERFACE_MESSAGE_RETENTION_DAYS", default=90)
+RETENTION_RULES = [
+    # Models that do not exist in this build are skipped (the HL7 inbox is optional).
+    ("his.RawMessage", "received_at", INTERFACE_MESSAGE_RETENTION_DAYS),
+]
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import protected_file_response
 from core.permissions import require
 
 from . import datasets, fhir, selectors, services
@@ -98,14 +99,17 @@ def job_status(request, pk):
 def job_download(request, pk):
     job = _job_for_user(request.user, pk)
     try:
-        path = services.job_file(job)
+        name = services.job_file(job)
     except ValidationError as error:
         messages.error(request, _errors_text(error))
         return redirect("reports:job", pk=job.pk)
-    filename = f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return protected_file_response(
+        request,
+        name=name,
+        under=services.EXPORT_DIR,
+        download_name=services.job_download_name(job),
+        missing_message=services.job_file_missing_message(),
+    )
 
 
 @require_GET
