@@ -133,6 +133,15 @@ def export_csv_stream(
     return generate()
 
 
+def export_too_large_to_download(*, by: User, dataset_key: str, filters: Filters) -> int:
+    """The estimated rows of an export when they exceed EXPORT_BACKGROUND_ABOVE_ROWS (such
+    an export runs as a background job: a download of minutes would be cut off by proxy
+    and server timeouts), else 0."""
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    total = dataset.count(filters)
+    return total if total > settings.EXPORT_BACKGROUND_ABOVE_ROWS else 0
+
+
 def export_xlsx_file(
     *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
 ):

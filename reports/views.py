@@ -40,11 +40,24 @@ def export_centre(request):
         data = form.cleaned_data
         key, file_format, filters = data["dataset"], data["file_format"], form.filters()
         try:
-            if data["delivery"] == BACKGROUND:
+            large = data["delivery"] != BACKGROUND and services.export_too_large_to_download(
+                by=request.user, dataset_key=key, filters=filters
+            )
+            if data["delivery"] == BACKGROUND or large:
                 job = services.export_job_request(
                     by=request.user, dataset_key=key, file_format=file_format, filters=filters
                 )
-                messages.success(request, _("Export queued; this page shows its progress."))
+                if large:
+                    messages.info(
+                        request,
+                        _(
+                            "%(n)s rows are too many to download at once: the export runs "
+                            "in the background and this page shows its progress."
+                        )
+                        % {"n": large},
+                    )
+                else:
+                    messages.success(request, _("Export queued; this page shows its progress."))
                 return redirect("reports:job", pk=job.pk)
             filename = services.export_filename(key, file_format)
             if file_format == FileFormat.CSV:
