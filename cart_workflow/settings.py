@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=30),
     },
+    "export-files-expire": {
+        "task": "reports.tasks.expire_export_files",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
