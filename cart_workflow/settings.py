@@ -230,6 +230,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_IGNORE_RESULT = True
+# Worker and beat log through LOGGING below (JSON with the task id), not Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -370,6 +372,17 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Error reporting to Sentry or a compatible service (GlitchTip), only when a DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN and not TESTING:
+    from core.error_reporting import error_reporting_init
+
+    error_reporting_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("APP_RELEASE", default=""),
+    )
 
 if TESTING:
     # Hashing with real strength makes every persona cost a quarter of a second.

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.utils import translation
 
-from .request_context import request_id_var, user_id_var
+from .request_context import ENVIRON_REQUEST_ID, ENVIRON_USER_ID, request_id_var, user_id_var
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -19,6 +19,8 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # gunicorn's access log line reads these from the same environ (JSON, with the id).
+        request.META[ENVIRON_REQUEST_ID] = request.request_id
         token = request_id_var.set(request.request_id)
         user_token = user_id_var.set("-")
         try:
@@ -66,6 +68,7 @@ class UserLanguageMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             user_id_var.set(str(user.pk))
+            request.META[ENVIRON_USER_ID] = str(user.pk)
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
