@@ -24,9 +24,9 @@ RUN DEBUG=false SECRET_KEY=build-only-not-secret /venv/bin/python manage.py comp
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/venv/bin:$PATH \
     MEDIA_ROOT=/data/media
-# libpq5 for psycopg2; postgresql-client for the backup/restore scripts (pg_dump, psql).
+# libpq5 for psycopg2 (backups run in the postgres image: see docker-compose.yml).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 postgresql-client \
+    && apt-get install -y --no-install-recommends libpq5 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /app --shell /usr/sbin/nologin cart \
     && mkdir -p /data/media /backups \
