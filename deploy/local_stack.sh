@@ -104,6 +104,7 @@ stop_app() {
 
 step "nginx with the compose template and a self-signed certificate"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$HOST" \
+  -addext "subjectAltName=DNS:$HOST,IP:127.0.0.1" \
   -keyout "$WORK/certs/privkey.pem" -out "$WORK/certs/fullchain.pem" 2>/dev/null
 CART_SERVER_NAME="$HOST 127.0.0.1" CART_UPSTREAM="127.0.0.1:$WEB_PORT" \
 CART_HTTP_PORT="127.0.0.1:$HTTP_PORT" CART_HTTPS_PORT="127.0.0.1:$HTTPS_PORT" \
@@ -133,6 +134,8 @@ http {
 NGINX
 nginx -t -c "$WORK/nginx.conf" -p "$WORK" >"$WORK/nginx-test.log" 2>&1 || { cat "$WORK/nginx-test.log"; exit 1; }
 nginx -c "$WORK/nginx.conf" -p "$WORK"
+# The checks verify TLS against the certificate made above.
+export REQUESTS_CA_BUNDLE="$WORK/certs/fullchain.pem"
 
 step "gunicorn, worker and beat (application role)"
 start_app
