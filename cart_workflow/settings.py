@@ -297,11 +297,18 @@ EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5
 # Export files are deleted this many days after they were made (beat, core.retention).
 EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
 # Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
-# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days).
+# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days,
+# optional filter of the rows that may go); rows still referenced (PROTECT) are kept.
 INTERFACE_MESSAGE_RETENTION_DAYS = env.int("INTERFACE_MESSAGE_RETENTION_DAYS", default=90)
 RETENTION_RULES = [
-    # Models that do not exist in this build are skipped (the HL7 inbox is optional).
-    ("his.RawMessage", "received_at", INTERFACE_MESSAGE_RETENTION_DAYS),
+    # Raw HL7/FHIR messages once handled; failed or held ones stay until someone acts.
+    # A model that is not installed in this build is skipped.
+    (
+        "interfaces.InboundMessage",
+        "received_at",
+        INTERFACE_MESSAGE_RETENTION_DAYS,
+        {"status__in": ["processed", "ignored", "rejected"]},
+    ),
 ]
 
 # --- REST API --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from importlib import import_module
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -34,25 +35,32 @@ def records_expire(*, rules=None, now=None) -> dict[str, int]:
     """Delete the rows of each retention rule older than its days; the count per model."""
     now = now or timezone.now()
     deleted: dict[str, int] = {}
-    for label, field, days in settings.RETENTION_RULES if rules is None else rules:
+    for label, field, days, *only in settings.RETENTION_RULES if rules is None else rules:
         try:
             model = apps.get_model(label)
         except (LookupError, ValueError):
             continue
         cutoff = now - timedelta(days=days)
-        total = 0
-        while True:
-            with transaction.atomic():
-                ids = list(
-                    model._default_manager.filter(**{f"{field}__lt": cutoff})
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:BATCH]
-                )
-                if not ids:
-                    break
-                total += (
-                    model._default_manager.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
-                )
+        expired = model._default_manager.filter(
+            **{f"{field}__lt": cutoff}, **(only[0] if only else {})
+        )
+        total, kept = 0, set()
+        while ids := list(
+            expired.exclude(pk__in=kept).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        ):
+            try:
+                with transaction.atomic():
+                    model._default_manager.filter(pk__in=ids).delete()
+                total += len(ids)
+            except (ProtectedError, RestrictedError):
+                # Some rows are still referenced: delete the others one by one, keep those.
+                for pk in ids:
+                    try:
+                        with transaction.atomic():
+                            model._default_manager.filter(pk=pk).delete()
+                        total += 1
+                    except (ProtectedError, RestrictedError):
+                        kept.add(pk)
         deleted[label] = total
         if total:
             logger.info("retention deleted %s %s rows older than %s days", total, label, days)

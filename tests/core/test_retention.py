@@ -77,3 +77,30 @@ def test_export_files_are_deleted_after_the_retention(client, admin_alex, media,
     client.force_login(admin_alex)
     response = client.get(reverse("reports:job_download", args=[old.pk]))
     assert response.status_code == 404 and "run the export again" in response.content.decode()
+
+
+def test_a_rule_may_keep_rows_its_filter_does_not_match(settings):
+    old = timezone.now() - timedelta(days=31)
+    WorkerHeartbeat.objects.create(name="handled", beat_at=old)
+    WorkerHeartbeat.objects.create(name="held", beat_at=old)
+    rules = [("core.WorkerHeartbeat", "beat_at", 30, {"name__in": ["handled"]})]
+    assert records_expire(rules=rules) == {"core.WorkerHeartbeat": 1}
+    assert list(WorkerHeartbeat.objects.values_list("name", flat=True)) == ["held"]
+
+
+def test_rows_still_referenced_are_kept(admin_alex, media):
+    from reports.models import ExportJob, ExportLog
+
+    referenced, free = (
+        services.export_job_request(
+            by=admin_alex, dataset_key="courses", file_format="csv", filters=Filters()
+        )
+        for _ in range(2)
+    )
+    free_log = free.log_id
+    ExportJob.objects.filter(pk=free.pk).delete()  # its log is no longer referenced
+    ExportLog.objects.update(started_at=timezone.now() - timedelta(days=400))
+    rules = [("reports.ExportLog", "started_at", 365)]
+    assert records_expire(rules=rules) == {"reports.ExportLog": 1}
+    assert list(ExportLog.objects.values_list("pk", flat=True)) == [referenced.log_id]
+    assert free_log != referenced.log_id
