@@ -209,12 +209,12 @@ def main() -> None:
             for _ in range(120):
                 try:
                     codes = {
-                        requests.get(f"{base}{p}", timeout=2).status_code
+                        requests.get(f"{base}{p}", timeout=10).status_code
                         for p in ("/health/live/", "/health/")
                     }
                     if 200 in codes:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     pass
                 time.sleep(0.5)
             else:
@@ -279,7 +279,8 @@ def main() -> None:
         assert not duplicates, f"e-mails sent twice: {duplicates[:3]}"
         assert len(sink.messages) == expected, f"{len(sink.messages)} e-mails, {expected} due"
         files = sorted(p.name for p in (work / "media" / "exports").iterdir())
-        assert len(files) == len(jobs), f"{len(files)} export files for {len(jobs)} jobs"
+        written = sorted(path.rsplit("/", 1)[-1] for _, path in after["jobs"])
+        assert files == written, f"export files {files}, jobs' files {written}"
         runs = 0
         for i in range(2):
             log = (work / f"worker{i}.log").read_text()
