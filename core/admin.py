@@ -29,7 +29,12 @@ class WardAdmin(SimpleHistoryAdmin):
 class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "first_name", "last_name", "is_active", "role_list"]
     list_filter = ["groups", "wards", "is_active"]
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Programme"), {"fields": ("wards", "language")}),)
+    # No password field: not even its hash's algorithm and salt are anyone else's business.
+    fieldsets = (
+        (None, {"fields": ("username",)}),
+        *DjangoUserAdmin.fieldsets[1:],
+        (_("Programme"), {"fields": ("wards", "language")}),
+    )
     filter_horizontal = ["groups", "user_permissions", "wards"]
 
     @admin.display(description=_("roles"))

@@ -136,3 +136,44 @@ class Signature(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.voided_at is None
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the key is stored, with its first
+    characters to recognise it by: whoever reads the database cannot use a token. A key is
+    32 random bytes, so a fast hash is enough (a slow hash protects guessable passwords).
+
+    A token expires (``API_TOKEN_DAYS``), is refused once its owner's password changes (it
+    carries the password-derived hash Django uses for sessions) and is revoked when its owner
+    changes password or is deactivated.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("starts with"), max_length=PREFIX_LENGTH)
+    digest = models.CharField(max_length=64, unique=True)
+    password_stamp = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["digest", "password_stamp", "last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

@@ -10,3 +10,7 @@ task_id_var: ContextVar[str] = ContextVar("task_id", default="-")
 # Keys set in the WSGI environ, which gunicorn's access log reads (core/gunicorn_logging.py).
 ENVIRON_REQUEST_ID = "cart.request_id"
 ENVIRON_USER_ID = "cart.user_id"
+
+# The request being served, so a service deep in a call (an e-signature's password check)
+# can hand it to authenticate() for lockout counting without every caller passing it on.
+request_var: ContextVar[object | None] = ContextVar("request", default=None)

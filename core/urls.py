@@ -6,7 +6,10 @@ from .forms import StyledPasswordChangeForm
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("health/", views.health, name="health"),
+    # /health/ stays the readiness check (compose and older probes call it).
+    path("health/", views.health_ready, name="health"),
+    path("health/live/", views.health_live, name="health_live"),
+    path("health/ready/", views.health_ready, name="health_ready"),
     path("language/", views.set_language, name="set_language"),
     path("notifications/", views.notifications, name="notifications"),
     path(
@@ -19,6 +22,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/second-factor/setup/", views.otp_setup, name="otp_setup"),
     path("accounts/second-factor/", views.otp_verify, name="otp_verify"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(

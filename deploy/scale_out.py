@@ -127,8 +127,13 @@ def main() -> None:
         psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         psql(f'CREATE DATABASE "{DB}"')
         subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+        inherited = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_OWNER_URL", "DATABASE_APP_ROLE", "DATABASE_URL")
+        }
         env = {
-            **os.environ,
+            **inherited,
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "/accounts/login/",
     "/health/",
+    "/health/live/",
+    "/health/ready/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
 }
@@ -84,4 +86,13 @@ def test_anonymous_is_sent_to_login_or_refused(client, path, method):
 def test_login_page_and_health_are_public(client):
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/health/").status_code in (200, 503)
+    assert client.get("/health/ready/").status_code in (200, 503)
+    assert client.get("/health/live/").status_code == 200
     assert client.get("/admin/login/").url.startswith("/accounts/login/")
+
+
+def test_favicon_answers_without_login(client):
+    """Issue 17: no favicon 404 (browsers ask for /favicon.ico on every first visit)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")
