@@ -148,6 +148,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Behind PgBouncer in transaction mode: CONN_MAX_AGE=0 and this on (README, scale-out).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
+# A read replica for export rows (core/db_router.py); never migrated, never written.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -209,8 +223,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -226,6 +240,10 @@ STORAGES = {
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploaded and export files are served only by views that check permission (core/files.py).
+# Behind the shipped nginx this is its internal location (e.g. "/_protected/"): the app
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: the app streams them.
+PROTECTED_MEDIA_ACCEL_PREFIX = env("PROTECTED_MEDIA_ACCEL_PREFIX", default="")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -259,6 +277,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_IGNORE_RESULT = True
+# Worker and beat log through LOGGING below (JSON with the task id), not Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -283,6 +303,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_dashboard_snapshots",
         "schedule": timedelta(minutes=5),
     },
+    "retention-nightly": {
+        "task": "core.tasks.retention_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "export-files-expire": {
+        "task": "reports.tasks.expire_export_files",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
@@ -293,6 +321,28 @@ CELERY_BEAT_SCHEDULE = {
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=600)
 # /health/ reports the worker down when its last heartbeat is older than this.
 CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# --- Exports and retention ------------------------------------------------------------
+# A "Download now" export estimated above this many rows runs as a background job instead
+# (progress page, file kept for download): a direct download of minutes would be cut off by
+# the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
+EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# Export files are deleted this many days after they were made (beat, core.retention).
+EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
+# Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
+# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days,
+# optional filter of the rows that may go); rows still referenced (PROTECT) are kept.
+INTERFACE_MESSAGE_RETENTION_DAYS = env.int("INTERFACE_MESSAGE_RETENTION_DAYS", default=90)
+RETENTION_RULES = [
+    # Raw HL7/FHIR messages once handled; failed or held ones stay until someone acts.
+    # A model that is not installed in this build is skipped.
+    (
+        "interfaces.InboundMessage",
+        "received_at",
+        INTERFACE_MESSAGE_RETENTION_DAYS,
+        {"status__in": ["processed", "ignored", "rejected"]},
+    ),
+]
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -420,6 +470,17 @@ HIS_INTERFACE_USERNAME = env("HIS_INTERFACE_USERNAME", default="his-interface")
 # Attending clinician (username) for a patient the HIS registers when PV1-7 names nobody
 # known here; empty refuses such registrations.
 HIS_DEFAULT_ATTENDING = env("HIS_DEFAULT_ATTENDING", default="")
+
+# Error reporting to Sentry or a compatible service (GlitchTip), only when a DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN and not TESTING:
+    from core.error_reporting import error_reporting_init
+
+    error_reporting_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("APP_RELEASE", default=""),
+    )
 
 if TESTING:
     # Hashing with real strength makes every persona cost a quarter of a second.

@@ -316,3 +316,26 @@ class TestQueryCounts:
         with django_assert_max_num_queries(4):
             rows = list(datasets.get("registry").rows(Filters()))
         assert len(rows) == 2
+
+
+class TestLargeExportsGoToTheBackground:
+    """A direct download over EXPORT_BACKGROUND_ABOVE_ROWS would be cut off by timeouts: it
+    becomes a background job with the progress page; small ones still download at once."""
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_above_the_threshold_a_job_is_queued(
+        self, client, admin_alex, programme, settings, file_format
+    ):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1
+        response = export(as_user(client, admin_alex), file_format=file_format)
+        job = ExportJob.objects.get()
+        assert response.status_code == 302 and response.url == reverse("reports:job", args=[job.pk])
+        assert (job.file_format, job.log.delivery) == (file_format, "background")
+        page = client.get(response.url).content.decode()
+        assert "too many to download at once" in page
+
+    def test_below_the_threshold_it_downloads_now(self, client, admin_alex, programme, settings):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1000
+        response = export(as_user(client, admin_alex))
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert not ExportJob.objects.exists()
