@@ -83,8 +83,8 @@ def programme(frozen, patient_7a, patient_7b, ward_7a, dr_ben, nurse_ada, nurse_
 
     Course B (Mr Zhao, 7B, tisa-cel, LBCL): referred 10 Feb, apheresis 1 Mar,
     lymphodepletion 27 Mar, Day 0 1 April. CRS 1 on Day 1 (fever alone), ICANS 0, ICU
-    transfer on Day 1; grades 0 on 19 April, so monitoring may end. PD on 29 Apr (Day 28): PFS event at 28 days; died of progression on
-    30 May: OS event at 59 days.
+    transfer on Day 1; grades 0 on 19 April, so monitoring may end. PD on 29 Apr (Day 28):
+    PFS event at 28 days; died of progression on 30 May: OS event at 59 days.
 
     Course C (7A, cilta-cel, MM): referred 1 Sep 2026, nothing else.
     """
