@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.models import Ward
 from core.permissions import ReadsPatients
 from core.roles import PATIENT_READERS, Role
 from patients.api import as_drf_error
@@ -20,6 +21,7 @@ from .models import (
     Consciousness,
     Escalation,
     Intervention,
+    LabResult,
     MonitoringTask,
     MotorWeakness,
     OxygenDevice,
@@ -117,6 +119,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class InterventionSerializer(serializers.ModelSerializer):
+    to_ward = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Ward.objects.filter(active=True),
+        required=False,
+        write_only=True,
+        help_text=_("ICU transfer or return: the ward code the patient moves to."),
+    )
+
     class Meta:
         model = Intervention
         fields = [
@@ -129,6 +139,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "dose_mg",
             "route",
             "notes",
+            "to_ward",
             "recorded_by",
             "recorded_at",
         ]
@@ -143,6 +154,39 @@ class InterventionSerializer(serializers.ModelSerializer):
             return services.intervention_record(
                 by=self.context["request"].user, course=course, **validated_data
             )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class LabResultSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=_("UCUM unit of the value sent; omitted means the test's own unit."),
+    )
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "id",
+            "course",
+            "analyte",
+            "value",
+            "unit",
+            "measured_at",
+            "source",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["source", "recorded_by", "recorded_at"]
+
+    validate_course = AssessmentSerializer.validate_course
+
+    def create(self, validated_data):
+        try:
+            return services.lab_result_record(by=self.context["request"].user, **validated_data)
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
 
@@ -392,3 +436,24 @@ class GradePreviewView(APIView):
                 "ice_score": grades.ice_score,
             }
         )
+
+
+class LabResultViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Monitoring labs. `source` says whether a value was typed or came from the lab system;
+    values posted here are typed (the lab system's come through the HIS interfaces)."""
+
+    serializer_class = LabResultSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_fields = ["course", "analyte", "source"]
+    ordering = ["-measured_at", "-id"]
+
+    def get_queryset(self):
+        return LabResult.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        ).select_related("recorded_by")

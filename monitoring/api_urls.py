@@ -6,6 +6,7 @@ from .api import (
     EscalationViewSet,
     GradePreviewView,
     InterventionViewSet,
+    LabResultViewSet,
     TaskViewSet,
 )
 from .api_ending import MissedAssessmentViewSet, MonitoringEndViewSet, MonitoringStatusView
@@ -14,6 +15,7 @@ router = SimpleRouter()
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("interventions", InterventionViewSet, basename="intervention")
 router.register("monitoring-tasks", TaskViewSet, basename="monitoring-task")
+router.register("lab-results", LabResultViewSet, basename="lab-result")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("monitoring-ends", MonitoringEndViewSet, basename="monitoring-end")
 router.register("missed-assessments", MissedAssessmentViewSet, basename="missed-assessment")

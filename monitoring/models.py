@@ -441,3 +441,63 @@ class MonitoringEnd(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} {timezone.localtime(self.ended_at):%Y-%m-%d %H:%M}"
+
+
+class LabAnalyte(models.TextChoices):
+    CRP = "crp", _("CRP (mg/L)")
+    FERRITIN = "ferritin", _("Ferritin (µg/L)")
+    FIBRINOGEN = "fibrinogen", _("Fibrinogen (g/L)")
+    ANC = "anc", _("ANC (10⁹/L)")
+    PLATELETS = "platelets", _("Platelets (10⁹/L)")
+
+
+class LabSource(models.TextChoices):
+    TYPED = "typed", _("Typed")
+    LAB_SYSTEM = "lab_system", _("Lab system")
+
+
+class LabResult(NoDeleteMixin, models.Model):
+    """A monitoring lab value in its canonical unit, typed at the bedside or received from
+    the laboratory system (ORU^R01 / FHIR Observation): the source is shown with it."""
+
+    course = models.ForeignKey(
+        "patients.TreatmentCourse",
+        on_delete=models.PROTECT,
+        related_name="lab_results",
+        verbose_name=_("course"),
+    )
+    analyte = models.CharField(_("test"), max_length=12, choices=LabAnalyte.choices)
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
+    measured_at = models.DateTimeField(_("sampled at"))
+    source = models.CharField(
+        _("source"), max_length=12, choices=LabSource.choices, default=LabSource.TYPED
+    )
+    # The sender's key (message control ID + OBX set ID, or Observation id): a result
+    # received twice is stored once.
+    external_key = models.CharField(_("sender's key"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_key"],
+                condition=~Q(external_key=""),
+                name="lab_result_once_per_sender_key",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="lab_value_not_negative"),
+        ]
+        indexes = [models.Index(fields=["course", "analyte", "-measured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_analyte_display()} {self.value} ({self.measured_at:%Y-%m-%d %H:%M})"

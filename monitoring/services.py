@@ -18,21 +18,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_when
-from core.models import Notification, User
+from core.models import Notification, User, Ward
+from core.permissions import is_his_interface
 from core.roles import Role
 from core.services import notification_send, notifications_settle
 from infusion import dosing
 from patients import rules as patient_rules
-from patients.models import Stage, StageEvent, TreatmentCourse
+from patients import services as patient_services
+from patients.models import Stage, StageEvent, TransferSource, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
 from . import grading, schedule, vitals
+from . import labs as lab_rules
 from .catalogue import VitalSignThreshold
 from .models import (
     Assessment,
     Escalation,
     Intervention,
     InterventionKind,
+    LabResult,
+    LabSource,
     MonitoringTask,
     Reminder,
     ReminderKind,
@@ -353,9 +358,13 @@ def intervention_record(
     dose_mg: Decimal | None = None,
     route: str = "",
     notes: str = "",
+    to_ward: Ward | None = None,
 ) -> Intervention:
     """Record a treatment for CRS/ICANS. Tocilizumab follows the label: weight-based dose with
-    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart."""
+    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart.
+
+    An ICU transfer (or return) with `to_ward` also moves the patient there through the ward
+    transfer service, so the ICU nurses see her and her reminders go to them."""
     course = TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
     _require_bedside(by, course)
     if course.stage not in ASSESSABLE_STAGES:
@@ -390,12 +399,73 @@ def intervention_record(
         notes=notes,
         recorded_by=by,
     )
+    if to_ward is not None and kind not in (
+        InterventionKind.ICU_TRANSFER,
+        InterventionKind.ICU_DISCHARGE,
+    ):
+        raise ValidationError({"to_ward": _("Only an ICU transfer or return moves the ward.")})
     intervention.full_clean()
     intervention._history_user = by
     intervention.save()
+    if to_ward is not None:
+        patient_services.patient_transfer(
+            by=by,
+            patient=course.patient,
+            to_ward=to_ward,
+            reason=notes.strip() or intervention.get_kind_display(),
+            transferred_at=min(given_at, timezone.now()),
+            source=TransferSource.MONITORING,
+        )
     if kind in (InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE):
         _replan_open_tasks(course)
     return intervention
+
+
+@transaction.atomic
+def lab_result_record(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    analyte: str,
+    value: Decimal | str,
+    measured_at: datetime,
+    unit: str = "",
+    source: str = LabSource.TYPED,
+    external_key: str = "",
+) -> LabResult:
+    """A monitoring lab value (CRP, ferritin, fibrinogen, ANC, platelets), typed at the
+    bedside or received from the lab system; converted to its canonical unit. A result the
+    lab sends twice (same key) is stored once."""
+    if source == LabSource.LAB_SYSTEM:
+        if not is_his_interface(by):
+            raise PermissionDenied(_("Only the hospital interface records lab-system results."))
+    else:
+        _require_bedside(by, course)
+    if external_key:
+        existing = LabResult.objects.filter(external_key=external_key).first()
+        if existing is not None:
+            return existing
+    if not course.is_open:
+        raise ValidationError(_("This course has ended."))
+    if measured_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"measured_at": _("The sample time cannot be in the future.")})
+    try:
+        number = lab_rules.canonical_value(analyte, value, unit)
+    except lab_rules.LabValueError as error:
+        raise ValidationError({"value": str(error)}) from None
+    result = LabResult(
+        course=course,
+        analyte=analyte,
+        value=number,
+        measured_at=measured_at,
+        source=source,
+        external_key=external_key[:120],
+        recorded_by=by,
+    )
+    result.full_clean()
+    result._history_user = by
+    result.save()
+    return result
 
 
 def tocilizumab_recommended_dose(course: TreatmentCourse) -> dosing.DoseResult:
@@ -552,12 +622,13 @@ def tasks_close_missed(*, now: datetime) -> int:
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     """Insert rows whose unique key is free; returns how many went in.
 
-    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite's own upsert syntax): the
-    database skips a row whose key an earlier or a concurrent sweep already holds, and the
-    statement's row count says how many it inserted, so the count is exact under
-    concurrency without counting whole tables. One statement, as bulk_create makes (SQLite
-    takes a few hundred rows each), the rows sorted by their key so that two sweeps take the
-    key locks in the same order and cannot deadlock.
+    INSERT ... ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, and SQLite 3.35+): the
+    database skips a row whose key an earlier or a concurrent sweep already holds, and returns
+    the ids of the rows it inserted, so the count is exact under concurrency without counting
+    whole tables. One statement, as bulk_create makes (SQLite takes a few hundred rows each),
+    the rows sorted by their key so that two sweeps take the key locks in the same order and
+    cannot deadlock. A model with history gets one creation history row per inserted row,
+    in one batched insert per statement (the rows are read back once, by id).
     """
     if not rows:
         return 0
@@ -567,6 +638,8 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     columns = ", ".join(quote(field.column) for field in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    pk = quote(model._meta.pk.column)
+    history = getattr(model, "history", None)
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
@@ -578,10 +651,17 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
             ]
             cursor.execute(
                 f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING",
+                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING "
+                f"RETURNING {pk}",
                 params,
             )
-            inserted += cursor.rowcount
+            ids = [row[0] for row in cursor.fetchall()]
+            inserted += len(ids)
+            if history is not None and ids:
+                history.bulk_history_create(
+                    list(model._default_manager.filter(pk__in=ids).order_by("pk")),
+                    default_change_reason="monitoring sweep",
+                )
     return inserted
 
 

@@ -70,6 +70,7 @@ def course_page(request, pk):
             "escalations": course.escalations.select_related("acknowledged_by").order_by(
                 "-created_at"
             )[:20],
+            "lab_results": course.lab_results.select_related("recorded_by")[:60],
             "day_label": _day_label(course),
             "can_assess": _bedside(request.user),
             "is_clinician": request.user.has_role(Role.CLINICIAN),
@@ -191,9 +192,10 @@ def _preview(course, data) -> dict:
     if "temperature_c" not in values:
         return {"ready": False, "message": _("Enter the temperature to grade CRS.")}
     when = form.cleaned_data.get("assessed_at") or timezone.now()
-    age = patient_rules.age_in_years(
-        date_of_birth=course.patient.date_of_birth, on=timezone.localtime(when).date()
-    )
+    on = timezone.localtime(when).date()
+    if on < course.patient.date_of_birth:
+        return {"ready": False, "message": _("The assessment time is before the birth date.")}
+    age = patient_rules.age_in_years(date_of_birth=course.patient.date_of_birth, on=on)
     try:
         grades = services.grade_values(age_years=age, values=values)
     except ValidationError as error:
