@@ -5,7 +5,6 @@ write, through the services. A course the user may not see does not exist for th
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -14,10 +13,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from core import units
+from core.files import protected_file_response
 from core.models import User
+from core.parsers import DepthLimitedJSONParser
 from core.permissions import ReadsPatients
 from patients.api import as_drf_error
 from patients.models import CarTProduct, Stage, TreatmentCourse
@@ -585,7 +586,7 @@ class ConsentViewSet(
     serializer_class = ConsentSerializer
     permission_classes = [ReadsPatients]
     filterset_class = ConsentFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
     queryset = ConsentRecord.objects.none()
     ordering = ["-consented_on", "-id"]
 
@@ -597,10 +598,8 @@ class ConsentViewSet(
     def document(self, request, pk=None):
         """The signed consent document."""
         consent = self.get_object()
-        try:
-            handle = consent.document.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return FileResponse(
-            handle, as_attachment=True, filename=consent.document_name or consent.document.name
+        return protected_file_response(
+            request,
+            name=consent.document.name,
+            download_name=consent.document_name or consent.document.name.rsplit("/", 1)[-1],
         )

@@ -19,7 +19,7 @@ from apheresis.models import BagVerification, VerificationPurpose
 from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.roles import Role
-from core.signatures import signature_sign
+from core.signatures import password_first, signature_sign
 from patients import rules as patient_rules
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
@@ -576,6 +576,7 @@ def dose_decide(
     return dose
 
 
+@password_first
 @transaction.atomic
 def plan_verify(
     *, by: User, plan: LymphodepletionPlan, password: str, expected_version: int
@@ -589,8 +590,6 @@ def plan_verify(
         .get(pk=plan.pk)
     )
     _require_visible(by, plan.course)
-    if not password or not by.check_password(password):
-        raise ValidationError({"password": _("The password is not correct. Nothing was signed.")})
     _check_version(plan, expected_version)
     if plan.course.stage not in PLANNABLE_STAGES:
         raise ValidationError(_("This course is %(s)s.") % {"s": _stage_label(plan.course)})
@@ -856,6 +855,7 @@ def pre_infusion_check_record(
     return check
 
 
+@password_first
 def bedside_verify(
     *, by: User, course: TreatmentCourse, scanned_text: str, password: str = ""
 ) -> BagVerification:
@@ -864,7 +864,6 @@ def bedside_verify(
     checker signs her match electronically (password again, meaning "checked by")."""
     _require(can_verify_bag(by), _("Nurses and clinicians check the bag at the bedside."))
     _require_visible(by, course)
-    _require_password(by, password)
     already = selectors.bedside_verifiers(course, timezone.localdate())
     if any(user.pk == by.pk for user in already):
         raise ValidationError(
@@ -886,14 +885,6 @@ def bedside_verify(
             )
         _supersede_reviews(course, by=by)
     return verification
-
-
-def _require_password(user: User, password: str) -> None:
-    """Checked before anything is recorded, so a wrong password leaves no trace to explain."""
-    if not password or not user.check_password(password):
-        raise ValidationError(
-            {"password": _("The password is not correct; nothing was signed.")}, code="password"
-        )
 
 
 @transaction.atomic
@@ -928,12 +919,12 @@ def gate_override(*, by: User, course: TreatmentCourse, item: str, reason: str) 
     return override
 
 
+@password_first
 @transaction.atomic
 def gate_review(*, by: User, course: TreatmentCourse, password: str = "") -> GateReview:
     """A clinician reviews today's gate; the review records every item as it stands, and she
     signs it electronically (password again, meaning "reviewed by")."""
     _require(is_clinician(by), _("Only clinicians review the pre-infusion gate."))
-    _require_password(by, password)
     course = _lock_course(course)
     _require_visible(by, course)
     if course.stage != Stage.LYMPHODEPLETION:

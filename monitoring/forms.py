@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import units
 from core.forms import BootstrapFormMixin
+from core.models import Ward
 
 from .models import Assessment, Intervention, InterventionKind, Vasopressor
 
@@ -125,8 +126,20 @@ class InterventionForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["kind", "given_at", "drug", "dose_mg", "route", "assessment", "notes"]
         widgets = {"given_at": DateTimeInput(), "notes": forms.Textarea(attrs={"rows": 2})}
 
+    to_ward = forms.ModelChoiceField(
+        label=_("Move the patient to ward"),
+        queryset=Ward.objects.none(),
+        required=False,
+        help_text=_(
+            "ICU transfer or return: the patient moves there, with her tasks and reminders."
+        ),
+    )
+
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["to_ward"].queryset = Ward.objects.filter(active=True).exclude(
+            pk=course.patient.ward_id
+        )
         self.fields["given_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         recent = course.assessments.order_by("-assessed_at").values_list("pk", flat=True)[:20]
         self.fields["assessment"].queryset = course.assessments.filter(
@@ -145,4 +158,15 @@ class InterventionForm(BootstrapFormMixin, forms.ModelForm):
 class AcknowledgeForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Plan / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EndMonitoringForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for ending monitoring"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
