@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api_units import MeasuredUnitsMixin
 from core.permissions import ReadsPatients
 from patients.api import as_drf_error
 from patients.selectors import course_for_user, courses_visible_to
@@ -71,7 +72,9 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=2000)
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
+    # Pre-collection counts may be sent in the unit the laboratory reports (issue 16 item 9).
+    measured_fields = {"alc_10e9_l": ("lymphocytes", 2), "cd3_cells_per_ul": ("cd3", 0)}
     checks = serializers.SerializerMethodField()
     coi_id = serializers.SerializerMethodField()
 
@@ -87,6 +90,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "version",
+            "units",
             "checks",
         ]
         read_only_fields = ["status", "cancel_reason", "created_by", "created_at"]

@@ -39,6 +39,7 @@ class ScheduleForm(BootstrapFormMixin, forms.ModelForm):
     # Pre-collection ALC in the unit the laboratory reports (×10⁹/L or /µL), stored in
     # ×10⁹/L (issue 16 item 9; core/units.py).
     alc_10e9_l = MeasuredField("lymphocytes", 2, label=_("ALC"))
+    cd3_cells_per_ul = MeasuredField("cd3", 0, label=_("CD3+ T cells"))
 
     class Meta:
         model = CollectionSchedule

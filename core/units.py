@@ -125,6 +125,17 @@ QUANTITIES: dict[str, Quantity] = {
             "10e9_l",
         ),
         Quantity(
+            # CD3+ T cells before apheresis, stored per µL (apheresis pre-collection check);
+            # some laboratories report ×10⁹/L (1 × 10⁹/L = 1 000 /µL).
+            "cd3",
+            "CD3+",
+            "per_ul",
+            (_u("per_ul", "/µL", "1"), _u("10e9_l", "×10⁹/L", "1000")),
+            (Decimal("0"), Decimal("20000")),
+            "per_ul",
+            "per_ul",
+        ),
+        Quantity(
             "temperature",
             "Temperature",
             "c",

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 
-from core import units
+from core.api_units import MeasuredUnitsMixin
 from core.files import protected_file_response
 from core.models import User
 from core.parsers import DepthLimitedJSONParser
@@ -273,7 +273,7 @@ def _visible_course(serializer, course):
     return course
 
 
-class ScreeningSerializer(serializers.ModelSerializer):
+class ScreeningSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(
         queryset=TreatmentCourse.objects.select_related("patient"),
         help_text=_("Given on creation only."),
@@ -287,16 +287,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
     )
     updated_by = serializers.StringRelatedField()
     evaluation = serializers.SerializerMethodField()
-    units = serializers.DictField(
-        child=serializers.CharField(),
-        required=False,
-        write_only=True,
-        help_text=_(
-            'Units the labs were measured in, e.g. {"crp_mg_dl": "mg_l", '
-            '"haemoglobin_g_dl": "g_l", "bilirubin_mg_dl": "umol_l"}. Values are '
-            "converted to the unit in the field name; without an entry they are in that unit."
-        ),
-    )
+    measured_fields = MEASURED_LABS
 
     class Meta:
         model = ScreeningAssessment
@@ -335,30 +326,6 @@ class ScreeningSerializer(serializers.ModelSerializer):
                 for name, (low, _high) in LAB_FIELDS.items()
             },
         }
-
-    def to_internal_value(self, data):
-        """Labs sent with a unit are converted to the field's unit first (issue 16 item 9),
-        with the pages' clinical message when a value is not plausible."""
-        given = data.get("units") if hasattr(data, "get") else None
-        if given:
-            if not isinstance(given, dict):
-                raise ValidationError({"units": [_("Send an object: field → unit.")]})
-            data = data.copy()
-            errors = {}
-            for name, unit in given.items():
-                if name not in MEASURED_LABS:
-                    errors[name] = [_("This field takes no unit.")]
-                    continue
-                if data.get(name) in (None, ""):
-                    continue
-                quantity, places = MEASURED_LABS[name]
-                try:
-                    data[name] = str(units.to_canonical(quantity, data[name], unit, places=places))
-                except (ValueError, ArithmeticError) as error:
-                    errors[name] = [str(error)]
-            if errors:
-                raise ValidationError(errors)
-        return super().to_internal_value(data)
 
     def validate_course(self, course):
         if self.instance is not None and course.pk != self.instance.course_id:

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_units import MeasuredUnitsMixin
 from core.models import Ward
 from core.permissions import ReadsPatients
 from core.roles import PATIENT_READERS, Role
@@ -34,7 +35,11 @@ from .wording import vitals_findings_text
 BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
+    # °C or °F; an impossible temperature gets the clinical message, as on the bedside form
+    # ("Temperature 372 °C is not possible — did you mean 37.2?"), never a digit count.
+    measured_fields = {"temperature_c": ("temperature", 1)}
+    always_checked = frozenset({"temperature_c"})
     vasopressors = serializers.ListField(
         child=serializers.ChoiceField(choices=Vasopressor.choices), required=False
     )
@@ -51,6 +56,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "course",
             "assessed_at",
             "temperature_c",
+            "units",
             "heart_rate_bpm",
             "systolic_bp_mmhg",
             "diastolic_bp_mmhg",
