@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import protected_file_response
 from core.forms import add_service_errors
 from core.permissions import can_read_patients, require
 from patients.selectors import course_for_user
@@ -74,6 +75,8 @@ def course_page(request, pk):
             .select_related("created_by")
             .prefetch_related("overrides__overridden_by"),
             "collections": collections,
+            # Once cells are collected, the bag label is the next step, not another booking.
+            "label_first": bool(collections),
             "verifications": selectors.verifications_for(course),
             "verifiers": selectors.coi_verifiers(course),
             "double_verified": selectors.coi_double_verified(course),
@@ -319,13 +322,12 @@ def certificate(request, pk):
         "jpg": "image/jpeg",
         "jpeg": "image/jpeg",
     }.get(extension, "application/octet-stream")
-    response = FileResponse(
-        receipt.release_certificate.open("rb"),
+    return protected_file_response(
+        request,
+        name=receipt.release_certificate.name,
+        download_name=f"release-certificate-{receipt.coi_id}.{extension}",
         content_type=content_type,
-        filename=f"release-certificate-{receipt.coi_id}.{extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def label(request, pk):

@@ -4,6 +4,7 @@ With nothing set the app runs embedded: SQLite in var/, Celery on a filesystem b
 var/, e-mail to the console. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import hashlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -31,12 +32,20 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
+# Key of the study codes that replace MRNs in pseudonymised exports (reports/pseudonymise.py).
+# Set it in production and keep it: another key gives every patient another code. By default
+# it is derived from SECRET_KEY (so rotating SECRET_KEY changes the codes).
+STUDY_CODE_KEY = (
+    env("STUDY_CODE_KEY", default="")
+    or hashlib.sha256(b"study-code:" + SECRET_KEY.encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks the second-factor predicate and never shows credentials.
+    "core.apps.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,7 +54,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -66,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    # Liveness answers before anything that could touch the database or wait on it.
+    "core.middleware.HealthLiveMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,7 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SessionActivityMiddleware",
+    # Replaces django_otp's OTPMiddleware: the second-factor answer is kept in the session
+    # (core/second_factor.py), so a request does not query groups and devices.
     "core.middleware.SecondFactorMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "core.middleware.LoginRequiredEverywhereMiddleware",
@@ -82,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.OutOfRangeInputMiddleware",
+    "core.middleware.NulByteQueryMiddleware",
+    "core.uploads.RequestBodyLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,6 +131,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# PostgreSQL roles (README, "PostgreSQL roles"): the app connects as DATABASE_URL's role,
+# which owns no table; ``manage.py migrate`` switches to DATABASE_OWNER_URL's role when it is
+# set, and grants the app role (DATABASE_APP_ROLE, by default DATABASE_URL's user) only what
+# it may do: history and the custody log are SELECT/INSERT only (core/append_only.py).
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default="")
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+if DATABASE_OWNER_URL and not DATABASE_APP_ROLE:
+    DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server, worker and beat share one file: wait for locks instead of failing, and
     # take the write lock at the start of a transaction so two writers cannot deadlock.
@@ -126,6 +148,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Behind PgBouncer in transaction mode: CONN_MAX_AGE=0 and this on (README, scale-out).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
+# A read replica for export rows (core/db_router.py); never migrated, never written.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -146,6 +182,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # must use it at every login.
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=["administrator"])
 OTP_TOTP_ISSUER = "CAR-T workflow"
+# How long a session remembers "needs a second factor / has passed it". A role or device
+# change made by someone else reaches a signed-in session within this time (and at once at
+# the next login).
+SECOND_FACTOR_RECHECK_SECONDS = env.int("SECOND_FACTOR_RECHECK_SECONDS", default=300)
+# Personal API tokens expire after this many days (and on password change or deactivation).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,9 +202,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Shared ward computers: a session ends after 30 minutes without a request.
+# Shared ward computers: a session ends after 30 minutes without real activity. The last
+# activity is kept in the session and written at most once a minute; background polls (the
+# Today list's refresh) do not count (core.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -179,8 +223,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -192,8 +236,14 @@ STORAGES = {
         )
     },
 }
+# Files browsers ask for at the site root (favicon.ico), served by WhiteNoise before login.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploaded and export files are served only by views that check permission (core/files.py).
+# Behind the shipped nginx this is its internal location (e.g. "/_protected/"): the app
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: the app streams them.
+PROTECTED_MEDIA_ACCEL_PREFIX = env("PROTECTED_MEDIA_ACCEL_PREFIX", default="")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -227,6 +277,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_IGNORE_RESULT = True
+# Worker and beat log through LOGGING below (JSON with the task id), not Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -251,6 +303,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_dashboard_snapshots",
         "schedule": timedelta(minutes=5),
     },
+    "retention-nightly": {
+        "task": "core.tasks.retention_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "export-files-expire": {
+        "task": "reports.tasks.expire_export_files",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
@@ -261,6 +321,28 @@ CELERY_BEAT_SCHEDULE = {
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=600)
 # /health/ reports the worker down when its last heartbeat is older than this.
 CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# --- Exports and retention ------------------------------------------------------------
+# A "Download now" export estimated above this many rows runs as a background job instead
+# (progress page, file kept for download): a direct download of minutes would be cut off by
+# the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
+EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# Export files are deleted this many days after they were made (beat, core.retention).
+EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
+# Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
+# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days,
+# optional filter of the rows that may go); rows still referenced (PROTECT) are kept.
+INTERFACE_MESSAGE_RETENTION_DAYS = env.int("INTERFACE_MESSAGE_RETENTION_DAYS", default=90)
+RETENTION_RULES = [
+    # Raw HL7/FHIR messages once handled; failed or held ones stay until someone acts.
+    # A model that is not installed in this build is skipped.
+    (
+        "interfaces.InboundMessage",
+        "received_at",
+        INTERFACE_MESSAGE_RETENTION_DAYS,
+        {"status__in": ["processed", "ignored", "rejected"]},
+    ),
+]
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -278,6 +360,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a nesting limit (core/parsers.py): a deep body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -306,6 +394,33 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+# Units lab values are typed in by default (core/units.py): "si" (µmol/L, g/L, mg/L — a Chinese
+# centre) or "us" (mg/dL, g/dL). Each value is stored in one canonical unit whatever is typed.
+LAB_UNIT_SYSTEM = env("LAB_UNIT_SYSTEM", default="si")
+# A creatinine older than this is refused for fludarabine dosing unless the clinician re-enters
+# it (issue 16 item 8; institutional default — review).
+CREATININE_MAX_AGE_DAYS = env.int("CREATININE_MAX_AGE_DAYS", default=7)
+# Follow-up visit plan (followup/schedule.py): "institutional" (Day 14 … yearly to Year 15) or
+# "cibmtr_4100" (CIBMTR form 4100 windows: 1-year contact after Day 365, annual ±30 days).
+FOLLOWUP_VISIT_PLAN = env("FOLLOWUP_VISIT_PLAN", default="institutional")
+# PFS censoring when a new anti-cancer therapy starts before progression (followup/outcomes.py):
+# "fda_2018" (censor at the last adequate assessment before it) or "ema" (count progression or
+# death whatever therapy followed). Stated on the dashboard.
+PFS_CENSORING = env("PFS_CENSORING", default="fda_2018")
+
+# --- Uploads ---------------------------------------------------------------------------------
+# Consent documents and release certificates are at most 10 MB; a request body larger than
+# that plus room for the form's fields is refused before it is read (core/uploads.py).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=11 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields other than files (Django's default, stated): 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files up to this size stay in memory; larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security (production) -------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -315,7 +430,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not TESTING)
     # Container health checks call /health/ over plain HTTP inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(live/|ready/)?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -355,6 +470,17 @@ HIS_INTERFACE_USERNAME = env("HIS_INTERFACE_USERNAME", default="his-interface")
 # Attending clinician (username) for a patient the HIS registers when PV1-7 names nobody
 # known here; empty refuses such registrations.
 HIS_DEFAULT_ATTENDING = env("HIS_DEFAULT_ATTENDING", default="")
+
+# Error reporting to Sentry or a compatible service (GlitchTip), only when a DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN and not TESTING:
+    from core.error_reporting import error_reporting_init
+
+    error_reporting_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("APP_RELEASE", default=""),
+    )
 
 if TESTING:
     # Hashing with real strength makes every persona cost a quarter of a second.

@@ -38,6 +38,17 @@ def can_see_programme_counts(user) -> bool:
     return user.is_authenticated and bool(user.roles)
 
 
+def can_manage_accounts(user) -> bool:
+    """Administrators manage accounts: ask for and approve role changes, issue reset links.
+    What they may never do to themselves is checked in core.role_grants."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
+def can_review_missed_assessments(user) -> bool:
+    """The missed-assessment report: clinicians and auditors (issue 16 item 3)."""
+    return user.is_authenticated and user.has_role(Role.CLINICIAN, Role.AUDITOR)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
@@ -61,6 +72,8 @@ __all__ = [
     "Role",
     "ReadsPatients",
     "can_edit_patients",
+    "can_manage_accounts",
+    "can_review_missed_assessments",
     "can_read_patients",
     "can_transfer_patient",
     "is_his_interface",

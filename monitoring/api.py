@@ -29,6 +29,7 @@ from .models import (
     TaskKind,
     Vasopressor,
 )
+from .wording import vitals_findings_text
 
 BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
 
@@ -38,6 +39,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Vasopressor.choices), required=False
     )
     escalated = serializers.SerializerMethodField()
+    vitals_note = serializers.CharField(
+        read_only=True,
+        help_text=_("Where the measured vital signs overrode the boxes, and why (worded)."),
+    )
 
     class Meta:
         model = Assessment
@@ -71,6 +76,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "notes",
             "crs_grade",
             "crs_reason",
+            "vitals_findings",
+            "vitals_note",
             "icans_grade",
             "icans_reason",
             "recorded_by",
@@ -81,6 +88,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "ice_score",
             "crs_grade",
             "crs_reason",
+            "vitals_findings",
             "icans_grade",
             "icans_reason",
             "recorded_by",
@@ -192,7 +200,7 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, task) -> bool:
-        return task.done_at is None and task.due_at < timezone.now()
+        return task.state == "open" and task.due_at < timezone.now()
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -223,6 +231,16 @@ class GradePreviewSerializer(serializers.Serializer):
     temperature_c = serializers.FloatField()
     fever_masked = serializers.BooleanField(default=False)
     hypotension = serializers.BooleanField(default=False)
+    # Measured values: hypotension and hypoxia are derived from them too (monitoring/vitals.py).
+    systolic_bp_mmhg = serializers.IntegerField(
+        required=False, allow_null=True, min_value=30, max_value=260
+    )
+    diastolic_bp_mmhg = serializers.IntegerField(
+        required=False, allow_null=True, min_value=10, max_value=160
+    )
+    spo2_percent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=50, max_value=100
+    )
     vasopressors = serializers.ListField(
         child=serializers.ChoiceField(choices=Vasopressor.choices), required=False, default=list
     )
@@ -254,6 +272,7 @@ class GradePreviewSerializer(serializers.Serializer):
 class GradeResultSerializer(serializers.Serializer):
     crs_grade = serializers.IntegerField()
     crs_reasons = serializers.ListField(child=serializers.CharField())
+    vitals_note = serializers.CharField()
     icans_grade = serializers.IntegerField(allow_null=True)
     icans_reasons = serializers.ListField(child=serializers.CharField())
     ice_score = serializers.IntegerField(allow_null=True)
@@ -411,6 +430,7 @@ class GradePreviewView(APIView):
             {
                 "crs_grade": grades.crs.grade,
                 "crs_reasons": list(grades.crs.reasons),
+                "vitals_note": vitals_findings_text(grades.vitals_findings),
                 "icans_grade": grades.icans.grade if grades.icans else None,
                 "icans_reasons": list(grades.icans.reasons) if grades.icans else [],
                 "ice_score": grades.ice_score,

@@ -12,11 +12,12 @@ from decimal import Decimal
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.clock import local_when
 from core.models import Notification, User, Ward
 from core.permissions import is_his_interface
 from core.roles import Role
@@ -27,8 +28,9 @@ from patients import services as patient_services
 from patients.models import Stage, StageEvent, TransferSource, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import grading, schedule
+from . import grading, schedule, vitals
 from . import labs as lab_rules
+from .catalogue import VitalSignThreshold
 from .models import (
     Assessment,
     Escalation,
@@ -68,21 +70,54 @@ class Grades:
     crs: grading.GradeResult
     icans: grading.GradeResult | None
     ice_score: int | None
+    # Where the measured vital signs overrode the nurse's boxes (monitoring/vitals.py).
+    vitals_findings: tuple[vitals.Finding, ...] = ()
+
+    @property
+    def vitals_findings_json(self) -> list[dict]:
+        return [{"code": f.code, "params": f.params} for f in self.vitals_findings]
 
 
-def grade_values(*, age_years: int, values: dict) -> Grades:
-    """Grade a set of bedside values; ValueError is turned into field errors."""
+def vital_thresholds() -> vitals.VitalThresholds:
+    """The catalogue's thresholds; a row missing falls back to the seeded default."""
+    rows = dict(VitalSignThreshold.objects.values_list("key", "value"))
+    defaults = vitals.DEFAULT_THRESHOLDS
+    return vitals.VitalThresholds(
+        **{
+            name: float(rows.get(name, getattr(defaults, name)))
+            for name in vitals.VitalThresholds.__dataclass_fields__
+        }
+    )
+
+
+def grade_values(
+    *, age_years: int, values: dict, thresholds: vitals.VitalThresholds | None = None
+) -> Grades:
+    """Grade a set of bedside values; ValueError is turned into field errors.
+
+    Hypotension and hypoxia are the worse of the nurse's boxes and the measured values
+    (vitals.derive, issue 16 item 2); the ASTCT grading receives the result unchanged."""
+    derived = vitals.derive(
+        age_years=age_years,
+        systolic_mmhg=_float_or_none(values.get("systolic_bp_mmhg")),
+        diastolic_mmhg=_float_or_none(values.get("diastolic_bp_mmhg")),
+        spo2_percent=_float_or_none(values.get("spo2_percent")),
+        hypotension_ticked=bool(values.get("hypotension")),
+        oxygen_device=values.get("oxygen_device") or "room_air",
+        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        thresholds=thresholds or vital_thresholds(),
+    )
     crs = _grade(
         grading.grade_crs_with_reason,
         temperature_c=float(values["temperature_c"]),
         fever_masked=bool(values.get("fever_masked")),
-        hypotension=bool(values.get("hypotension")),
+        hypotension=derived.hypotension,
         vasopressors=list(values.get("vasopressors") or []),
-        oxygen_device=values.get("oxygen_device") or "room_air",
-        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        oxygen_device=derived.oxygen_device,
+        oxygen_flow_l_min=derived.oxygen_flow_l_min,
     )
     if not values.get("neuro_assessed"):
-        return Grades(crs=crs, icans=None, ice_score=None)
+        return Grades(crs=crs, icans=None, ice_score=None, vitals_findings=derived.findings)
     items = [values.get(name) for name in ICE_ITEMS]
     child = grading.required_ice_for_age(age_years) == "capd"
     ice_score = None if child or any(v is None for v in items) else sum(int(v) for v in items)
@@ -96,7 +131,7 @@ def grade_values(*, age_years: int, values: dict) -> Grades:
         motor_weakness=values.get("motor_weakness") or "none",
         cerebral_edema=values.get("cerebral_edema") or "none",
     )
-    return Grades(crs=crs, icans=icans, ice_score=ice_score)
+    return Grades(crs=crs, icans=icans, ice_score=ice_score, vitals_findings=derived.findings)
 
 
 def _float_or_none(value):
@@ -165,6 +200,7 @@ def assessment_record(
         ice_score=grades.ice_score,
         crs_grade=grades.crs.grade,
         crs_reason="; ".join(grades.crs.reasons)[:300],
+        vitals_findings=grades.vitals_findings_json,
         icans_grade=grades.icans.grade if grades.icans else None,
         icans_reason="; ".join(grades.icans.reasons)[:300] if grades.icans else "",
         **values,
@@ -180,7 +216,7 @@ def assessment_record(
 def _complete_and_replan_tasks(course: TreatmentCourse, assessment: Assessment) -> None:
     kinds = [TaskKind.VITALS] + ([TaskKind.NEURO] if assessment.neuro_assessed else [])
     MonitoringTask.objects.filter(
-        course=course, kind__in=kinds, done_at__isnull=True
+        course=course, kind__in=kinds, done_at__isnull=True, missed_at__isnull=True
     ).audited_update(
         by=assessment.recorded_by, done_at=assessment.assessed_at, done_by_assessment=assessment
     )
@@ -278,7 +314,11 @@ def escalation_notify(*, escalation: Escalation) -> bool:
                 "patient": f"{patient.family_name.upper()} {patient.mrn}",
                 "reason": escalation.reason,
             },
-            body=escalation.assessment.crs_reason,
+            body="; ".join(
+                part
+                for part in (escalation.assessment.crs_reason, escalation.assessment.vitals_note)
+                if part
+            ),
             link=reverse("monitoring:course", args=[course.pk]),
             source_key=f"escalation:{escalation.pk}",
         )
@@ -478,7 +518,11 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
             continue
         target = last + interval
         MonitoringTask.objects.filter(
-            course=course, kind=kind, done_at__isnull=True, due_at__gt=target
+            course=course,
+            kind=kind,
+            done_at__isnull=True,
+            missed_at__isnull=True,
+            due_at__gt=target,
         ).audited_update(reason="ICU: assessed more often", due_at=target)
 
 
@@ -497,17 +541,19 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
     _require_bedside(by, task.course)
     with transaction.atomic():
         taken = MonitoringTask.objects.filter(
-            pk=task.pk, taken_by__isnull=True, done_at__isnull=True
+            pk=task.pk, taken_by__isnull=True, done_at__isnull=True, missed_at__isnull=True
         ).audited_update(by=by, taken_by=by, taken_at=timezone.now())
         current = MonitoringTask.objects.select_related("taken_by").get(pk=task.pk)
     if taken != 1:
         if current.done_at is not None:
             raise ValidationError(_("This assessment has already been done."))
+        if current.missed_at is not None:
+            raise ValidationError(_("This assessment was closed as missed; a new one is due."))
         raise ValidationError(
             _("%(who)s took this assessment at %(when)s.")
             % {
                 "who": current.taken_by,
-                "when": timezone.localtime(current.taken_at).strftime("%H:%M"),
+                "when": local_when(current.taken_at),
             }
         )
     return current
@@ -525,12 +571,14 @@ class SweepResult:
     reminders_created: int
     reminders_delivered: int
     escalations_notified: int
+    tasks_missed: int = 0
 
 
 def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
     """Create due tasks, create reminders, deliver what is undelivered. Safe to run twice at
     once, after a crash, or after Redis lost every queued message: the database decides."""
     now = now or timezone.now()
+    missed = tasks_close_missed(now=now)
     tasks_created = tasks_create_due(now=now)
     reminders_created = reminders_create(now=now)
     delivered = reminders_deliver_due()
@@ -540,7 +588,7 @@ def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
             "course__patient__attending_clinician", "assessment"
         )
     )
-    return SweepResult(tasks_created, reminders_created, delivered, notified)
+    return SweepResult(tasks_created, reminders_created, delivered, notified, missed)
 
 
 def _isolated(deliver, **kwargs) -> bool:
@@ -554,31 +602,33 @@ def _isolated(deliver, **kwargs) -> bool:
 
 
 def _monitored_courses(now: datetime):
-    """Courses in monitoring whose window (the product label's, else the default) is open.
-
-    One query for the windows, however many courses: a product's window is a catalogue row.
-    """
-    from eligibility.models import ProductLabel
-
+    """Courses in monitoring, whatever the day: the label window is a minimum and monitoring
+    ends only when a clinician ends it (monitoring_end; issue 16 item 3, clinical reference
+    §3), which moves the course to follow-up. Tasks and reminders go on until then."""
     today = timezone.localtime(now).date()
-    windows = dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
-    in_window = Q(day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS)) & ~Q(
-        product_id__in=list(windows)
-    )
-    for product_id, days in windows.items():
-        in_window |= Q(product_id=product_id, day0_date__gte=today - timedelta(days=days))
-    return TreatmentCourse.objects.filter(in_window, stage=Stage.MONITORING, day0_date__lte=today)
+    return TreatmentCourse.objects.filter(stage=Stage.MONITORING, day0_date__lte=today)
+
+
+def tasks_close_missed(*, now: datetime) -> int:
+    """Close as missed the open tasks due before the current shift began, so that nobody
+    (an outpatient least of all) shows OVERDUE tasks from days ago. Missed is a state: it
+    shows in the chart and on the missed-assessment report. One conditional update."""
+    shift = schedule.shift_at(timezone.localtime(now))
+    return MonitoringTask.objects.filter(
+        done_at__isnull=True, missed_at__isnull=True, due_at__lt=shift.start
+    ).audited_update(reason="not done before the shift ended: missed", missed_at=now)
 
 
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     """Insert rows whose unique key is free; returns how many went in.
 
-    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite's own upsert syntax): the
-    database skips a row whose key an earlier or a concurrent sweep already holds, and the
-    statement's row count says how many it inserted, so the count is exact under
-    concurrency without counting whole tables. One statement, as bulk_create makes (SQLite
-    takes a few hundred rows each), the rows sorted by their key so that two sweeps take the
-    key locks in the same order and cannot deadlock.
+    INSERT ... ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, and SQLite 3.35+): the
+    database skips a row whose key an earlier or a concurrent sweep already holds, and returns
+    the ids of the rows it inserted, so the count is exact under concurrency without counting
+    whole tables. One statement, as bulk_create makes (SQLite takes a few hundred rows each),
+    the rows sorted by their key so that two sweeps take the key locks in the same order and
+    cannot deadlock. A model with history gets one creation history row per inserted row,
+    in one batched insert per statement (the rows are read back once, by id).
     """
     if not rows:
         return 0
@@ -588,6 +638,8 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     columns = ", ".join(quote(field.column) for field in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    pk = quote(model._meta.pk.column)
+    history = getattr(model, "history", None)
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
@@ -599,10 +651,17 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
             ]
             cursor.execute(
                 f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING",
+                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING "
+                f"RETURNING {pk}",
                 params,
             )
-            inserted += cursor.rowcount
+            ids = [row[0] for row in cursor.fetchall()]
+            inserted += len(ids)
+            if history is not None and ids:
+                history.bulk_history_create(
+                    list(model._default_manager.filter(pk__in=ids).order_by("pk")),
+                    default_change_reason="monitoring sweep",
+                )
     return inserted
 
 
@@ -622,7 +681,9 @@ def tasks_create_due(*, now: datetime) -> int:
     ).order_by("-given_at", "-id")
 
     def open_task(kind):
-        return MonitoringTask.objects.filter(course=OuterRef("pk"), kind=kind, done_at__isnull=True)
+        return MonitoringTask.objects.filter(
+            course=OuterRef("pk"), kind=kind, done_at__isnull=True, missed_at__isnull=True
+        )
 
     rows = (
         _monitored_courses(now)
@@ -649,6 +710,7 @@ def tasks_create_due(*, now: datetime) -> int:
         )
     )
     created_at = timezone.now()
+    shift_start = schedule.shift_at(timezone.localtime(now)).start
     new_tasks = []
     for row in rows:
         if row["started_at"] is None:
@@ -666,6 +728,8 @@ def tasks_create_due(*, now: datetime) -> int:
             due = schedule.next_due(
                 last_done_at=last_at, interval=interval, monitoring_started_at=row["started_at"]
             )
+            # A slot before this shift was closed as missed; the next one is due now.
+            due = max(due, shift_start)
             new_tasks.append((row["pk"], kind, due, created_at))
     # The unique slot (course, kind, due_at) keeps a concurrent sweep from adding it twice.
     return _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
@@ -674,7 +738,7 @@ def tasks_create_due(*, now: datetime) -> int:
 def reminders_create(*, now: datetime) -> int:
     """A "coming due" reminder shortly before each open task, an "overdue" one after it."""
     open_tasks = MonitoringTask.objects.filter(
-        done_at__isnull=True, course__in=_monitored_courses(now)
+        done_at__isnull=True, missed_at__isnull=True, course__in=_monitored_courses(now)
     )
     coming = open_tasks.filter(
         due_at__lte=now + schedule.COMING_DUE_LEAD, due_at__gt=now - schedule.OVERDUE_AFTER
@@ -797,7 +861,9 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
         return
     reminders = list(
         # A task done before its reminder went out needs no reminder: nothing to say.
-        Reminder.objects.filter(pk__in=reminder_ids, task__done_at__isnull=True)
+        Reminder.objects.filter(
+            pk__in=reminder_ids, task__done_at__isnull=True, task__missed_at__isnull=True
+        )
         .select_related("task__course__patient__attending_clinician")
         .order_by("pk")
     )
@@ -826,7 +892,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
         subject = subject % {
             "task": task.get_kind_display(),
             "patient": f"{patient.family_name.upper()} {patient.mrn}",
-            "when": timezone.localtime(task.due_at).strftime("%H:%M"),
+            "when": local_when(task.due_at),
         }
         link = reverse("monitoring:assess", args=[task.course_id])
         for recipient in nurses_by_ward[patient.ward_id] or [patient.attending_clinician]:

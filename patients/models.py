@@ -21,6 +21,8 @@ class Diagnosis(models.TextChoices):
     B_ALL = "B-ALL", _("B-cell acute lymphoblastic leukaemia")
     CLL_SLL = "CLL/SLL", _("Chronic lymphocytic leukaemia / small lymphocytic lymphoma")
     MM = "MM", _("Multiple myeloma")
+    # Breyanzi US label §1.5 (December 2025): relapsed or refractory MZL (issue 16 item 7).
+    MZL = "MZL", _("Marginal zone lymphoma")
 
 
 class Sex(models.TextChoices):

@@ -107,3 +107,23 @@ def test_api_records_across_midnight(frozen, gate_ready, dr_ben, nurse_ada):
     assert response.status_code == 201, response.json()
     gate_ready.refresh_from_db()
     assert gate_ready.day0_date == DAY0
+
+
+def test_after_the_infusion_the_next_step_is_monitoring(
+    client, frozen, gate_ready, dr_ben, nurse_ada
+):
+    """Issue 17: the infusion page leads on to monitoring."""
+    from tests.apheresis.test_next_steps import next_step
+
+    _reviewed(frozen, gate_ready, dr_ben)
+    services.infusion_record(
+        by=nurse_ada,
+        course=gate_ready,
+        started_at=at(DAY0, 23, 40),
+        ended_at=at(NEXT_DAY, 0, 20),
+        **INFUSION,
+    )
+    client.force_login(nurse_ada)
+    body = client.get(reverse("infusion:course", args=[gate_ready.pk])).content.decode()
+    assert next_step(body) == "Open monitoring"
+    assert reverse("monitoring:course", args=[gate_ready.pk]) in body

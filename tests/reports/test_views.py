@@ -13,7 +13,8 @@ from reports.models import ExportJob, ExportLog
 pytestmark = pytest.mark.django_db
 
 EXPORTERS = ["administrator", "auditor"]
-NOT_EXPORTERS = ["clinician", "nurse", "other_nurse", "apheresis_coordinator", "pharmacist"]
+# Clinicians export too (identifiable with a purpose: tests/reports/test_pseudonymised.py).
+NOT_EXPORTERS = ["nurse", "other_nurse", "apheresis_coordinator", "pharmacist"]
 DASHBOARD_READERS = ["clinician", "administrator", "auditor"]
 NO_DASHBOARD = ["nurse", "apheresis_coordinator", "pharmacist"]
 
@@ -58,6 +59,24 @@ class TestAccess:
         assert response.status_code == 200
         assert 'id="dashboard-data"' in response.content.decode()
 
+    def test_dashboard_states_the_pfs_censoring_convention_and_the_median_rule(
+        self, client, admin_alex, programme, settings
+    ):
+        """Issue 16 item 11: the PFS convention (FDA 2018 vs EMA) is a setting, stated on the
+        dashboard and in the API, as is the median rule on a plateau at 0.5."""
+        from reports import services as report_services
+        from reports.forms import DashboardFilterForm
+
+        as_user(client, admin_alex)
+        page = client.get(reverse("reports:dashboard")).content.decode()
+        assert "PFS censoring: FDA 2018" in page and "quantile.survfit" in page
+        settings.PFS_CENSORING = "ema"
+        report_services.dashboard_recompute(scope=DashboardFilterForm(None).scope())
+        page = client.get(reverse("reports:dashboard")).content.decode()
+        assert "PFS censoring: EMA" in page
+        body = client.get("/api/reports/dashboard/").json()
+        assert body["pfs_censoring"] == "ema" and "EMA" in body["pfs_censoring_text"]
+
     @pytest.mark.parametrize("role", NO_DASHBOARD)
     def test_no_dashboard_for_nurses_coordinators_pharmacists(self, client, personas, role):
         as_user(client, personas[role])
@@ -78,9 +97,11 @@ class TestDownloads:
         assert response["Content-Type"].startswith("text/csv")
         assert 'attachment; filename="courses-20260930-' in response["Content-Disposition"]
         rows = read_csv(response)
-        assert [(r["mrn"], r["product"], r["day0_date"]) for r in rows] == [
-            ("CQ7B0001", "tisa-cel", "2026-04-01")
+        # An administrator's export: a study code, never the MRN.
+        assert [(r["study_code"][:2], r["product"], r["day0_date"]) for r in rows] == [
+            ("S-", "tisa-cel", "2026-04-01")
         ]
+        assert "CQ7B0001" not in str(rows)
         log = ExportLog.objects.get()
         assert (log.user, log.dataset, log.row_count, log.delivery) == (
             admin_alex,
@@ -123,9 +144,10 @@ class TestDownloads:
         assert len(rows) == ExportLog.objects.get().row_count > 100
         assert rows[0].keys() >= {"changed_at", "changed_by", "change_type", "changed_fields"}
 
-    def test_fhir_bundle_download(self, client, admin_alex, programme):
+    def test_fhir_bundle_download(self, client, auditor_cara, programme):
         url = reverse("reports:fhir_bundle")
-        response = as_user(client, admin_alex).get(url, {"course": programme["a"].pk})
+        purpose = {"purpose": "Audit of CRS grading"}
+        response = as_user(client, auditor_cara).get(url, {"course": programme["a"].pk, **purpose})
         assert response.status_code == 200
         bundle = json.loads(response.content)
         assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
@@ -135,8 +157,8 @@ class TestDownloads:
             {"course": programme["a"].pk},
             len(bundle["entry"]),
         )
-        assert client.get(url, {"course": 99999}).status_code == 404
-        assert client.get(url, {"course": "x"}).status_code == 404
+        assert client.get(url, {"course": 99999, **purpose}).status_code == 404
+        assert client.get(url, {"course": "x", **purpose}).status_code == 302  # form error
 
 
 class TestJobs:
@@ -179,7 +201,7 @@ class TestJobs:
         assert [r["crs_grade"] for r in rows] == ["2", "0", "1"]
 
     def test_only_the_requester_reaches_a_job(
-        self, client, admin_alex, auditor_cara, dr_ben, programme, media
+        self, client, admin_alex, auditor_cara, dr_ben, nurse_ada, programme, media
     ):
         from reports import services
         from reports.datasets import Filters
@@ -191,7 +213,8 @@ class TestJobs:
         for name in ("reports:job", "reports:job_status", "reports:job_download"):
             url = reverse(name, args=[job.pk])
             assert as_user(client, auditor_cara).get(url).status_code == 404
-            assert as_user(client, dr_ben).get(url).status_code == 403
+            assert as_user(client, dr_ben).get(url).status_code == 404
+            assert as_user(client, nurse_ada).get(url).status_code == 403
         assert (
             as_user(client, admin_alex)
             .get(reverse("reports:job_download", args=[job.pk]))
@@ -237,8 +260,10 @@ class TestDashboard:
             50.0,
         )
         pfs = {c["product"]: c for c in data["pfs"]}
-        # PFS months: A censored at 183 d (6.0), B event at 28 d (0.9): S = 0.5 from 0.9 m.
-        assert (pfs["all"]["n"], pfs["all"]["events"], pfs["all"]["median"]) == (2, 1, 0.9)
+        # PFS months: A censored at 183 d (6.0), B event at 28 d (0.9): S = 0.5 from 0.9 m to
+        # the end of the curve, so the median is the plateau's midpoint, (0.92 + 6.01) / 2,
+        # as R's quantile.survfit (issue 16 item 11; it was 0.9 before).
+        assert (pfs["all"]["n"], pfs["all"]["events"], pfs["all"]["median"]) == (2, 1, 3.5)
         assert pfs["all"]["at_risk"] == [2, 1, 1, 0, 0, 0]
         os_ = {c["product"]: c for c in data["os"]}
         assert os_["tisa-cel"]["median"] == 1.9 and os_["axi-cel"]["median"] is None
@@ -291,3 +316,26 @@ class TestQueryCounts:
         with django_assert_max_num_queries(4):
             rows = list(datasets.get("registry").rows(Filters()))
         assert len(rows) == 2
+
+
+class TestLargeExportsGoToTheBackground:
+    """A direct download over EXPORT_BACKGROUND_ABOVE_ROWS would be cut off by timeouts: it
+    becomes a background job with the progress page; small ones still download at once."""
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_above_the_threshold_a_job_is_queued(
+        self, client, admin_alex, programme, settings, file_format
+    ):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1
+        response = export(as_user(client, admin_alex), file_format=file_format)
+        job = ExportJob.objects.get()
+        assert response.status_code == 302 and response.url == reverse("reports:job", args=[job.pk])
+        assert (job.file_format, job.log.delivery) == (file_format, "background")
+        page = client.get(response.url).content.decode()
+        assert "too many to download at once" in page
+
+    def test_below_the_threshold_it_downloads_now(self, client, admin_alex, programme, settings):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1000
+        response = export(as_user(client, admin_alex))
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert not ExportJob.objects.exists()
