@@ -1,16 +1,17 @@
 """FHIR R4 inbound over real HTTP (the live server): Patient, Encounter and Observation by
 the interface account's token, mapped to the same services; OperationOutcome on errors."""
 
+import io
 import json
 import urllib.error
 import urllib.request
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from core.services import api_token_create
 from interfaces.models import InboundMessage, MessageStatus, Reconciliation
-from interfaces.services import interface_account
 from monitoring.models import LabResult, LabSource
 from patients.models import WardTransfer
 from tests.monitoring.conftest import course_in_monitoring
@@ -20,7 +21,10 @@ MR = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "co
 
 @pytest.fixture
 def token(transactional_db):
-    return Token.objects.create(user=interface_account()).key
+    """The key `manage.py his_interface_token` prints."""
+    out = io.StringIO()
+    call_command("his_interface_token", stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
 
 
 def call(live_server, method, path, body, token=None, raw=None):
@@ -78,10 +82,15 @@ class TestPatient:
     def test_no_token_and_a_clinician_token_are_refused(self, live_server, dr_ben, patient_7a):
         status, body = call(live_server, "POST", "Patient", patient_resource())
         assert status == 401 and body["resourceType"] == "OperationOutcome"
-        ben = Token.objects.create(user=dr_ben).key
+        _token, ben = api_token_create(user=dr_ben)
         status, body = call(live_server, "POST", "Patient", patient_resource(), ben)
         assert status == 403 and body["issue"][0]["code"] == "forbidden"
         assert not InboundMessage.objects.exists()
+
+    def test_a_new_interface_token_revokes_the_old_one(self, live_server, token, patient_7a):
+        call_command("his_interface_token", stdout=io.StringIO(), stderr=io.StringIO())
+        status, _body = call(live_server, "PUT", "Patient/CQ7A0001", patient_resource(), token)
+        assert status == 401
 
     def test_not_json(self, live_server, token):
         status, body = call(live_server, "POST", "Patient", None, token, raw=b"<Patient/>")
