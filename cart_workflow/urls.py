@@ -30,6 +30,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("follow-up/", include("followup.urls")),
     path("reports/", include("reports.urls")),
+    path("accounts/sso/", include("sso.urls")),
     # One login page for the whole site, so lockout and second factor apply to the admin too.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),

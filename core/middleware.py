@@ -92,6 +92,13 @@ class OutOfRangeInputMiddleware:
         return None
 
 
+def idp_asserted_second_factor(request) -> bool:
+    """An OIDC login whose ID token says the IdP checked a second factor (sso.backends)."""
+    from sso.backends import SESSION_MFA
+
+    return bool(request.session.get(SESSION_MFA))
+
+
 def needs_second_factor(user) -> bool:
     from django_otp import user_has_device
 
@@ -117,6 +124,8 @@ class SecondFactorMiddleware:
 
         user = request.user
         if not user.is_authenticated or user.is_verified():
+            return None
+        if idp_asserted_second_factor(request):
             return None
         match = request.resolver_match
         if match is not None and match.url_name in self.EXEMPT_NAMES:
