@@ -7,8 +7,11 @@ refused, and the reason is kept in the session for the "no access" page."""
 
 import logging
 
+import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
 from django_auth_ldap.backend import LDAPBackend
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -48,7 +51,13 @@ class HospitalOIDCBackend(OIDCAuthenticationBackend):
         if not settings.OIDC_ENABLED:
             return None
         self._id_claims = {}
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except (requests.RequestException, SuspiciousOperation, jwt.InvalidTokenError) as error:
+            # A code the IdP will not exchange, a token whose signature or nonce is wrong, an
+            # IdP that does not answer: no session, the failure page, and a line in the log.
+            logger.warning("OIDC login failed: %s", type(error).__name__)
+            return None
 
     def get_or_create_user(self, access_token, id_token, payload):
         self._id_claims = payload

@@ -45,7 +45,8 @@ def user_sync_from_directory(
     user.save()
     kept = list(user.groups.exclude(name__in=Role.values))
     user.groups.set(kept + list(Group.objects.filter(name__in=access.roles)))
-    active_wards = Ward.objects.filter(pk__in=access.ward_ids, active=True)
-    user.wards.set(active_wards)
+    # Someone without a role has no access at all, so no ward either.
+    ward_ids = access.ward_ids if access.has_role else ()
+    user.wards.set(Ward.objects.filter(pk__in=ward_ids, active=True))
     user.__dict__.pop("roles", None)  # the cached role set is stale now
     return access

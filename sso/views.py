@@ -5,6 +5,8 @@ electronic signature."""
 import time
 from urllib.parse import urlencode
 
+import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
@@ -15,7 +17,7 @@ from django.utils.crypto import get_random_string
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from mozilla_django_oidc.utils import absolutify
+from mozilla_django_oidc.utils import absolutify, generate_code_challenge
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import reauth
@@ -82,9 +84,11 @@ def reauth_start(request):
         raise Http404("not an OIDC session")
     state = get_random_string(32)
     nonce = get_random_string(32)
+    code_verifier = get_random_string(64)
     request.session[reauth.SESSION_PENDING] = {
         "state": state,
         "nonce": nonce,
+        "code_verifier": code_verifier,
         "started_at": int(time.time()),
         "next": _safe_next(request),
     }
@@ -97,6 +101,8 @@ def reauth_start(request):
         "nonce": nonce,
         "prompt": "login",
         "max_age": "0",
+        "code_challenge": generate_code_challenge(code_verifier, "S256"),
+        "code_challenge_method": "S256",
     }
     return redirect(f"{settings.OIDC_OP_AUTHORIZATION_ENDPOINT}?{urlencode(params)}")
 
@@ -112,27 +118,38 @@ def reauth_callback(request):
     if not code:
         error = _("The identity provider did not confirm your identity. Nothing was signed.")
     else:
-        backend = HospitalOIDCBackend()
-        token = backend.get_token(
-            {
-                "client_id": settings.OIDC_RP_CLIENT_ID,
-                "client_secret": settings.OIDC_RP_CLIENT_SECRET,
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": absolutify(request, reverse("sso:reauth_callback")),
-            }
-        )
-        claims = backend.verify_token(token.get("id_token"), nonce=pending["nonce"])
-        outcome = reauth.check_fresh_identity(
-            claims=claims,
-            expected_sub=request.session.get(SESSION_SUB, ""),
-            started_at=pending["started_at"],
-            skew_seconds=settings.OIDC_REAUTH_CLOCK_SKEW_SECONDS,
-        )
-        if outcome:
-            error = outcome
+        try:
+            claims = _exchange_reauth_code(request, code=code, pending=pending)
+        except (requests.RequestException, SuspiciousOperation, jwt.InvalidTokenError):
+            claims = None
+        if claims is None:
+            error = _("The identity provider did not confirm your identity. Nothing was signed.")
         else:
+            error = reauth.check_fresh_identity(
+                claims=claims,
+                expected_sub=request.session.get(SESSION_SUB, ""),
+                started_at=pending["started_at"],
+                skew_seconds=settings.OIDC_REAUTH_CLOCK_SKEW_SECONDS,
+            )
+        if not error:
             reauth.remember_confirmation(request, user=request.user)
     if error:
         request.session[reauth.SESSION_ERROR] = error
     return redirect(next_url)
+
+
+def _exchange_reauth_code(request, *, code: str, pending: dict) -> dict:
+    """The ID token for ``code``, its signature checked against the IdP's keys and its
+    nonce against the one this session sent."""
+    backend = HospitalOIDCBackend()
+    token = backend.get_token(
+        {
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+            "client_secret": settings.OIDC_RP_CLIENT_SECRET,
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": absolutify(request, reverse("sso:reauth_callback")),
+            "code_verifier": pending["code_verifier"],
+        }
+    )
+    return backend.verify_token(token.get("id_token"), nonce=pending["nonce"])
