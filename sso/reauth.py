@@ -46,11 +46,17 @@ def remember_confirmation(request, *, user) -> None:
 
 
 def consume_confirmation(request, *, user) -> bool:
-    """Use the IdP confirmation once: a second signature needs a second confirmation."""
+    """Use the IdP confirmation for one signing request: a later signature needs a new one.
+    Within the request it stays valid (a service may check more than once)."""
+    if getattr(request, "_sso_reauth_user_id", None) == user.pk:
+        return True
     confirmed = request.session.pop(SESSION_CONFIRMED, None)
     if not confirmed or confirmed.get("user_id") != user.pk:
         return False
-    return time.time() - confirmed["at"] <= settings.OIDC_REAUTH_VALID_SECONDS
+    if time.time() - confirmed["at"] > settings.OIDC_REAUTH_VALID_SECONDS:
+        return False
+    request._sso_reauth_user_id = user.pk
+    return True
 
 
 def pending_error(request) -> str:

@@ -150,3 +150,58 @@ def sso_login(client, username: str, *, browser: IdpBrowser | None = None, next_
         start["Location"], username=username, password=PEOPLE[username]["password"]
     )
     return client.get(app_path(callback))
+
+
+# --- LDAP: a real slapd ------------------------------------------------------------------
+
+LDAP_PEOPLE = {
+    "mei": {
+        "given_name": "Mei",
+        "family_name": "Song",
+        "mail": "mei@h.example",
+        "password": "mei-dir-pw",
+    },
+    "finn": {
+        "given_name": "Finn",
+        "family_name": "Hale",
+        "mail": "finn@h.example",
+        "password": "finn-dir-pw",
+    },
+}
+LDAP_GROUPS = {"CART-Nurses": ["mei"], "Ward-7A": ["mei"], "Finance": ["finn"]}
+
+
+@pytest.fixture(scope="session")
+def ldap_directory(tmp_path_factory):
+    from . import slapd
+
+    if not slapd.slapd_available():
+        message = "Debian's slapd is not installed (apt-get install slapd ldap-utils)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = tmp_path_factory.mktemp("slapd")
+    process, uri = slapd.start(folder / "run")
+    try:
+        slapd.fill(uri, LDAP_PEOPLE, LDAP_GROUPS)
+        yield uri
+    finally:
+        slapd.stop(process, folder / "run")
+
+
+@pytest.fixture
+def ldap_on(settings, ldap_directory):
+    from sso.ldap_config import auth_ldap_settings
+
+    from . import slapd
+
+    settings.LDAP_ENABLED = True
+    for name, value in auth_ldap_settings(
+        server_uri=ldap_directory,
+        bind_dn=slapd.ADMIN_DN,
+        bind_password=slapd.ADMIN_PASSWORD,
+        user_search_base=slapd.PEOPLE_BASE,
+        group_search_base=slapd.GROUPS_BASE,
+    ).items():
+        setattr(settings, name, value)
+    return ldap_directory
