@@ -132,9 +132,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # The directory backends do nothing unless their settings below switch them on.
-    "sso.backends.HospitalLDAPBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The directory backends do nothing unless their settings below switch them on. Directory
+    # users have no usable local password, so ModelBackend never answers for them.
+    "sso.backends.HospitalLDAPBackend",
     "sso.backends.HospitalOIDCBackend",
 ]
 # --- Single sign-on (README "Integration" > "Single sign-on") ---------------------------
@@ -252,6 +253,8 @@ MEDIA_URL = "media/"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cart-workflow@localhost")
+# The address staff open the app at: e-mails carry absolute links built from it.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 # --- Redis and Celery ------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import messaging
+from core.messaging import in_language_of
 from core.models import Notification, User
 from core.roles import Role
 from core.services import notification_send
@@ -266,17 +268,17 @@ def escalation_notify(*, escalation: Escalation) -> bool:
             return False
         course = escalation.course
         patient = course.patient
-        notification_send(
-            recipient=patient.attending_clinician,
-            subject=_("Escalation: %(patient)s – %(reason)s")
-            % {
-                "patient": f"{patient.family_name.upper()} {patient.mrn}",
-                "reason": escalation.reason,
-            },
-            body=escalation.assessment.crs_reason,
-            link=reverse("monitoring:course", args=[course.pk]),
-            source_key=f"escalation:{escalation.pk}",
-        )
+        recipient = patient.attending_clinician
+        with in_language_of(recipient):
+            notification_send(
+                recipient=recipient,
+                subject=_("Escalation: %(patient)s – %(reason)s")
+                % {"patient": f"{patient.display_name} {patient.mrn}", "reason": escalation.reason},
+                email_subject=_("A patient needs your review (escalation)"),
+                body=escalation.assessment.crs_reason,
+                link=reverse("monitoring:course", args=[course.pk]),
+                source_key=f"escalation:{escalation.pk}",
+            )
     return True
 
 
@@ -745,20 +747,26 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     for membership in memberships:
         nurses_by_ward[membership.ward_id].append(membership.user)
     notifications = []
+    email_subjects: dict[int, tuple[str, str]] = {}
     for reminder in reminders:
         task = reminder.task
         patient = task.course.patient
-        if reminder.kind == ReminderKind.OVERDUE:
-            subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
-        else:
-            subject = _("Due soon: %(task)s for %(patient)s at %(when)s")
-        subject = subject % {
-            "task": task.get_kind_display(),
-            "patient": f"{patient.family_name.upper()} {patient.mrn}",
-            "when": timezone.localtime(task.due_at).strftime("%H:%M"),
-        }
         link = reverse("monitoring:assess", args=[task.course_id])
         for recipient in nurses_by_ward[patient.ward_id] or [patient.attending_clinician]:
+            # Each recipient reads it in her own language; the e-mail subject names no one.
+            with in_language_of(recipient):
+                if reminder.kind == ReminderKind.OVERDUE:
+                    subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
+                    mail_subject = _("Overdue: a monitoring task on your ward")
+                else:
+                    subject = _("Due soon: %(task)s for %(patient)s at %(when)s")
+                    mail_subject = _("Due soon: a monitoring task on your ward")
+                subject = subject % {
+                    "task": task.get_kind_display(),
+                    "patient": f"{patient.display_name} {patient.mrn}",
+                    "when": timezone.localtime(task.due_at).strftime("%H:%M"),
+                }
+                message = messaging.email_body(headline=subject, link=link)
             notifications.append(
                 Notification(
                     recipient=recipient,
@@ -767,6 +775,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
                     source_key=f"reminder:{reminder.pk}",
                 )
             )
+            email_subjects[id(notifications[-1])] = (messaging.email_subject(mail_subject), message)
     already_sent = set(
         Notification.objects.filter(
             recipient_id__in={n.recipient_id for n in notifications},
@@ -775,9 +784,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     )
     new = [n for n in notifications if (n.recipient_id, n.source_key) not in already_sent]
     Notification.objects.bulk_create(new)
-    emails = [
-        (n.recipient.email, f"[CAR-T] {n.subject}"[:200], n.link) for n in new if n.recipient.email
-    ]
+    emails = [(n.recipient.email, *email_subjects[id(n)]) for n in new if n.recipient.email]
     if emails:
         transaction.on_commit(lambda: _send_emails(emails))
 

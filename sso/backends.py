@@ -114,9 +114,6 @@ class HospitalLDAPBackend(LDAPBackend):
         self._request = request
         return super().authenticate(request, username=username, password=password, **kwargs)
 
-    def get_user(self, user_id):
-        return super().get_user(user_id) if settings.LDAP_ENABLED else None
-
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None:
