@@ -274,3 +274,23 @@ class TestWhatIsSent:
             ("eve", False),
         ]
         assert len(mail.outbox) == 1  # Ada's other reminder only
+
+
+def test_a_chinese_nurse_reads_her_reminders_in_chinese(
+    wards, dr_ben, nurse_ada, nurse_eve, django_capture_on_commit_callbacks
+):
+    nurse_ada.language = "zh-hans"
+    nurse_ada.email = "ada@hospital.example"
+    nurse_ada.save()
+    admit(wards, dr_ben)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.monitoring_sweep()
+
+    assert all(
+        n.subject.startswith("即将到期：") for n in Notification.objects.filter(recipient=nurse_ada)
+    )
+    assert all(
+        n.subject.startswith("Due soon: ") for n in Notification.objects.filter(recipient=nurse_eve)
+    )
+    assert {m.subject for m in mail.outbox} == {"[CAR-T] 即将到期：您病区的一项监测任务"}
+    assert all("在 CAR-T 工作流中打开：" in m.body for m in mail.outbox)
