@@ -9,6 +9,7 @@ words them in the user's language (apheresis/text.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -341,8 +342,11 @@ def coi_make(*, year: int, serial: int) -> str:
 
 def coi_normalise(text: str) -> str:
     """What a scanner or a keyboard produced, as a COI: case, spaces and the odd scanner
-    prefix/suffix (whitespace, control characters) do not matter; the digits do."""
-    cleaned = "".join(ch for ch in (text or "") if ch.isprintable() and not ch.isspace())
+    prefix/suffix (whitespace, control characters) do not matter; the digits do. Unicode
+    NFKC first, so a keyboard-wedge scan typed through a Chinese IME in full-width mode
+    (``ＣＯＩ－２０２６…``) reads as the same code."""
+    text = unicodedata.normalize("NFKC", text or "")
+    cleaned = "".join(ch for ch in text if ch.isprintable() and not ch.isspace())
     return cleaned.upper()
 
 

@@ -74,6 +74,8 @@ def course_page(request, pk):
             .select_related("created_by")
             .prefetch_related("overrides__overridden_by"),
             "collections": collections,
+            # Once cells are collected, the bag label is the next step, not another booking.
+            "label_first": bool(collections),
             "verifications": selectors.verifications_for(course),
             "verifiers": selectors.coi_verifiers(course),
             "double_verified": selectors.coi_double_verified(course),

@@ -67,6 +67,14 @@ def _email(address: str, subject: str, message: str) -> None:
 
 
 @transaction.atomic
+def notifications_settle(*, source_key: str) -> int:
+    """The cause of these notifications has been dealt with (an escalation acknowledged): they
+    stop counting as unread for every recipient, so the Messages badge clears."""
+    return Notification.objects.filter(source_key=source_key, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notification_mark_read(*, user: User, notification_id) -> int:
     if not str(notification_id).isdigit():
         return 0

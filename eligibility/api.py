@@ -222,20 +222,42 @@ def evaluation_data(assessment: ScreeningAssessment, table=None) -> dict:
 # --- Screening ------------------------------------------------------------------------------
 
 
-class PriorLineSerializer(serializers.ModelSerializer):
+class ScreeningRowSerializer(serializers.ModelSerializer):
+    """A row of a screening section. Rows sent with their id change that row, rows sent
+    without one are added, rows not sent are kept; a row is removed only when sent with its
+    id and ``delete: true``."""
+
+    id = serializers.IntegerField(
+        required=False, help_text=_("The recorded row to change; leave out to add a row.")
+    )
+    delete = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text=_("With an id: remove this row (kept in the history)."),
+    )
+
+    def to_internal_value(self, data):
+        # A removal needs nothing but the id; any other row is checked field by field.
+        if isinstance(data, dict) and data.get("delete") is True:
+            row_id = serializers.IntegerField().run_validation(data.get("id"))
+            return {"id": row_id, "delete": True}
+        return super().to_internal_value(data)
+
+
+class PriorLineSerializer(ScreeningRowSerializer):
     drug_classes = serializers.ListField(
         child=serializers.ChoiceField(choices=DrugClass.choices), required=False, default=list
     )
 
     class Meta:
         model = PriorLine
-        fields = list(services.PRIOR_LINE_FIELDS)
+        fields = ["id", *services.PRIOR_LINE_FIELDS, "delete"]
 
 
-class WashoutTherapySerializer(serializers.ModelSerializer):
+class WashoutTherapySerializer(ScreeningRowSerializer):
     class Meta:
         model = WashoutTherapy
-        fields = list(services.WASHOUT_FIELDS)
+        fields = ["id", *services.WASHOUT_FIELDS, "delete"]
 
 
 def _visible_course(serializer, course):

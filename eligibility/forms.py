@@ -141,6 +141,8 @@ class CheckboxesMixin:
 
 
 class PriorLineForm(CheckboxesMixin, BootstrapFormMixin, forms.ModelForm):
+    # The recorded row this form stands for, so a save changes that row and no other.
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     drug_classes = forms.MultipleChoiceField(
         label=_("Drug classes"),
         choices=DrugClass.choices,
@@ -184,6 +186,8 @@ class PriorLineForm(CheckboxesMixin, BootstrapFormMixin, forms.ModelForm):
 
 
 class WashoutForm(BootstrapFormMixin, forms.ModelForm):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = WashoutTherapy
         fields = ["therapy_class", "description", "last_dose_date"]
@@ -200,13 +204,23 @@ class WashoutForm(BootstrapFormMixin, forms.ModelForm):
 
 class BaseRowsFormSet(forms.BaseFormSet):
     def rows(self) -> list[dict]:
-        """The rows kept: filled in and not marked for removal."""
-        kept = []
+        """What the page asks for, row by row: a recorded row comes back with its id (and
+        ``delete`` when "Remove" is ticked); a filled-in empty row is added; an empty row
+        left empty is nothing. A recorded row is never dropped because it was not edited."""
+        rows = []
         for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form):
+            row_id = form.cleaned_data.get("id") if hasattr(form, "cleaned_data") else None
+            if self._should_delete_form(form):
+                if row_id is not None:
+                    rows.append({"id": row_id, "delete": True})
                 continue
-            kept.append({name: form.cleaned_data.get(name) for name in form.Meta.fields})
-        return kept
+            if row_id is None and not form.has_changed():
+                continue
+            row = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+            if row_id is not None:
+                row["id"] = row_id
+            rows.append(row)
+        return rows
 
 
 PriorLineFormSet = forms.formset_factory(
@@ -219,14 +233,14 @@ WashoutFormSet = forms.formset_factory(
 
 def prior_line_initial(assessment) -> list[dict]:
     return [
-        {name: getattr(line, name) for name in PriorLineForm.Meta.fields}
+        {"id": line.pk, **{name: getattr(line, name) for name in PriorLineForm.Meta.fields}}
         for line in assessment.prior_lines.all()
     ]
 
 
 def washout_initial(assessment) -> list[dict]:
     return [
-        {name: getattr(w, name) for name in WashoutForm.Meta.fields}
+        {"id": w.pk, **{name: getattr(w, name) for name in WashoutForm.Meta.fields}}
         for w in assessment.washout_therapies.all()
     ]
 

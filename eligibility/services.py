@@ -32,6 +32,7 @@ from .models import (
     WashoutTherapy,
     validate_consent_document,
 )
+from .screening_rows import plan_rows
 
 SCREENING_FIELDS = (
     "assessed_on",
@@ -184,21 +185,6 @@ def _check_screening(assessment: ScreeningAssessment) -> None:
         raise ValidationError(errors)
 
 
-def _build_lines(assessment, rows, model, fields, label) -> list:
-    objects, errors = [], []
-    for index, row in enumerate(rows, start=1):
-        unknown = set(row) - set(fields)
-        if unknown:
-            raise TypeError(f"Unknown {model.__name__} fields: {sorted(unknown)}")
-        obj = model(assessment=assessment, **row)
-        try:
-            obj.full_clean(exclude=["assessment"], validate_constraints=False)
-        except ValidationError as error:
-            errors.extend(f"{label} {index}: {message}" for message in error.messages)
-        objects.append(obj)
-    return objects, errors
-
-
 def _check_prior_lines(assessment, lines: list[PriorLine]) -> list[str]:
     errors = []
     today = timezone.localdate()
@@ -246,15 +232,6 @@ def _check_washouts(assessment, therapies: list[WashoutTherapy]) -> list[str]:
     return errors
 
 
-def _replace_children(by: User, manager, objects: list) -> None:
-    for old in manager.all():
-        old._history_user = by
-        old.delete()
-    for obj in objects:
-        obj._history_user = by
-        obj.save()
-
-
 @transaction.atomic
 def screening_update(
     *,
@@ -265,7 +242,8 @@ def screening_update(
     prior_lines: list[dict] | None = None,
     washout_therapies: list[dict] | None = None,
 ) -> ScreeningAssessment:
-    """Save part or all of a screening. Lists given replace the recorded rows entirely."""
+    """Save part or all of a screening. Row lists change only the rows they name: see
+    ``screening_rows`` (a row is deleted only when sent with its id and ``delete``)."""
     _require_clinician(by, _("Only clinicians may record a screening."))
     fields = dict(fields or {})
     unknown = set(fields) - set(SCREENING_FIELDS)
@@ -309,19 +287,17 @@ def screening_update(
     current.full_clean()
 
     errors: dict[str, list[str]] = {}
-    new_lines = new_washouts = None
+    line_plan = washout_plan = None
     if prior_lines is not None:
-        new_lines, line_errors = _build_lines(
-            current, prior_lines, PriorLine, PRIOR_LINE_FIELDS, _("Line")
-        )
-        line_errors += _check_prior_lines(current, new_lines)
+        line_plan = plan_rows(current, prior_lines, PriorLine, PRIOR_LINE_FIELDS, _("Line"))
+        line_errors = line_plan.errors + _check_prior_lines(current, line_plan.kept)
         if line_errors:
             errors["prior_lines"] = line_errors
     if washout_therapies is not None:
-        new_washouts, washout_errors = _build_lines(
+        washout_plan = plan_rows(
             current, washout_therapies, WashoutTherapy, WASHOUT_FIELDS, _("Recent therapy")
         )
-        washout_errors += _check_washouts(current, new_washouts)
+        washout_errors = washout_plan.errors + _check_washouts(current, washout_plan.kept)
         if washout_errors:
             errors["washout_therapies"] = washout_errors
     if errors:
@@ -331,10 +307,9 @@ def screening_update(
     current.updated_by = by
     current._history_user = by
     current.save()
-    if new_lines is not None:
-        _replace_children(by, current.prior_lines, new_lines)
-    if new_washouts is not None:
-        _replace_children(by, current.washout_therapies, new_washouts)
+    for plan in (line_plan, washout_plan):
+        if plan is not None:
+            plan.save(by)
     # Last line of defence: the rules refuse what no form should have let through.
     try:
         rules.validate_screening(selectors.screening_input(current))

@@ -19,6 +19,26 @@ from types import MappingProxyType
 
 from patients.rules import day_number
 
+# --- The day an infusion is recorded -----------------------------------------------------------
+
+
+def infusion_recording_refusal(*, started_on: date, ended_on: date, today: date) -> str | None:
+    """Whether an infusion may be recorded today; ``None`` when it may, else the reason code.
+
+    The gate is checked and the infusion recorded on the day of infusion, so an infusion is
+    recorded on the day it started. One that starts before midnight and ends after it is
+    recorded on the day it ends, and Day 0 stays the day it started (issue 16.6: such an
+    infusion could not be recorded at all).
+    """
+    if ended_on < started_on:
+        return "ends_before_start"
+    if started_on == today:
+        return None
+    if started_on == today - timedelta(days=1) and ended_on == today:
+        return None
+    return "not_today"
+
+
 # --- Administration deviations ---------------------------------------------------------------
 
 # A dose given within this percentage of the planned dose is "as planned"; beyond it a reason

@@ -904,10 +904,18 @@ def infusion_record(
     _not_future("ended_at", ended_at)
     if ended_at < started_at:
         raise ValidationError({"ended_at": _("The infusion cannot end before it started.")})
-    day = _local_date(started_at)
-    if day != timezone.localdate():
+    day = _local_date(started_at)  # Day 0 is the day the infusion started
+    refusal = rules.infusion_recording_refusal(
+        started_on=day, ended_on=_local_date(ended_at), today=timezone.localdate()
+    )
+    if refusal == "not_today":
         raise ValidationError(
-            {"started_at": _("The gate is checked on the day of infusion: record it today.")}
+            {
+                "started_at": _(
+                    "The gate is checked on the day of infusion: record it today (an infusion "
+                    "that ran past midnight is recorded on the day it ended)."
+                )
+            }
         )
     refusal = gate_refusal(course, day)
     if refusal:

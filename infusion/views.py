@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -605,12 +606,14 @@ def infuse(request, pk):
     form = InfusionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.infusion_record(by=request.user, course=course, **form.cleaned_data)
+            record = services.infusion_record(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(
-                request, _("Infusion recorded: Day 0 is today. Monitoring has started.")
+                request,
+                _("Infusion recorded: Day 0 is %(day0)s. Monitoring has started.")
+                % {"day0": date_format(timezone.localtime(record.started_at).date())},
             )
             return redirect("infusion:course", pk=course.pk)
     return render(

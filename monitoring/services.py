@@ -21,7 +21,7 @@ from core import messaging
 from core.messaging import in_language_of
 from core.models import Notification, User
 from core.roles import Role
-from core.services import notification_send
+from core.services import notification_send, notifications_settle
 from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, StageEvent, TreatmentCourse
@@ -296,6 +296,7 @@ def escalation_acknowledge(*, by: User, escalation: Escalation, note: str = "") 
     current.acknowledgement_note = note.strip()
     current._history_user = by
     current.save()
+    notifications_settle(source_key=f"escalation:{current.pk}")
     return current
 
 

@@ -1,9 +1,6 @@
 """Personas of the ward, as the house style asks: every test speaks of real roles."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from hypothesis import settings as hypothesis_settings
 
 from core.roles import Role
@@ -15,27 +12,52 @@ hypothesis_settings.register_profile("cart", deadline=None)
 hypothesis_settings.load_profile("cart")
 
 
+# The database as migrations left it (roles, product catalogue, every table a data migration
+# seeds), taken once per session. Tests that run in a transaction roll back and leave it as it
+# is; a transactional test (browser, worker) ends with a flush that empties every table, so the
+# next database test first puts this state back. Seeding before every test instead cost about
+# a hundred queries a test.
+_migrated_state: dict = {"snapshot": None, "flushed": False}
+
+
 def ensure_reference_data() -> None:
-    """Roles and the product catalogue come from data migrations; a transactional test
-    flushes every table, so put them back (idempotently) before each database test."""
-    importlib.import_module("core.migrations.0002_roles").create_roles(apps, None)
-    importlib.import_module("patients.migrations.0002_product_catalogue").seed(apps, None)
-    importlib.import_module("eligibility.migrations.0002_catalogue_and_thresholds").seed(apps, None)
+    """Put the database back as migrations left it: empty every table, then load the rows
+    the migrations made (content types and permissions keep their ids)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    connection.creation.deserialize_db_from_string(_migrated_state["snapshot"])
+
+
+@pytest.fixture(scope="session")
+def _migrated_snapshot(django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        _migrated_state["snapshot"] = connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request):
+def _reference_data(request, django_db_blocker):
     names = set(request.fixturenames)
-    if names & {"transactional_db", "live_server"} or (
-        (marker := request.node.get_closest_marker("django_db"))
-        and marker.kwargs.get("transaction")
-    ):
-        request.getfixturevalue("transactional_db")
-    elif "db" in names or request.node.get_closest_marker("django_db"):
-        request.getfixturevalue("db")
-    else:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker and marker.kwargs.get("transaction")
+    )
+    if not (transactional or "db" in names or marker):
         return
-    ensure_reference_data()
+    request.getfixturevalue("_migrated_snapshot")
+    if _migrated_state["flushed"]:
+        with django_db_blocker.unblock():
+            ensure_reference_data()
+        _migrated_state["flushed"] = False
+    if transactional:
+        # Its teardown flushes every table: the next database test restores them first.
+        _migrated_state["flushed"] = True
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
 
 
 @pytest.fixture

@@ -5,6 +5,18 @@
     const field = event.target.closest("[data-autosubmit]");
     if (field && field.form) field.form.submit();
   });
+  // Scanner first: a keyboard-wedge scanner ends its code with Enter. In a field marked
+  // data-enter-next, Enter moves to the next field instead of submitting half a form.
+  document.addEventListener("keydown", function (event) {
+    const field = event.target.closest("[data-enter-next]");
+    if (!field || event.key !== "Enter" || !field.form) return;
+    event.preventDefault();
+    const fields = Array.from(field.form.elements).filter(function (el) {
+      return !el.disabled && el.type !== "hidden" && el.offsetParent !== null;
+    });
+    const next = fields[fields.indexOf(field) + 1];
+    if (next) next.focus();
+  });
   // htmx sends the CSRF token with every non-GET request.
   document.body.addEventListener("htmx:configRequest", function (event) {
     const token = document.querySelector("input[name=csrfmiddlewaretoken]");

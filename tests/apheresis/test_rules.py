@@ -169,6 +169,17 @@ class TestChainOfIdentity:
         assert rules.coi_compare(scanned="CQ7A0001", expected=mine) == rules.SCAN_MALFORMED
         assert rules.coi_compare(scanned="   ", expected=mine) == rules.SCAN_EMPTY
 
+    def test_full_width_scan_through_a_chinese_ime_matches(self):
+        """Issue 17: a keyboard-wedge scan typed through a Chinese IME in full-width mode
+        (ＣＯＩ－２０２６…) is read as the same code (Unicode NFKC)."""
+        mine = rules.coi_make(year=2026, serial=123)
+        full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in mine)  # ASCII → full-width forms
+        assert full_width.startswith("ＣＯＩ－２０２６")
+        assert rules.coi_compare(scanned=full_width + "\r", expected=mine) == rules.SCAN_MATCH
+        theirs = rules.coi_make(year=2026, serial=124)
+        other = "".join(chr(ord(ch) + 0xFEE0) for ch in theirs)
+        assert rules.coi_compare(scanned=other, expected=mine) == rules.SCAN_OTHER_PATIENT
+
 
 def t(day: int, hour: int, zone=SHANGHAI) -> datetime:
     return datetime(2026, 6, day, hour, tzinfo=zone)

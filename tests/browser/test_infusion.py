@@ -120,9 +120,19 @@ def test_course_through_lymphodepletion_to_day0(
 
         log_in(page, "eve", PASSWORD)
         page.goto(f"/infusion/courses/{course.pk}/gate/")
-        page.get_by_label("Scan or type the COI ID on the bag").fill(coi)
-        page.get_by_label("Your password (electronic signature)").fill(PASSWORD)
-        page.get_by_role("button", name="Check bag").click()
+        # Eve's scanner is a keyboard wedge behind a Chinese IME in full-width mode: it types
+        # the code into the focused field and presses Enter. Enter moves to the password
+        # instead of submitting, the scan is kept, and the full-width code is the same COI.
+        scan = page.get_by_label("Scan or type the COI ID on the bag")
+        expect(scan).to_be_focused()
+        expect(scan).to_have_attribute("autocomplete", "off")
+        page.keyboard.type("".join(chr(ord(ch) + 0xFEE0) for ch in coi))
+        page.keyboard.press("Enter")
+        password = page.get_by_label("Your password (electronic signature)")
+        expect(password).to_be_focused()
+        expect(scan).not_to_have_value("")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
         expect(page.get_by_test_id("gate-status")).to_have_text("All items pass")
         log_out(page)
 
@@ -146,7 +156,7 @@ def test_course_through_lymphodepletion_to_day0(
         page.get_by_label("SpO₂ after (%)").fill("97")
         clock.move_to(at(DAY0, 8, 2))
         page.get_by_role("button", name="Record infusion").click()
-        expect(page.get_by_role("alert")).to_contain_text("Day 0 is today")
+        expect(page.get_by_role("alert")).to_contain_text("Infusion recorded: Day 0 is")
         expect(page.get_by_test_id("infusion-record")).to_contain_text("1 bag(s)")
 
     course = TreatmentCourse.objects.get(pk=course.pk)

@@ -207,7 +207,9 @@ class TestScreeningUpdate:
     def test_bad_lines_are_refused(self, patient_7a, dr_ben, change, message):
         course = screened_course(patient_7a, dr_ben)
         assessment = selectors.screening_for_course(course)
-        lines = [{**FIT_LINES[0], **change}, FIT_LINES[1]]
+        first, second = assessment.prior_lines.order_by("line_number")
+        # The lines as recorded, the first one edited.
+        lines = [{"id": first.pk, **FIT_LINES[0], **change}, {"id": second.pk, **FIT_LINES[1]}]
         with pytest.raises(ValidationError) as error:
             services.screening_update(
                 by=dr_ben, assessment=assessment, expected_version=2, prior_lines=lines

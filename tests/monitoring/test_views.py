@@ -136,6 +136,21 @@ class TestEscalationPages:
             not in client.get(reverse("monitoring:escalations")).content.decode()
         )
 
+    def test_acknowledging_clears_the_messages_badge(self, client, monitored, nurse_ada, dr_ben):
+        """Issue 17: the Messages badge stayed after the escalation behind it was dealt with."""
+        services.assessment_record(
+            by=nurse_ada, course=monitored, assessed_at=timezone.now(), **FEVER_HYPOTENSION
+        )
+        client.force_login(dr_ben)
+        home = client.get(reverse("monitoring:escalations")).content.decode()
+        assert 'data-testid="unread-count">1<' in home
+        client.post(
+            reverse("monitoring:escalation_acknowledge", args=[Escalation.objects.get().pk]),
+            {"note": "Seen"},
+        )
+        after = client.get(reverse("monitoring:escalations")).content.decode()
+        assert 'data-testid="unread-count"' not in after
+
     def test_nurse_cannot_acknowledge(self, client, monitored, nurse_ada):
         services.assessment_record(
             by=nurse_ada, course=monitored, assessed_at=timezone.now(), **FEVER_HYPOTENSION
