@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.utils import translation
 
-from .request_context import request_id_var, user_id_var
+from .request_context import request_id_var, request_var, user_id_var
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -21,11 +21,13 @@ class RequestIdMiddleware:
         request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request.request_id)
         user_token = user_id_var.set("-")
+        request_token = request_var.set(request)
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
             user_id_var.reset(user_token)
+            request_var.reset(request_token)
         response["X-Request-ID"] = request.request_id
         return response
 

@@ -39,13 +39,41 @@ def _value(record, name):
     return getattr(record, field.attname)
 
 
+def reauthenticate(request, user: User, password: str) -> None:
+    """The one check of "it is really you" before an e-signature, through the backend the
+    user signed in with: a session opened at the hospital's identity provider (OIDC) must
+    have just confirmed the same person there (sso.reauth); anyone else re-enters the
+    password, through ``authenticate()`` (local accounts, or the LDAP directory).
+    ``request`` may be None: the request being served is used. Raises ValidationError."""
+    from sso import reauth
+
+    from .request_context import request_var
+
+    request = request if request is not None else request_var.get()
+    request = getattr(request, "_request", request)  # DRF wraps Django's request
+    if reauth.uses_identity_provider(request):
+        if not reauth.consume_confirmation(request, user=user):
+            raise ValidationError(
+                {
+                    "password": _(
+                        "Confirm your identity at the hospital sign-in first; nothing was signed."
+                    )
+                },
+                code="reauthenticate",
+            )
+        return
+    if not reauth.identity_confirmed(request, user=user, password=password):
+        raise ValidationError(
+            {"password": _("The password is not correct; nothing was signed.")}, code="password"
+        )
+
+
 def signature_sign(*, user: User, password: str, record, meaning: str) -> Signature:
     """Sign a record. The password is asked again, so a session left open on a ward computer
     cannot sign in someone else's name."""
     if type(record) not in _SIGNED_FIELDS:
         raise TypeError(f"{type(record).__name__} is not signable")
-    if not password or not user.check_password(password):
-        raise ValidationError({"password": _("The password is not correct; nothing was signed.")})
+    reauthenticate(None, user, password)
     signature = Signature(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,

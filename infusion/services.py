@@ -18,7 +18,7 @@ from apheresis.models import BagVerification, VerificationPurpose
 from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.roles import Role
-from core.signatures import signature_sign
+from core.signatures import reauthenticate, signature_sign
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
@@ -478,8 +478,7 @@ def plan_verify(
         .get(pk=plan.pk)
     )
     _require_visible(by, plan.course)
-    if not password or not by.check_password(password):
-        raise ValidationError({"password": _("The password is not correct. Nothing was signed.")})
+    reauthenticate(None, by, password)
     _check_version(plan, expected_version)
     if plan.course.stage not in PLANNABLE_STAGES:
         raise ValidationError(_("This course is %(s)s.") % {"s": _stage_label(plan.course)})
@@ -779,10 +778,7 @@ def bedside_verify(
 
 def _require_password(user: User, password: str) -> None:
     """Checked before anything is recorded, so a wrong password leaves no trace to explain."""
-    if not password or not user.check_password(password):
-        raise ValidationError(
-            {"password": _("The password is not correct; nothing was signed.")}, code="password"
-        )
+    reauthenticate(None, user, password)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from .backends import SESSION_METHOD
@@ -59,6 +60,15 @@ def consume_confirmation(request, *, user) -> bool:
     return True
 
 
+def has_fresh_confirmation(request) -> bool:
+    confirmed = request.session.get(SESSION_CONFIRMED)
+    return bool(
+        confirmed
+        and confirmed.get("user_id") == getattr(request.user, "pk", None)
+        and time.time() - confirmed["at"] <= settings.OIDC_REAUTH_VALID_SECONDS
+    )
+
+
 def pending_error(request) -> str:
     return request.session.pop(SESSION_ERROR, "") if hasattr(request, "session") else ""
 
@@ -69,5 +79,8 @@ def identity_confirmed(request, *, user, password: str) -> bool:
         return consume_confirmation(request, user=user)
     if not password:
         return False
+    if request is None:  # a service called outside a web request (shell, task, test)
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
     again = authenticate(request, username=user.get_username(), password=password)
     return again is not None and again.pk == user.pk

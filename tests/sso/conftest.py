@@ -107,6 +107,7 @@ class IdpBrowser:
 
     def __init__(self):
         self.session = requests.Session()
+        self.password_pages = 0  # how often the IdP asked for the password
 
     def authorize(self, authorize_url: str, *, username: str, password: str | None) -> str:
         """Follow the IdP until it sends the browser back to the application; return that
@@ -116,6 +117,7 @@ class IdpBrowser:
         location = urljoin(authorize_url, response.headers["Location"])
         if urlparse(location).path == "/login/":
             assert password is not None, "the IdP asked for the password again"
+            self.password_pages += 1
             next_url = parse_qs(urlparse(location).query)["next"][0]
             response = self.session.post(
                 location,
