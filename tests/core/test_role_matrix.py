@@ -22,6 +22,7 @@ SKIP_PREFIXES = (
     "/accounts/login",
     "/accounts/logout",
     "/accounts/second-factor",
+    "/accounts/sso/",  # single sign-on's login flow: tests/sso
     "/language/",
     "/health/",
     "/api/auth/token/",
