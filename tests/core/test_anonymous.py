@@ -13,6 +13,11 @@ PUBLIC = {
     "/health/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
+    # Single sign-on's login flow (404 while OIDC is off; the failure page shows only what
+    # the session's own failed login recorded): tests/sso.
+    "/accounts/sso/oidc/login/",
+    "/accounts/sso/oidc/callback/",
+    "/accounts/sso/failed/",
 }
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
