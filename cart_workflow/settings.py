@@ -247,6 +247,8 @@ STORAGES = {
         )
     },
 }
+# Files browsers ask for at the site root (favicon.ico), served by WhiteNoise before login.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 

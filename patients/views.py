@@ -72,6 +72,11 @@ def patient_detail(request, pk):
             if can_edit and not any(c.is_open for c in courses)
             else None,
             "bsa": selectors.bsa_summary(patient),
+            "age_years": rules.age_in_years(
+                date_of_birth=patient.date_of_birth, on=timezone.localdate()
+            )
+            if patient.date_of_birth and patient.date_of_birth <= timezone.localdate()
+            else None,
         },
     )
 

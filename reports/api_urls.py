@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, history_api
 
 router = SimpleRouter()
 router.register("reports/export-jobs", api.ExportJobViewSet, basename="export-job")
@@ -18,6 +18,16 @@ urlpatterns = [
         "reports/fhir/courses/<int:pk>/",
         api.FhirCourseBundleView.as_view(),
         name="reports-fhir-course",
+    ),
+    path(
+        "reports/history/patients/<int:pk>/",
+        history_api.PatientHistoryView.as_view(),
+        name="reports-patient-history",
+    ),
+    path(
+        "reports/history/courses/<int:pk>/",
+        history_api.CourseHistoryView.as_view(),
+        name="reports-course-history",
     ),
     *router.urls,
 ]

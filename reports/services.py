@@ -191,6 +191,23 @@ def dashboard_export_log(*, by: User, chart: str, filters: dict, rows: int) -> E
     return log
 
 
+def chart_history_export_log(*, by: User, scope: str, filters: dict, rows: int) -> ExportLog:
+    """A chart's history downloaded as CSV (identifiable: one patient), logged like any
+    export; ``scope`` is "patient:<id>" or "course:<id>"."""
+    log = ExportLog(
+        user=by,
+        dataset=f"chart_history:{scope}",
+        file_format=FileFormat.CSV,
+        delivery=Delivery.DOWNLOAD,
+        filters=filters,
+        row_count=rows,
+        completed_at=timezone.now(),
+    )
+    log.full_clean()
+    log.save()
+    return log
+
+
 def cell(value):
     return cell_value(value, tz=timezone.get_current_timezone())
 

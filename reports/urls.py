@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("exports/jobs/<int:pk>/", views.job_detail, name="job"),
     path("exports/jobs/<int:pk>/status/", views.job_status, name="job_status"),
     path("exports/jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("history/patients/<int:pk>/", history_views.patient_history, name="patient_history"),
+    path("history/courses/<int:pk>/", history_views.course_history, name="course_history"),
 ]

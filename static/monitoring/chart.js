@@ -5,6 +5,14 @@
   const canvas = document.getElementById("monitoring-chart");
   if (!canvas || typeof Chart === "undefined") return;
   const label = (name) => canvas.dataset["label" + name];
+  // Straight lines between measurements (tension 0): a curve would draw values nobody
+  // measured. The x axis counts days and hours since Day 0 (local midnight), e.g. "D+3 14h".
+  const dayHour = (value) => {
+    const day = Math.floor(value);
+    const hour = Math.round((value - day) * 24);
+    const sign = day < 0 ? "−" : "+";
+    return "D" + sign + Math.abs(day) + (hour && hour !== 24 ? " " + hour + "h" : "");
+  };
   fetch(canvas.dataset.url, { credentials: "same-origin" })
     .then((r) => r.json())
     .then((data) => {
@@ -15,9 +23,9 @@
         data: {
           datasets: [
             { label: label("Temp"), data: xy("temperature_c"), yAxisID: "yTemp",
-              borderColor: "#dc3545", backgroundColor: "#dc3545", tension: 0.2 },
+              borderColor: "#dc3545", backgroundColor: "#dc3545", tension: 0 },
             { label: label("Sbp"), data: xy("systolic_bp_mmhg"), yAxisID: "yBp",
-              borderColor: "#0d6efd", backgroundColor: "#0d6efd", tension: 0.2 },
+              borderColor: "#0d6efd", backgroundColor: "#0d6efd", tension: 0 },
             { label: label("Crs"), data: xy("crs_grade"), yAxisID: "yGrade", stepped: true,
               borderColor: "#fd7e14", backgroundColor: "#fd7e14" },
             { label: label("Icans"), data: xy("icans_grade"), yAxisID: "yGrade", stepped: true,
@@ -34,7 +42,8 @@
           animation: false,
           parsing: true,
           scales: {
-            x: { type: "linear", title: { display: true, text: label("Day") } },
+            x: { type: "linear", title: { display: true, text: label("Day") },
+                 ticks: { stepSize: 0.25, callback: (value) => dayHour(value) } },
             yTemp: { position: "left", suggestedMin: 36, suggestedMax: 41 },
             yBp: { position: "left", suggestedMin: 60, suggestedMax: 180, grid: { drawOnChartArea: false } },
             yGrade: { position: "right", min: 0, max: 4.5, ticks: { stepSize: 1 } },
@@ -42,6 +51,7 @@
           plugins: {
             tooltip: {
               callbacks: {
+                title: (items) => items.length ? dayHour(items[0].parsed.x) : "",
                 afterLabel: (ctx) => ctx.raw && ctx.raw.text ? ctx.raw.text : "",
               },
             },

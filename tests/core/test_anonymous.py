@@ -90,3 +90,10 @@ def test_login_page_and_health_are_public(client):
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/health/").status_code in (200, 503)
     assert client.get("/admin/login/").url.startswith("/accounts/login/")
+
+
+def test_favicon_answers_without_login(client):
+    """Issue 17: no favicon 404 (browsers ask for /favicon.ico on every first visit)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")
