@@ -15,7 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from django_auth_ldap.backend import LDAPBackend
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from .mapping import groups_from_claim, idp_asserts_mfa
+from .mapping import groups_from_claim, idp_asserts_mfa, language_from_locale
 from .models import DirectorySource
 from .services import user_sync_from_directory
 
@@ -88,6 +88,7 @@ class HospitalOIDCBackend(OIDCAuthenticationBackend):
             first_name=str(merged.get("given_name") or ""),
             last_name=str(merged.get("family_name") or ""),
             email=str(merged.get("email") or ""),
+            language=language_from_locale(merged.get("locale")),
         )
         if not access.has_role:
             _remember_denial(
@@ -132,6 +133,7 @@ class HospitalLDAPBackend(LDAPBackend):
             first_name=first(settings.LDAP_ATTR_GIVEN_NAME),
             last_name=first(settings.LDAP_ATTR_FAMILY_NAME),
             email=first(settings.LDAP_ATTR_EMAIL),
+            language=language_from_locale(first("preferredLanguage")),
         )
         if not access.has_role:
             _remember_denial(

@@ -64,6 +64,18 @@ def groups_from_claim(value) -> list[str]:
     return []
 
 
+def language_from_locale(locale) -> str:
+    """The page language for a directory's locale (OIDC ``locale`` claim, BCP 47; LDAP
+    ``preferredLanguage``): Chinese in any script or region reads Simplified Chinese here
+    (the site has no Traditional catalogue), English reads English, anything else nothing."""
+    tag = str(locale or "").strip().replace("_", "-").lower()
+    if tag == "zh" or tag.startswith("zh-"):
+        return "zh-hans"
+    if tag == "en" or tag.startswith("en-"):
+        return "en"
+    return ""
+
+
 # RFC 8176 "Authentication Method Reference Values": these mean a factor beyond the password.
 MULTI_FACTOR_AMR = frozenset(
     {"mfa", "otp", "hwk", "swk", "sc", "fpt", "face", "iris", "retina", "vbm", "sms", "tel"}

@@ -29,6 +29,7 @@ def user_sync_from_directory(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    language: str = "",
 ) -> Access:
     """Give a directory user exactly the roles and wards her groups map to (none if none),
     and the name and address the directory holds. Returns what was granted."""
@@ -39,6 +40,8 @@ def user_sync_from_directory(
         user.last_name = last_name[:150]
     if email:
         user.email = email[:254]
+    if language and not user.language:  # her own choice, once made, wins
+        user.language = language
     if user.pk is None:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])

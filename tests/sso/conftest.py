@@ -24,6 +24,7 @@ PEOPLE = {
         "email": "ada@hospital.example",
         "groups": ["CART-Nurses", "Ward-7A"],
         "amr": ["pwd"],
+        "locale": "zh-CN",
     },
     "ben.sso": {
         "password": "ben-idp-pass",
@@ -162,6 +163,7 @@ LDAP_PEOPLE = {
         "family_name": "Song",
         "mail": "mei@h.example",
         "password": "mei-dir-pw",
+        "locale": "zh-CN",
     },
     "finn": {
         "given_name": "Finn",

@@ -96,6 +96,7 @@ def fill(uri: str, people: dict[str, dict], groups: dict[str, list[str]]) -> Non
                 "sn": [person["family_name"]],
                 "mail": [person["mail"]],
                 "userPassword": [person["password"]],
+                **({"preferredLanguage": [person["locale"]]} if person.get("locale") else {}),
             },
         )
     for name, members in groups.items():

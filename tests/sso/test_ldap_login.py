@@ -33,6 +33,7 @@ def test_mei_logs_in_with_her_directory_password_and_gets_her_mapped_role(
     assert [w.code for w in mei.wards.all()] == ["7a"]
     assert (mei.first_name, mei.last_name, mei.email) == ("Mei", "Song", "mei@h.example")
     assert not mei.has_usable_password()
+    assert mei.language == "zh-hans"  # preferredLanguage zh-CN
     assert client.get("/patients/").status_code == 200
 
 

@@ -4,7 +4,13 @@ the administrator's page to edit it (with history)."""
 import pytest
 
 from core.roles import Role
-from sso.mapping import MappingRow, groups_from_claim, idp_asserts_mfa, resolve_access
+from sso.mapping import (
+    MappingRow,
+    groups_from_claim,
+    idp_asserts_mfa,
+    language_from_locale,
+    resolve_access,
+)
 from sso.models import DirectoryGroupMapping
 
 ROWS = [
@@ -83,3 +89,20 @@ def test_a_mapping_must_grant_something():
 
     with pytest.raises(ValidationError):
         DirectoryGroupMapping(group="Finance").full_clean()
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("zh-CN", "zh-hans"),
+        ("zh_Hans", "zh-hans"),
+        ("zh", "zh-hans"),
+        ("zh-TW", "zh-hans"),
+        ("en-GB", "en"),
+        ("fr-FR", ""),
+        (None, ""),
+        ("zhx", ""),
+    ],
+)
+def test_the_directory_locale_sets_the_language(locale, language):
+    assert language_from_locale(locale) == language

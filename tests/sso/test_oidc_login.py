@@ -34,6 +34,7 @@ def test_it_logs_ada_in_with_the_role_and_ward_her_groups_map_to(client, oidc_on
     assert [w.code for w in ada.wards.all()] == ["7a"]
     assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Song", "ada@hospital.example")
     assert not ada.has_usable_password()  # no second, local password
+    assert ada.language == "zh-hans"  # from her locale claim (zh-CN): messages in Chinese
     assert client.session[SESSION_METHOD] == "oidc"
     assert client.get("/notifications/").status_code == 200
     assert client.get("/patients/").status_code == 200

@@ -15,4 +15,5 @@ class HospitalDirectoryValidator(OAuth2Validator):
             "family_name": person.get("family_name", ""),
             "groups": person.get("groups", []),
             "amr": person.get("amr", ["pwd"]),
+            "locale": person.get("locale", "en-GB"),
         }
