@@ -9,16 +9,11 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from core.uploads import blank_pdf
 from patients.models import Stage, TreatmentCourse
 
 from . import services
 from .models import ChainOfIdentity, ManufacturingStatus
-
-# A minimal valid PDF standing in for the manufacturer's release certificate.
-DEMO_CERTIFICATE = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 def seed(*, staff: dict, today) -> None:
@@ -133,7 +128,7 @@ def _release_and_store(collection, by, today, times):
         received_at=times[6],
         total_cells_10e6=Decimal("150"),
         viability_percent=Decimal("92.0"),
-        release_certificate=ContentFile(DEMO_CERTIFICATE, name="certificate.pdf"),
+        release_certificate=ContentFile(blank_pdf(), name="certificate.pdf"),
         storage_location="LN2-2 / rack C / box 4",
         place="Cell therapy lab",
         temperature_c=Decimal("-160.0"),

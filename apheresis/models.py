@@ -39,6 +39,8 @@ def _refuse(model) -> AppendOnlyError:
 class AppendOnlyQuerySet(models.QuerySet):
     """No bulk change or delete of an append-only record, ever."""
 
+    append_only = True  # core.audit's guard refuses every bulk path on plain querysets too
+
     def update(self, **kwargs):
         raise _refuse(self.model)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from core.roles import Role
+from core.uploads import check_upload_content, read_upload
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
@@ -742,6 +743,10 @@ def validate_certificate(upload) -> None:
                 % {"type": extension.upper()}
             }
         )
+    try:
+        check_upload_content(read_upload(upload), extension)
+    except ValidationError as error:
+        raise ValidationError({"release_certificate": error.messages}) from error
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ With nothing set the app runs embedded: SQLite in var/, Celery on a filesystem b
 var/, e-mail to the console. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import hashlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -31,12 +32,20 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
+# Key of the study codes that replace MRNs in pseudonymised exports (reports/pseudonymise.py).
+# Set it in production and keep it: another key gives every patient another code. By default
+# it is derived from SECRET_KEY (so rotating SECRET_KEY changes the codes).
+STUDY_CODE_KEY = (
+    env("STUDY_CODE_KEY", default="")
+    or hashlib.sha256(b"study-code:" + SECRET_KEY.encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks the second-factor predicate and never shows credentials.
+    "core.apps.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,7 +54,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -66,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    # Liveness answers before anything that could touch the database or wait on it.
+    "core.middleware.HealthLiveMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,7 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SessionActivityMiddleware",
+    # Replaces django_otp's OTPMiddleware: the second-factor answer is kept in the session
+    # (core/second_factor.py), so a request does not query groups and devices.
     "core.middleware.SecondFactorMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "core.middleware.LoginRequiredEverywhereMiddleware",
@@ -82,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.OutOfRangeInputMiddleware",
+    "core.middleware.NulByteQueryMiddleware",
+    "core.uploads.RequestBodyLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +132,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# PostgreSQL roles (README, "PostgreSQL roles"): the app connects as DATABASE_URL's role,
+# which owns no table; ``manage.py migrate`` switches to DATABASE_OWNER_URL's role when it is
+# set, and grants the app role (DATABASE_APP_ROLE, by default DATABASE_URL's user) only what
+# it may do: history and the custody log are SELECT/INSERT only (core/append_only.py).
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default="")
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+if DATABASE_OWNER_URL and not DATABASE_APP_ROLE:
+    DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server, worker and beat share one file: wait for locks instead of failing, and
     # take the write lock at the start of a transaction so two writers cannot deadlock.
@@ -201,6 +223,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # must use it at every login.
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=["administrator"])
 OTP_TOTP_ISSUER = "CAR-T workflow"
+# How long a session remembers "needs a second factor / has passed it". A role or device
+# change made by someone else reaches a signed-in session within this time (and at once at
+# the next login).
+SECOND_FACTOR_RECHECK_SECONDS = env.int("SECOND_FACTOR_RECHECK_SECONDS", default=300)
+# Personal API tokens expire after this many days (and on password change or deactivation).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -215,9 +243,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Shared ward computers: a session ends after 30 minutes without a request.
+# Shared ward computers: a session ends after 30 minutes without real activity. The last
+# activity is kept in the session and written at most once a minute; background polls (the
+# Today list's refresh) do not count (core.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -337,6 +367,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a nesting limit (core/parsers.py): a deep body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -366,6 +402,20 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
 
+# --- Uploads ---------------------------------------------------------------------------------
+# Consent documents and release certificates are at most 10 MB; a request body larger than
+# that plus room for the form's fields is refused before it is read (core/uploads.py).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=11 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields other than files (Django's default, stated): 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files up to this size stay in memory; larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Security (production) -------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -374,7 +424,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not TESTING)
     # Container health checks call /health/ over plain HTTP inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(live/|ready/)?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -3,9 +3,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from core.api_tokens import OwnApiTokensView, OwnApiTokenView, obtain_api_token
 from patients.api import CourseViewSet, PatientViewSet, ProductViewSet
 
 
@@ -41,7 +41,10 @@ urlpatterns = [
     path("api/", include("monitoring.api_urls")),
     path("api/", include("followup.api_urls")),
     path("api/", include("reports.api_urls")),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/", include("core.api_urls")),
+    path("api/auth/token/", obtain_api_token, name="api-token"),
+    path("api/auth/tokens/", OwnApiTokensView.as_view(), name="api-own-tokens"),
+    path("api/auth/tokens/<int:pk>/", OwnApiTokenView.as_view(), name="api-own-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 
 
 class BootstrapFormMixin:
@@ -31,6 +31,10 @@ class BootstrapFormMixin:
 
 class StyledPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+class StyledSetPasswordForm(BootstrapFormMixin, SetPasswordForm):
+    """The form behind a one-time reset link: the user sets her own password."""
 
 
 def add_service_errors(form, error) -> None:

@@ -136,3 +136,127 @@ class Signature(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.voided_at is None
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the key is stored, with its first
+    characters to recognise it by: whoever reads the database cannot use a token. A key is
+    32 random bytes, so a fast hash is enough (a slow hash protects guessable passwords).
+
+    A token expires (``API_TOKEN_DAYS``), is refused once its owner's password changes (it
+    carries the password-derived hash Django uses for sessions) and is revoked when its owner
+    changes password or is deactivated.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("starts with"), max_length=PREFIX_LENGTH)
+    digest = models.CharField(max_length=64, unique=True)
+    password_stamp = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["digest", "password_stamp", "last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class RoleGrantState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second administrator")
+    APPROVED = "approved", _("Approved and applied")
+    REFUSED = "refused", _("Refused")
+    REVOKED = "revoked", _("Role revoked")
+
+
+class RoleGrantRequest(models.Model):
+    """A role given to (or taken from) a member of staff.
+
+    Roles change only through these rows (never by ticking groups in the admin site): an
+    administrator asks, a second administrator approves, and only then is the role applied.
+    Nobody asks for himself, nobody approves his own request or one that concerns himself. A
+    revocation is applied at once (it only takes access away) and kept as a row too, so the
+    table, with its history, is the record of every grant and revocation.
+    """
+
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_requests", verbose_name=_("for")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    wards = models.ManyToManyField(Ward, blank=True, related_name="+", verbose_name=_("wards"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=RoleGrantState.choices, default=RoleGrantState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("user")),
+                name="role_request_not_for_requester",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | (
+                    ~models.Q(decided_by=models.F("requested_by"))
+                    & ~models.Q(decided_by=models.F("user"))
+                ),
+                name="role_request_decided_by_a_third_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=[RoleGrantState.APPROVED, RoleGrantState.REFUSED],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                )
+                | models.Q(state=RoleGrantState.PENDING, decided_by__isnull=True)
+                | models.Q(state=RoleGrantState.REVOKED, decided_by__isnull=True),
+                name="role_request_decision_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(state="pending"),
+                name="one_pending_request_per_user_and_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} → {self.user} ({self.get_state_display()})"
+
+    @property
+    def pending(self) -> bool:
+        return self.state == RoleGrantState.PENDING

@@ -23,6 +23,12 @@ def can_see_programme_counts(user) -> bool:
     return user.is_authenticated and bool(user.roles)
 
 
+def can_manage_accounts(user) -> bool:
+    """Administrators manage accounts: ask for and approve role changes, issue reset links.
+    What they may never do to themselves is checked in core.role_grants."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
@@ -46,6 +52,7 @@ __all__ = [
     "Role",
     "ReadsPatients",
     "can_edit_patients",
+    "can_manage_accounts",
     "can_read_patients",
     "can_see_programme_counts",
     "reads_whole_programme",

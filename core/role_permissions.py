@@ -39,5 +39,13 @@ def sync_role_permissions(**kwargs) -> None:
         Permission.objects.filter(content_type__app_label="auth", codename="view_group")
     )
     admin_group.permissions.set(admin_perms)
-    # Auditors read everything, history included, and change nothing.
-    auditor_group.permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    # Auditors read everything, history included, and change nothing; never a credential.
+    from .admin_site import CREDENTIAL_MODELS
+
+    auditor_group.permissions.set(
+        perm
+        for perm in Permission.objects.filter(codename__startswith="view_").select_related(
+            "content_type"
+        )
+        if f"{perm.content_type.app_label}.{perm.content_type.model}" not in CREDENTIAL_MODELS
+    )

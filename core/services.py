@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import messaging
-from .models import Notification, User, WorkerHeartbeat
+from .models import ApiToken, Notification, User, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +120,76 @@ def totp_qr_data_uri(device) -> str:
     import base64
 
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def api_token_digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for ``user``. The key is returned once, to show once; only its digest and
+    first characters are stored."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken(
+        user=user,
+        name=name[:100],
+        prefix=key[: ApiToken.PREFIX_LENGTH],
+        digest=api_token_digest(key),
+        password_stamp=user.get_session_auth_hash(),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    token.full_clean()
+    token._history_user = user
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id) -> ApiToken:
+    """Revoke one of the user's own tokens; another user's token is not found."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    if not str(token_id).isdigit():
+        raise ObjectDoesNotExist
+    token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.full_clean()
+        token._history_user = user
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def api_tokens_revoke_stale(*, user: User) -> int:
+    """Revoke the user's tokens once the password changed or the account was deactivated."""
+    live = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    if user.is_active:
+        live = live.exclude(password_stamp=user.get_session_auth_hash())
+    now = timezone.now()
+    revoked = 0
+    for token in live:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        revoked += 1
+    return revoked
+
+
+def _revoke_tokens_after_user_save(sender, instance, created, update_fields=None, **kwargs):
+    credentials = {"password", "is_active"}
+    if created or (update_fields is not None and not credentials & set(update_fields)):
+        return  # a login's last_login, a language choice: nothing that touches credentials
+    api_tokens_revoke_stale(user=instance)

@@ -1,8 +1,10 @@
 """Electronic sign-off: re-enter the password, record the meaning, name and time; any later
 change to the signed fields voids the signature, visibly."""
 
+import functools
 import hashlib
 import json
+from contextvars import ContextVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -15,6 +17,8 @@ from django.utils.translation import gettext as _
 from .models import Signature, User
 
 _SIGNED_FIELDS: dict[type, tuple[str, ...]] = {}
+# The user whose password was confirmed for the service call in progress (see password_first).
+_confirmed_user: ContextVar[int | None] = ContextVar("confirmed_user", default=None)
 
 
 def signable(*fields: str):
@@ -39,19 +43,40 @@ def _value(record, name):
     return getattr(record, field.attname)
 
 
+def authenticate_password(request, username: str, password: str) -> User | None:
+    """Username and password through Django's ``authenticate()``, so django-axes counts a
+    wrong password and refuses a locked-out user, as at the login page."""
+    from django.contrib.auth import authenticate
+
+    if not username or not password:
+        return None
+    return authenticate(_django_request(request), username=username, password=password)
+
+
+def _django_request(request):
+    from django.http import HttpRequest
+
+    if request is None:  # a service called outside a web request (shell, task, test)
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+    return getattr(request, "_request", request)  # DRF wraps Django's request
+
+
 def reauthenticate(request, user: User, password: str) -> None:
-    """The one check of "it is really you" before an e-signature, through the backend the
-    user signed in with: a session opened at the hospital's identity provider (OIDC) must
-    have just confirmed the same person there (sso.reauth); anyone else re-enters the
-    password, through ``authenticate()`` (local accounts, or the LDAP directory).
-    ``request`` may be None: the request being served is used. Raises ValidationError."""
+    """The one check of "it is really you" before an e-signature (MDT decision, plan
+    verification, gate review, bag check). Wrong passwords count towards the login lockout,
+    and a locked-out user cannot sign. ``request`` may be None: the request being served is
+    used. Raises ValidationError on ``password``; returns nothing when the user is confirmed.
+    LDAP users re-enter their directory password (``authenticate()`` asks the directory).
+    """
     from sso import reauth
 
     from .request_context import request_var
 
-    request = request if request is not None else request_var.get()
-    request = getattr(request, "_request", request)  # DRF wraps Django's request
+    request = _django_request(request if request is not None else request_var.get())
     if reauth.uses_identity_provider(request):
+        # Signed in at the hospital's identity provider: she confirms there again (sso.reauth,
+        # prompt=login and a fresh auth_time), never with a local password.
         if not reauth.consume_confirmation(request, user=user):
             raise ValidationError(
                 {
@@ -62,10 +87,33 @@ def reauthenticate(request, user: User, password: str) -> None:
                 code="reauthenticate",
             )
         return
-    if not reauth.identity_confirmed(request, user=user, password=password):
-        raise ValidationError(
-            {"password": _("The password is not correct; nothing was signed.")}, code="password"
-        )
+    confirmed = authenticate_password(request, user.get_username(), password)
+    if confirmed is None or confirmed.pk != user.pk:
+        if getattr(request, "axes_locked_out", False):
+            message = _(
+                "Too many wrong passwords: this account is locked for a while. Nothing was signed."
+            )
+        else:
+            message = _("The password is not correct; nothing was signed.")
+        raise ValidationError({"password": message}, code="password")
+
+
+def password_first(service):
+    """Decorate a signing service (above its ``transaction.atomic``): the password of ``by``
+    is checked before the transaction opens, so a wrong one stays counted by django-axes
+    instead of being rolled back with the service's writes. Signatures made inside the call
+    do not ask ``authenticate()`` a second time."""
+
+    @functools.wraps(service)
+    def checked(*, by: User, password: str = "", **kwargs):
+        reauthenticate(None, by, password)
+        token = _confirmed_user.set(by.pk)
+        try:
+            return service(by=by, password=password, **kwargs)
+        finally:
+            _confirmed_user.reset(token)
+
+    return checked
 
 
 def signature_sign(*, user: User, password: str, record, meaning: str) -> Signature:
@@ -73,7 +121,8 @@ def signature_sign(*, user: User, password: str, record, meaning: str) -> Signat
     cannot sign in someone else's name."""
     if type(record) not in _SIGNED_FIELDS:
         raise TypeError(f"{type(record).__name__} is not signable")
-    reauthenticate(None, user, password)
+    if _confirmed_user.get() != user.pk:
+        reauthenticate(None, user, password)
     signature = Signature(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -15,6 +17,9 @@ from patients.selectors import courses_visible_to, stage_counts
 from . import services
 from .models import WorkerHeartbeat
 from .permissions import can_read_patients, can_see_programme_counts, reads_whole_programme
+from .second_factor import second_factor_forget
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -80,8 +85,19 @@ def _check_celery() -> str:
 
 @login_not_required
 @never_cache
-def health(request):
-    """Liveness for load balancers and compose: database, Redis and the Celery worker."""
+def health_live(request):
+    """Liveness: the process answers. No database, no Redis, no detail (HealthLiveMiddleware
+    answers before sessions or users are read; this view only serves a direct call)."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+def health_ready(request):
+    """Readiness for load balancers and compose: database, Redis and the Celery worker.
+
+    Anyone gets the status; only staff see which part failed and why (an error text can name
+    the database host and port)."""
     checks = {}
     healthy = True
     for name, check in (
@@ -92,12 +108,14 @@ def health(request):
         try:
             checks[name] = check()
         except Exception as error:  # a health check reports every failure, whatever it is
+            logger.warning("health check %s failed: %s: %s", name, type(error).__name__, error)
             checks[name] = f"error: {type(error).__name__}: {error}"
             healthy = False
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "error"}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def notifications(request):
@@ -131,6 +149,7 @@ def otp_setup(request):
         if device.verify_token(request.POST.get("token", "").strip()):
             services.totp_device_confirm(device=device)
             otp_login(request, device)
+            second_factor_forget(request.session)
             return redirect(_safe_next(request))
         error = _("That code is not right. Check the time on your phone and try again.")
     return render(
@@ -155,8 +174,41 @@ def otp_verify(request):
         for device in devices_for_user(request.user):
             if device.verify_token(token):
                 otp_login(request, device)
+                second_factor_forget(request.session)
                 return redirect(_safe_next(request))
         error = _("That code is not right, or it was already used.")
     return render(
         request, "registration/otp_verify.html", {"error": error, "next": _safe_next(request)}
+    )
+
+
+def api_tokens(request):
+    """The user's own API tokens: create one (its key shown once), see when each was used,
+    revoke any. Nobody else's tokens are shown, to anyone."""
+    from django.contrib import messages
+    from django.core.exceptions import ObjectDoesNotExist
+
+    new_key = ""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                services.api_token_revoke(user=request.user, token_id=request.POST["revoke"])
+            except ObjectDoesNotExist:
+                messages.error(request, _("No such token."))
+            else:
+                messages.success(request, _("The token is revoked."))
+                return redirect("api_tokens")
+        else:
+            _token, new_key = services.api_token_create(
+                user=request.user, name=request.POST.get("name", "").strip()
+            )
+    return render(
+        request,
+        "registration/api_tokens.html",
+        {
+            "tokens": request.user.api_tokens.all(),
+            "new_key": new_key,
+            "now": timezone.now(),
+            "days": settings.API_TOKEN_DAYS,
+        },
     )

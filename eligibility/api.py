@@ -14,9 +14,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from core.models import User
+from core.parsers import DepthLimitedJSONParser
 from core.permissions import ReadsPatients
 from patients.api import as_drf_error
 from patients.models import CarTProduct, Stage, TreatmentCourse
@@ -545,7 +546,7 @@ class ConsentViewSet(
     serializer_class = ConsentSerializer
     permission_classes = [ReadsPatients]
     filterset_class = ConsentFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
     queryset = ConsentRecord.objects.none()
     ordering = ["-consented_on", "-id"]
 

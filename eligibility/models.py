@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager
 from core.signatures import signable
+from core.uploads import check_upload_content, read_upload
 from infusion.dosing import REGIMENS
 from patients.models import CarTProduct, Diagnosis, TreatmentCourse
 
@@ -646,6 +647,7 @@ def validate_consent_document(document) -> None:
             % {"type": extension.lstrip(".").upper()},
             code="file_content",
         )
+    check_upload_content(read_upload(document), extension.lstrip("."))
 
 
 def consent_upload_to(instance, filename: str) -> str:

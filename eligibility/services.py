@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.models import SignatureMeaning, User
 from core.permissions import can_edit_patients
 from core.roles import Role
-from core.signatures import signature_sign
+from core.signatures import password_first, signature_sign
 from patients import rules as course_rules
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import last_change, user_can_see_patient
@@ -333,6 +333,7 @@ SIGNATURE_MEANING = {
 }
 
 
+@password_first
 @transaction.atomic
 def decision_record(
     *,

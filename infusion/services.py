@@ -18,7 +18,7 @@ from apheresis.models import BagVerification, VerificationPurpose
 from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.roles import Role
-from core.signatures import reauthenticate, signature_sign
+from core.signatures import password_first, signature_sign
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
@@ -465,6 +465,7 @@ def dose_decide(
     return dose
 
 
+@password_first
 @transaction.atomic
 def plan_verify(
     *, by: User, plan: LymphodepletionPlan, password: str, expected_version: int
@@ -478,7 +479,6 @@ def plan_verify(
         .get(pk=plan.pk)
     )
     _require_visible(by, plan.course)
-    reauthenticate(None, by, password)
     _check_version(plan, expected_version)
     if plan.course.stage not in PLANNABLE_STAGES:
         raise ValidationError(_("This course is %(s)s.") % {"s": _stage_label(plan.course)})
@@ -744,6 +744,7 @@ def pre_infusion_check_record(
     return check
 
 
+@password_first
 def bedside_verify(
     *, by: User, course: TreatmentCourse, scanned_text: str, password: str = ""
 ) -> BagVerification:
@@ -752,7 +753,6 @@ def bedside_verify(
     checker signs her match electronically (password again, meaning "checked by")."""
     _require(can_verify_bag(by), _("Nurses and clinicians check the bag at the bedside."))
     _require_visible(by, course)
-    _require_password(by, password)
     already = selectors.bedside_verifiers(course, timezone.localdate())
     if any(user.pk == by.pk for user in already):
         raise ValidationError(
@@ -774,11 +774,6 @@ def bedside_verify(
             )
         _supersede_reviews(course, by=by)
     return verification
-
-
-def _require_password(user: User, password: str) -> None:
-    """Checked before anything is recorded, so a wrong password leaves no trace to explain."""
-    reauthenticate(None, user, password)
 
 
 @transaction.atomic
@@ -813,12 +808,12 @@ def gate_override(*, by: User, course: TreatmentCourse, item: str, reason: str) 
     return override
 
 
+@password_first
 @transaction.atomic
 def gate_review(*, by: User, course: TreatmentCourse, password: str = "") -> GateReview:
     """A clinician reviews today's gate; the review records every item as it stands, and she
     signs it electronically (password again, meaning "reviewed by")."""
     _require(is_clinician(by), _("Only clinicians review the pre-infusion gate."))
-    _require_password(by, password)
     course = _lock_course(course)
     _require_visible(by, course)
     if course.stage != Stage.LYMPHODEPLETION:

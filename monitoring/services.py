@@ -505,12 +505,13 @@ def _monitored_courses(now: datetime):
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     """Insert rows whose unique key is free; returns how many went in.
 
-    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite's own upsert syntax): the
-    database skips a row whose key an earlier or a concurrent sweep already holds, and the
-    statement's row count says how many it inserted, so the count is exact under
-    concurrency without counting whole tables. One statement, as bulk_create makes (SQLite
-    takes a few hundred rows each), the rows sorted by their key so that two sweeps take the
-    key locks in the same order and cannot deadlock.
+    INSERT ... ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, and SQLite 3.35+): the
+    database skips a row whose key an earlier or a concurrent sweep already holds, and returns
+    the ids of the rows it inserted, so the count is exact under concurrency without counting
+    whole tables. One statement, as bulk_create makes (SQLite takes a few hundred rows each),
+    the rows sorted by their key so that two sweeps take the key locks in the same order and
+    cannot deadlock. A model with history gets one creation history row per inserted row,
+    in one batched insert per statement (the rows are read back once, by id).
     """
     if not rows:
         return 0
@@ -520,6 +521,8 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
     columns = ", ".join(quote(field.column) for field in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    pk = quote(model._meta.pk.column)
+    history = getattr(model, "history", None)
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
@@ -531,10 +534,17 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
             ]
             cursor.execute(
                 f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING",
+                f"VALUES {', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING "
+                f"RETURNING {pk}",
                 params,
             )
-            inserted += cursor.rowcount
+            ids = [row[0] for row in cursor.fetchall()]
+            inserted += len(ids)
+            if history is not None and ids:
+                history.bulk_history_create(
+                    list(model._default_manager.filter(pk__in=ids).order_by("pk")),
+                    default_change_reason="monitoring sweep",
+                )
     return inserted
 
 

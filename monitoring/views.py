@@ -138,9 +138,10 @@ def _preview(course, data) -> dict:
     if "temperature_c" not in values:
         return {"ready": False, "message": _("Enter the temperature to grade CRS.")}
     when = form.cleaned_data.get("assessed_at") or timezone.now()
-    age = patient_rules.age_in_years(
-        date_of_birth=course.patient.date_of_birth, on=timezone.localtime(when).date()
-    )
+    on = timezone.localtime(when).date()
+    if on < course.patient.date_of_birth:
+        return {"ready": False, "message": _("The assessment time is before the birth date.")}
+    age = patient_rules.age_in_years(date_of_birth=course.patient.date_of_birth, on=on)
     try:
         grades = services.grade_values(age_years=age, values=values)
     except ValidationError as error:

@@ -16,7 +16,14 @@ from patients.api import as_drf_error
 from patients.models import CarTProduct, Diagnosis, Stage
 
 from . import datasets, fhir, selectors, services
-from .access import Dashboard, DashboardRefresh, Exports
+from .access import (
+    PURPOSE_MIN_LENGTH,
+    Dashboard,
+    DashboardRefresh,
+    ExportLogReaders,
+    Exports,
+    IdentifiableExports,
+)
 from .datasets import Filters
 from .models import Delivery, ExportJob, ExportLog, FileFormat
 from .views import csv_response
@@ -48,6 +55,22 @@ class FilterParamsSerializer(serializers.Serializer):
         )
 
 
+class ExportModeSerializer(serializers.Serializer):
+    identifiable = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "True: MRNs, names, birth dates and free text (auditors and clinicians, with a "
+            "purpose). False: pseudonymised (study codes, no names, birth year only)."
+        ),
+    )
+    purpose = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why the data is exported; required for an identifiable export."),
+    )
+
+
 class ExportJobSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
 
@@ -58,6 +81,8 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "dataset",
             "file_format",
             "filters",
+            "identifiable",
+            "purpose",
             "status",
             "total_rows",
             "row_count",
@@ -70,7 +95,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExportJobRequestSerializer(FilterParamsSerializer):
+class ExportJobRequestSerializer(FilterParamsSerializer, ExportModeSerializer):
     dataset = serializers.CharField(help_text=_("A dataset key, e.g. registry."))
     file_format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.CSV)
 
@@ -87,6 +112,8 @@ class ExportLogSerializer(serializers.ModelSerializer):
             "file_format",
             "delivery",
             "filters",
+            "identifiable",
+            "purpose",
             "started_at",
             "completed_at",
             "row_count",
@@ -142,6 +169,8 @@ class ExportJobViewSet(
                 dataset_key=payload.validated_data["dataset"],
                 file_format=payload.validated_data["file_format"],
                 filters=payload.to_filters(),
+                identifiable=payload.validated_data["identifiable"],
+                purpose=payload.validated_data["purpose"],
             )
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
@@ -163,30 +192,36 @@ class ExportJobViewSet(
 
 
 class ExportLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every export: who, what, filters, when, how many rows (administrators and auditors)."""
+    """Every export: who, what, filters, identifiable or not and why, when, how many rows
+    (administrators and auditors)."""
 
     serializer_class = ExportLogSerializer
-    permission_classes = [Exports]
+    permission_classes = [ExportLogReaders]
     filterset_class = ExportLogFilter
     queryset = ExportLog.objects.select_related("user")
 
 
+class ExportCsvParamsSerializer(FilterParamsSerializer, ExportModeSerializer):
+    pass
+
+
 class ExportCsvView(APIView):
-    """Stream one dataset as CSV (logged, like every export)."""
+    """Stream one dataset as CSV (logged, like every export). Pseudonymised unless
+    `identifiable=true` with a `purpose` (auditors and clinicians only)."""
 
     permission_classes = [Exports]
 
     @extend_schema(
-        parameters=[FilterParamsSerializer],
+        parameters=[ExportCsvParamsSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request, dataset):
         if datasets.get(dataset) is None:
             raise ValidationError({"dataset": [_("Unknown dataset %(key)s.") % {"key": dataset}]})
-        unknown = set(request.query_params) - set(FilterParamsSerializer().fields)
+        unknown = set(request.query_params) - set(ExportCsvParamsSerializer().fields)
         if unknown:
             raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
-        params = FilterParamsSerializer(data=request.query_params)
+        params = ExportCsvParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         try:
             lines = services.export_csv_stream(
@@ -194,6 +229,8 @@ class ExportCsvView(APIView):
                 dataset_key=dataset,
                 filters=params.to_filters(),
                 delivery=Delivery.API,
+                identifiable=params.validated_data["identifiable"],
+                purpose=params.validated_data["purpose"],
             )
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
@@ -255,17 +292,37 @@ class DashboardRefreshView(APIView):
         return Response(_snapshot_body(snapshot, stale=False))
 
 
+class FhirParamsSerializer(serializers.Serializer):
+    purpose = serializers.CharField(
+        min_length=PURPOSE_MIN_LENGTH, help_text=_("Why this chart is exported.")
+    )
+
+
 class FhirCourseBundleView(APIView):
-    """A treatment course as a FHIR R4 Bundle, validated (administrators and auditors)."""
+    """A treatment course as a FHIR R4 Bundle, validated. A bundle is the course's chart:
+    auditors and clinicians only, with a `purpose`; administrators are refused."""
 
-    permission_classes = [Exports]
+    permission_classes = [IdentifiableExports]
 
-    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[FhirParamsSerializer],
+        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
+    )
     def get(self, request, pk):
+        unknown = set(request.query_params) - {"purpose", "format"}
+        if unknown:
+            raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+        params = FhirParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         if not fhir.fhir_available():
             raise FhirUnavailable
         course = selectors.course_for_export(request.user, pk)
         bundle = fhir.course_bundle(course)
         fhir.validate_bundle(bundle)
-        services.fhir_export_log(by=request.user, course=course, resources=len(bundle["entry"]))
+        services.fhir_export_log(
+            by=request.user,
+            course=course,
+            resources=len(bundle["entry"]),
+            purpose=params.validated_data["purpose"],
+        )
         return Response(bundle)

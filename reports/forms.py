@@ -6,12 +6,15 @@ from patients.forms import DateInput
 from patients.models import CarTProduct, Diagnosis, Stage
 
 from . import datasets
+from .access import PURPOSE_MIN_LENGTH, can_export_identifiable
 from .datasets import Filters
 from .models import FileFormat
 from .selectors import Scope
 
 DOWNLOAD = "download"
 BACKGROUND = "background"
+PSEUDONYMISED = "pseudonymised"
+IDENTIFIABLE = "identifiable"
 
 
 class FilterFieldsMixin(forms.Form):
@@ -66,9 +69,26 @@ class ExportForm(BootstrapFormMixin, FilterFieldsMixin):
         ],
         initial=DOWNLOAD,
     )
+    identity = forms.ChoiceField(
+        label=_("Patients appear"),
+        choices=[
+            (PSEUDONYMISED, _("Pseudonymised: study codes, no names, birth year only")),
+            (IDENTIFIABLE, _("Identifiable: MRN, names, birth dates, free text")),
+        ],
+        initial=PSEUDONYMISED,
+        required=False,  # left out: pseudonymised
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of this export"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for an identifiable export; kept in the export log."),
+    )
 
     field_order = [
         "dataset",
+        "identity",
+        "purpose",
         "file_format",
         "delivery",
         "date_from",
@@ -83,9 +103,23 @@ class ExportForm(BootstrapFormMixin, FilterFieldsMixin):
         self.fields["dataset"].choices = [
             (d.key, d.label) for d in datasets.all_datasets() if d.allowed(user)
         ]
+        if not can_export_identifiable(user):
+            # Administrators export pseudonymised data only (issue 14).
+            self.fields["identity"].choices = self.fields["identity"].choices[:1]
+
+    @property
+    def identifiable(self) -> bool:
+        return self.cleaned_data.get("identity") == IDENTIFIABLE
 
     def clean(self):
         data = super().clean()
+        if data.get("identity") == IDENTIFIABLE:
+            if len((data.get("purpose") or "").strip()) < PURPOSE_MIN_LENGTH:
+                self.add_error(
+                    "purpose",
+                    _("State the purpose of an identifiable export (at least %(n)s characters).")
+                    % {"n": PURPOSE_MIN_LENGTH},
+                )
         dataset = datasets.get(data.get("dataset") or "")
         if dataset is not None and not self.errors:
             for name in sorted(dataset.unsupported(self.filters())):
@@ -94,6 +128,13 @@ class ExportForm(BootstrapFormMixin, FilterFieldsMixin):
                     _("This filter does not apply to %(dataset)s.") % {"dataset": dataset.label},
                 )
         return data
+
+
+class FhirBundleForm(BootstrapFormMixin, forms.Form):
+    """A course's FHIR bundle is a chart: identifiable, so it states its purpose."""
+
+    course = forms.IntegerField(label=_("Course number"), min_value=1)
+    purpose = forms.CharField(label=_("Purpose of this FHIR export"), min_length=PURPOSE_MIN_LENGTH)
 
 
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):

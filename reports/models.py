@@ -37,12 +37,22 @@ class ExportLog(models.Model):
     # Rows written so far; final once completed_at is set. An interrupted download keeps
     # the number of rows that were sent before the connection closed.
     row_count = models.PositiveIntegerField(_("rows"), default=0)
+    # Identifiable (MRNs, names, birth dates, free text) or pseudonymised (study codes;
+    # reports/pseudonymise.py). An identifiable export always states its purpose.
+    identifiable = models.BooleanField(_("identifiable"), default=False)
+    purpose = models.TextField(_("purpose"), blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("export log entry")
         verbose_name_plural = _("export log")
         indexes = [models.Index(fields=["user", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(identifiable=False) | ~Q(purpose=""),
+                name="export_log_identifiable_has_purpose",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.dataset}.{self.file_format} @ {self.started_at:%Y-%m-%d %H:%M}"
@@ -79,6 +89,8 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    identifiable = models.BooleanField(_("identifiable"), default=False)
+    purpose = models.TextField(_("purpose"), blank=True)
     log = models.OneToOneField(
         ExportLog,
         on_delete=models.PROTECT,
@@ -100,6 +112,10 @@ class ExportJob(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(file_format__in=["csv", "xlsx"]), name="export_job_format_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(identifiable=False) | ~Q(purpose=""),
+                name="export_job_identifiable_has_purpose",
             ),
         ]
 

@@ -19,7 +19,7 @@ from patients.models import CarTProduct, Stage, StageEvent, TreatmentCourse
 from patients.selectors import stage_counts
 
 from . import stats, survival
-from .access import can_export
+from .access import can_export_identifiable
 
 MONTHS_SHOWN = 12
 GRADES = (0, 1, 2, 3, 4)
@@ -80,8 +80,9 @@ class Scope:
 
 
 def course_for_export(user, pk) -> TreatmentCourse:
-    """A course for an export (administrators and auditors reach every course), else 404."""
-    if not can_export(user):
+    """A course for an identifiable export (FHIR): auditors and clinicians reach every course;
+    anyone else, administrators included, gets 404."""
+    if not can_export_identifiable(user):
         raise Http404
     try:
         return TreatmentCourse.objects.select_related("patient", "product").get(pk=pk)

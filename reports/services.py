@@ -14,7 +14,7 @@ from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 
-from . import datasets
 from .datasets import Dataset, Filters
+from .export_checks import Shape, check_export, check_identifiable
 from .models import DashboardSnapshot, Delivery, ExportJob, ExportLog, FileFormat, JobStatus
 from .selectors import Scope, dashboard_data, split_curve_points
 from .writers import cell_value, csv_chunks, write_csv, write_xlsx
@@ -39,33 +39,15 @@ DIRECT_XLSX_MAX_ROWS = 20_000
 STALE_JOB_AFTER = timedelta(hours=1)
 
 
-def _dataset(key: str) -> Dataset:
-    dataset = datasets.get(key)
-    if dataset is None:
-        raise ValidationError({"dataset": _("Unknown dataset %(key)s.") % {"key": key}})
-    return dataset
-
-
-def check_export(*, by: User, dataset_key: str, filters: Filters) -> Dataset:
-    """The dataset, once the user may export it and the filters apply to it."""
-    dataset = _dataset(dataset_key)
-    if not dataset.allowed(by):
-        raise PermissionDenied(_("Your role may not export this dataset."))
-    unsupported = dataset.unsupported(filters)
-    if unsupported:
-        raise ValidationError(
-            {
-                name: _("This filter does not apply to %(dataset)s.") % {"dataset": dataset.label}
-                for name in sorted(unsupported)
-            }
-        )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise ValidationError({"date_to": _("The end of the date range is before its start.")})
-    return dataset
-
-
 def export_log_start(
-    *, by: User, dataset: Dataset, file_format: str, delivery: str, filters: Filters
+    *,
+    by: User,
+    dataset: Dataset,
+    file_format: str,
+    delivery: str,
+    filters: Filters,
+    identifiable: bool = False,
+    purpose: str = "",
 ) -> ExportLog:
     log = ExportLog(
         user=by,
@@ -73,12 +55,19 @@ def export_log_start(
         file_format=file_format,
         delivery=delivery,
         filters=filters.as_dict(),
+        identifiable=identifiable,
+        purpose=(purpose or "").strip(),
     )
     log.full_clean()
     log.save()
     logger.info(
         "export started",
-        extra={"export_log": log.pk, "dataset": dataset.key, "file_format": file_format},
+        extra={
+            "export_log": log.pk,
+            "dataset": dataset.key,
+            "file_format": file_format,
+            "identifiable": identifiable,
+        },
     )
     return log
 
@@ -111,21 +100,34 @@ class _Counter:
 
 
 def export_csv_stream(
-    *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
+    *,
+    by: User,
+    dataset_key: str,
+    filters: Filters,
+    delivery: str = Delivery.DOWNLOAD,
+    identifiable: bool = False,
+    purpose: str = "",
 ) -> Iterator[str]:
     """CSV text of an export, produced as it is sent, a batch of rows at a time (memory does
     not grow with rows). The log is written first; its row count is completed when the last
     row has gone, or left at the rows sent if the download was interrupted."""
-    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    mode = {"identifiable": identifiable, "purpose": purpose}
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
+    shape = Shape(dataset, identifiable=identifiable)
     log = export_log_start(
-        by=by, dataset=dataset, file_format=FileFormat.CSV, delivery=delivery, filters=filters
+        by=by,
+        dataset=dataset,
+        file_format=FileFormat.CSV,
+        delivery=delivery,
+        filters=filters,
+        **mode,
     )
 
     def generate():
-        counter = _Counter(dataset.row_batches(filters))
+        counter = _Counter(shape.row_batches(filters))
         completed = False
         try:
-            yield from csv_chunks(dataset.header, counter)
+            yield from csv_chunks(shape.header, counter)
             completed = True
         finally:
             _log_progress(log.pk, counter.count, completed=completed)
@@ -134,10 +136,18 @@ def export_csv_stream(
 
 
 def export_xlsx_file(
-    *, by: User, dataset_key: str, filters: Filters, delivery: str = Delivery.DOWNLOAD
+    *,
+    by: User,
+    dataset_key: str,
+    filters: Filters,
+    delivery: str = Delivery.DOWNLOAD,
+    identifiable: bool = False,
+    purpose: str = "",
 ):
     """An XLSX export in an anonymous temporary file (deleted when closed), logged."""
-    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    mode = {"identifiable": identifiable, "purpose": purpose}
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
+    shape = Shape(dataset, identifiable=identifiable)
     total = dataset.count(filters)
     if total > DIRECT_XLSX_MAX_ROWS:
         raise ValidationError(
@@ -149,24 +159,33 @@ def export_xlsx_file(
             code="too_many_rows",
         )
     log = export_log_start(
-        by=by, dataset=dataset, file_format=FileFormat.XLSX, delivery=delivery, filters=filters
+        by=by,
+        dataset=dataset,
+        file_format=FileFormat.XLSX,
+        delivery=delivery,
+        filters=filters,
+        **mode,
     )
     handle = tempfile.TemporaryFile()
-    counter = _Counter(dataset.row_batches(filters))
-    write_xlsx(handle, dataset.header, counter.rows(), title=dataset.key)
+    counter = _Counter(shape.row_batches(filters))
+    write_xlsx(handle, shape.header, counter.rows(), title=dataset.key)
     handle.seek(0)
     _log_progress(log.pk, counter.count, completed=True)
     return handle
 
 
-def fhir_export_log(*, by: User, course, resources: int) -> ExportLog:
-    """A FHIR bundle is an export of one course: logged with its resource count."""
+def fhir_export_log(*, by: User, course, resources: int, purpose: str) -> ExportLog:
+    """A FHIR bundle is an identifiable export of one course (a chart: administrators are
+    refused it): logged with its purpose and resource count."""
+    check_identifiable(by=by, purpose=purpose)
     log = ExportLog(
         user=by,
         dataset="fhir_course_bundle",
         file_format="fhir+json",
         delivery=Delivery.DOWNLOAD,
         filters={"course": course.pk},
+        identifiable=True,
+        purpose=purpose.strip(),
         row_count=resources,
         completed_at=timezone.now(),
     )
@@ -221,12 +240,19 @@ def export_filename(dataset_key: str, file_format: str) -> str:
 
 @transaction.atomic
 def export_job_request(
-    *, by: User, dataset_key: str, file_format: str, filters: Filters
+    *,
+    by: User,
+    dataset_key: str,
+    file_format: str,
+    filters: Filters,
+    identifiable: bool = False,
+    purpose: str = "",
 ) -> ExportJob:
     """Queue an export; the worker is told the job id once this transaction commits."""
     from . import tasks
 
-    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    mode = {"identifiable": identifiable, "purpose": (purpose or "").strip()}
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
     if file_format not in FileFormat.values:
         raise ValidationError({"file_format": _("Choose CSV or XLSX.")})
     log = export_log_start(
@@ -235,6 +261,7 @@ def export_job_request(
         file_format=file_format,
         delivery=Delivery.BACKGROUND,
         filters=filters,
+        **mode,
     )
     job = ExportJob(
         requested_by=by,
@@ -242,6 +269,7 @@ def export_job_request(
         file_format=file_format,
         filters=filters.as_dict(),
         log=log,
+        **mode,
     )
     job.full_clean()
     job.save()
@@ -274,7 +302,15 @@ def export_job_run(*, job_id: int) -> bool:
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     filters = Filters.from_dict(job.filters)
     try:
-        dataset = check_export(by=job.requested_by, dataset_key=job.dataset, filters=filters)
+        # The rules are checked again when the job runs: a role lost meanwhile stops it.
+        dataset = check_export(
+            by=job.requested_by,
+            dataset_key=job.dataset,
+            filters=filters,
+            identifiable=job.identifiable,
+            purpose=job.purpose,
+        )
+        shape = Shape(dataset, identifiable=job.identifiable)
         total = dataset.count(filters)
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
         root = export_root()
@@ -288,14 +324,14 @@ def export_job_run(*, job_id: int) -> bool:
                 _log_progress(job.log_id, count, completed=False)
 
         counter = _Counter(
-            dataset.row_batches(filters, chunk_size=PROGRESS_EVERY),
+            shape.row_batches(filters, chunk_size=PROGRESS_EVERY),
             every=PROGRESS_EVERY,
             report=report,
         )
         if job.file_format == FileFormat.XLSX:
-            write_xlsx(partial_path, dataset.header, counter.rows(), title=dataset.key)
+            write_xlsx(partial_path, shape.header, counter.rows(), title=dataset.key)
         else:
-            write_csv(partial_path, dataset.header, counter.rows())
+            write_csv(partial_path, shape.header, counter.rows())
         os.replace(partial_path, root / name)
     except Exception as error:  # the job row must say it failed, whatever went wrong
         logger.exception("export job failed", extra={"export_job": job.pk})

@@ -2,7 +2,7 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 from core.permissions import require
 
 from . import datasets, fhir, selectors, services
-from .access import can_export, can_refresh_dashboard, can_see_dashboard
-from .forms import BACKGROUND, DashboardFilterForm, ExportForm
+from .access import (
+    can_export,
+    can_export_identifiable,
+    can_read_export_log,
+    can_refresh_dashboard,
+    can_see_dashboard,
+)
+from .forms import BACKGROUND, DashboardFilterForm, ExportForm, FhirBundleForm
 from .models import ExportJob, ExportLog, FileFormat
 from .writers import csv_lines
 
@@ -38,23 +44,32 @@ def export_centre(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key, file_format, filters = data["dataset"], data["file_format"], form.filters()
+        mode = {"identifiable": form.identifiable, "purpose": data["purpose"]}
         try:
             if data["delivery"] == BACKGROUND:
                 job = services.export_job_request(
-                    by=request.user, dataset_key=key, file_format=file_format, filters=filters
+                    by=request.user,
+                    dataset_key=key,
+                    file_format=file_format,
+                    filters=filters,
+                    **mode,
                 )
                 messages.success(request, _("Export queued; this page shows its progress."))
                 return redirect("reports:job", pk=job.pk)
             filename = services.export_filename(key, file_format)
             if file_format == FileFormat.CSV:
                 lines = services.export_csv_stream(
-                    by=request.user, dataset_key=key, filters=filters
+                    by=request.user, dataset_key=key, filters=filters, **mode
                 )
                 return csv_response(lines, filename)
-            handle = services.export_xlsx_file(by=request.user, dataset_key=key, filters=filters)
+            handle = services.export_xlsx_file(
+                by=request.user, dataset_key=key, filters=filters, **mode
+            )
             return FileResponse(handle, as_attachment=True, filename=filename)
         except ValidationError as error:
             form.add_error(None, _errors_text(error))
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
     jobs = ExportJob.objects.filter(requested_by=request.user)[:RECENT]
     return render(
         request,
@@ -63,12 +78,15 @@ def export_centre(request):
             "form": form,
             "datasets": [d for d in datasets.all_datasets() if d.allowed(request.user)],
             "jobs": jobs,
+            "can_export_identifiable": can_export_identifiable(request.user),
+            "can_read_export_log": can_read_export_log(request.user),
+            "fhir_form": FhirBundleForm(auto_id="fhir-%s"),
         },
     )
 
 
 def export_log(request):
-    require(can_export(request.user))
+    require(can_read_export_log(request.user))
     entries = ExportLog.objects.select_related("user")[:200]
     return render(request, "reports/export_log.html", {"entries": entries})
 
@@ -110,15 +128,30 @@ def job_download(request, pk):
 
 @require_GET
 def fhir_bundle(request):
-    """A course's FHIR Bundle as a JSON download (export roles; logged)."""
-    require(can_export(request.user))
-    course = selectors.course_for_export(request.user, request.GET.get("course"))
+    """A course's FHIR Bundle as a JSON download. A bundle is the course's chart, so it is an
+    identifiable export: auditors and clinicians only, with a stated purpose; logged.
+    Administrators are refused (they get pseudonymised tables, never charts)."""
+    require(can_export_identifiable(request.user))
+    form = FhirBundleForm(request.GET)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("A FHIR bundle needs a course number and the purpose of the export: %(errors)s")
+            % {"errors": " ".join(e for errors in form.errors.values() for e in errors)},
+        )
+        return redirect("reports:exports")
+    course = selectors.course_for_export(request.user, form.cleaned_data["course"])
     if not fhir.fhir_available():
         messages.error(request, _("FHIR export needs the fhir.resources package."))
         return redirect("reports:exports")
     bundle = fhir.course_bundle(course)
     fhir.validate_bundle(bundle)
-    services.fhir_export_log(by=request.user, course=course, resources=len(bundle["entry"]))
+    services.fhir_export_log(
+        by=request.user,
+        course=course,
+        resources=len(bundle["entry"]),
+        purpose=form.cleaned_data["purpose"],
+    )
     response = HttpResponse(
         json.dumps(bundle, ensure_ascii=False, indent=2), content_type="application/fhir+json"
     )

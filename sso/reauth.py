@@ -1,14 +1,12 @@
 """Re-authentication before an electronic signature, through the backend the user signed in
-with. Local and LDAP users re-enter their password (``authenticate()`` asks the directory);
-OIDC users go back to the identity provider (``views.reauth_start``) and come back with a
+with. Local and LDAP users re-enter their password (core.signatures.reauthenticate, through
+``authenticate()``, which asks the directory); OIDC users go back to the identity provider (``views.reauth_start``) and come back with a
 fresh ``auth_time``; the confirmation is kept in the session for a few minutes and used once.
 """
 
 import time
 
 from django.conf import settings
-from django.contrib.auth import authenticate
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from .backends import SESSION_METHOD
@@ -71,16 +69,3 @@ def has_fresh_confirmation(request) -> bool:
 
 def pending_error(request) -> str:
     return request.session.pop(SESSION_ERROR, "") if hasattr(request, "session") else ""
-
-
-def identity_confirmed(request, *, user, password: str) -> bool:
-    """The one check a signature makes: is the signer the signed-in user, just now?"""
-    if uses_identity_provider(request):
-        return consume_confirmation(request, user=user)
-    if not password:
-        return False
-    if request is None:  # a service called outside a web request (shell, task, test)
-        request = HttpRequest()
-        request.META["REMOTE_ADDR"] = "127.0.0.1"
-    again = authenticate(request, username=user.get_username(), password=password)
-    return again is not None and again.pk == user.pk

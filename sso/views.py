@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from mozilla_django_oidc.utils import absolutify, generate_code_challenge
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from core.second_factor import second_factor_passed
+
 from . import reauth
 from .backends import SESSION_DENIED, SESSION_METHOD, SESSION_MFA, SESSION_SUB, HospitalOIDCBackend
 
@@ -58,6 +60,10 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         # The IdP's second factor counts as ours only when the ID token says so (or the
         # hospital declares its IdP always enforces one: OIDC_TRUST_IDP_MFA).
         session[SESSION_MFA] = bool(getattr(self.user, "sso_idp_mfa", False))
+        if session[SESSION_MFA]:
+            # The one second-factor predicate (core.second_factor) then counts it everywhere:
+            # pages, the API with this session, the admin site.
+            second_factor_passed(session, self.user)
         session.pop(SESSION_DENIED, None)
         return response
 

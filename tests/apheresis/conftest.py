@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apheresis import services
 from apheresis.models import ManufacturingStatus
+from core.uploads import blank_pdf, tiny_png
 from patients import services as patient_services
 from tests.factories import product
 
@@ -18,8 +19,9 @@ NOW = "2026-06-15 09:00 +08:00"
 TODAY = date(2026, 6, 15)
 CQ = ZoneInfo("Asia/Shanghai")
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A real one-page PDF and a real 1x1 PNG: uploads are read in full (core/uploads.py).
+PDF_BYTES = blank_pdf()
+PNG_BYTES = tiny_png()
 
 PATH_TO_CONSENT = ["screening", "eligible", "consented"]
 

@@ -26,6 +26,10 @@ def test_auditor_downloads_a_csv_and_opens_the_dashboard(page, auditor_cara, dr_
     page.goto("/reports/exports/")
     page.get_by_label("Dataset").select_option("courses")
     page.get_by_label("Format").select_option("csv")
+    # An identifiable export states its purpose (an administrator gets pseudonymised only).
+    form = page.get_by_test_id("export-form")
+    form.get_by_label("Patients appear").select_option("identifiable")
+    form.get_by_label("Purpose of this export").fill("Quarterly audit of referrals")
     with page.expect_download() as info:
         page.get_by_role("button", name="Export").click()
     download = info.value
@@ -40,6 +44,7 @@ def test_auditor_downloads_a_csv_and_opens_the_dashboard(page, auditor_cara, dr_
 
     page.goto("/reports/exports/log/")
     expect(page.get_by_test_id("export-log")).to_contain_text("courses")
+    expect(page.get_by_test_id("export-log")).to_contain_text("Quarterly audit of referrals")
 
     page.goto("/reports/")
     expect(page.get_by_role("heading", name="Programme dashboard")).to_be_visible()

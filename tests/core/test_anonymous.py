@@ -11,8 +11,13 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "/accounts/login/",
     "/health/",
+    "/health/live/",
+    "/health/ready/",
     "/api/auth/token/",
     "/admin/login/",  # redirects to /accounts/login/
+    # A one-time password-reset link is opened before logging in (an invalid one says so).
+    "/accounts/reset/1/1/",
+    "/accounts/reset/done/",
     # Single sign-on's login flow (404 while OIDC is off; the failure page shows only what
     # the session's own failed login recorded): tests/sso.
     "/accounts/sso/oidc/login/",
@@ -89,6 +94,8 @@ def test_anonymous_is_sent_to_login_or_refused(client, path, method):
 def test_login_page_and_health_are_public(client):
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/health/").status_code in (200, 503)
+    assert client.get("/health/ready/").status_code in (200, 503)
+    assert client.get("/health/live/").status_code == 200
     assert client.get("/admin/login/").url.startswith("/accounts/login/")
 
 

@@ -12,21 +12,38 @@ from core.models import WorkerHeartbeat
 
 
 @pytest.mark.django_db
-def test_health_reports_each_part(client):
-    response = client.get("/health/")
-    body = response.json()
+def test_readiness_shows_details_to_staff_only(client, admin_alex):
+    # Anonymous callers learn the status only: an error text can name the database host.
+    response = client.get("/health/ready/")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error"}
+    client.force_login(admin_alex)
+    body = client.get("/health/ready/").json()
     assert body["checks"]["database"] == "ok"
     # No worker has beaten yet in a fresh test database, so the site says it is unhealthy.
-    assert response.status_code == 503
     assert body["checks"]["celery"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_a_failing_database_is_not_described_to_anyone(client, monkeypatch):
+    from core import views
+
+    def refused():
+        raise OSError('connection to server at "db.internal" (10.0.0.5), port 5432 failed')
+
+    monkeypatch.setattr(views, "_check_database", refused)
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert b"db.internal" not in response.content and b"5432" not in response.content
 
 
 @pytest.mark.django_db
 def test_health_is_ok_with_a_fresh_heartbeat(client):
     WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now())
-    response = client.get("/health/")
-    assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "ok"
+    for address in ("/health/", "/health/ready/"):
+        response = client.get(address)
+        assert response.status_code == 200, response.json()
+        assert response.json() == {"status": "ok"}
 
 
 @pytest.mark.django_db
@@ -35,6 +52,23 @@ def test_a_stale_heartbeat_is_reported(client):
         name="worker", beat_at=timezone.now() - settings.CELERY_HEARTBEAT_STALE_AFTER * 2
     )
     assert client.get("/health/").status_code == 503
+
+
+@pytest.mark.django_db
+def test_liveness_asks_nothing_of_the_database(client, django_assert_num_queries, dr_ben):
+    # Even with a session cookie, the liveness answer reads neither session nor user.
+    client.force_login(dr_ben)
+    with django_assert_num_queries(0):
+        response = client.get("/health/live/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_liveness_answers_without_a_database(client):
+    # No django_db mark: any query here would fail the test.
+    response = client.get("/health/live/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
 
 
 def test_beat_schedule_lives_in_settings():

@@ -2,7 +2,8 @@
 
 Each role gets exactly what DEVELOPERS.md allows: clinical pages and APIs for the patient
 readers (clinician, nurse, apheresis coordinator, pharmacist, auditor) and never for the
-administrator; reports for administrators and auditors (dashboard also for clinicians); the
+administrator; exports for administrators (pseudonymised), auditors and clinicians, the
+export log for administrators and auditors, the dashboard for all three; the
 admin site for staff. The auditor changes nothing: every POST she sends is refused.
 """
 
@@ -22,6 +23,7 @@ SKIP_PREFIXES = (
     "/accounts/login",
     "/accounts/logout",
     "/accounts/second-factor",
+    "/accounts/reset/",
     "/accounts/sso/",  # single sign-on's login flow: tests/sso
     "/language/",
     "/health/",
@@ -33,20 +35,29 @@ SKIP_PREFIXES = (
 
 # (prefix, roles allowed to GET), first match wins; everything else is clinical data.
 GET_POLICY = [
-    ("/reports/exports", {"administrator", "auditor"}),
+    # Exports: administrators pseudonymised, auditors and clinicians also identifiable with a
+    # purpose (tests/reports/test_pseudonymised.py); the export log for the overseers.
+    ("/reports/exports/log", {"administrator", "auditor"}),
+    ("/reports/exports", {"administrator", "auditor", "clinician"}),
     ("/reports/", {"clinician", "administrator", "auditor"}),
     # Recomputing the figures is a write: not the auditor's (a GET is refused before 405).
     ("/api/reports/dashboard/refresh", {"clinician", "administrator"}),
     ("/api/reports/dashboard", {"clinician", "administrator", "auditor"}),
-    ("/api/reports/", {"administrator", "auditor"}),
+    ("/api/reports/export-log", {"administrator", "auditor"}),
+    ("/api/reports/", {"administrator", "auditor", "clinician"}),
     ("/patients/new/", {"clinician"}),
     ("/api/products/", EVERYONE),
     ("/api/eligibility/products/", EVERYONE),
     ("/api/eligibility/thresholds/", EVERYONE),
     ("/api/schema/", EVERYONE),
     ("/api/docs/", EVERYONE),
+    # Account management: administrators only (tests/core/test_accounts.py).
+    ("/accounts/roles/", {"administrator"}),
+    ("/api/role-requests/", {"administrator"}),
     ("/notifications/", EVERYONE),
     ("/accounts/password/", EVERYONE),
+    ("/accounts/tokens/", EVERYONE),  # one's own API tokens
+    ("/api/auth/tokens/", EVERYONE),
 ]
 
 
@@ -135,8 +146,10 @@ def test_auditor_changes_nothing(client, auditor_cara, patient_7a):
     before = _row_counts()
     errors = []
     for path in PLAIN:
-        if path.startswith(("/notifications/", "/accounts/password/")):
-            continue  # her own messages and password
+        if path.startswith(("/notifications/", "/accounts/password/", "/accounts/tokens/")):
+            continue  # her own messages, password and API tokens
+        if path.startswith("/api/auth/tokens/"):
+            continue
         response = client.post(path, {})
         if response.status_code >= 500:
             errors.append(f"POST {path}: {response.status_code}")
@@ -180,6 +193,9 @@ def test_administrator_reads_no_patient_data(client, admin_alex, patient_7a):
         ("auditor", "/admin/monitoring/assessment/", True),
         ("auditor", "/admin/patients/patient/add/", False),
         ("auditor", "/admin/core/user/add/", False),
+        # Role requests are made and decided on their page; the admin site only shows them.
+        ("auditor", "/admin/core/rolegrantrequest/", True),
+        ("administrator", "/admin/core/rolegrantrequest/add/", False),
         ("clinician", "/admin/", False),
         ("nurse", "/admin/", False),
     ],

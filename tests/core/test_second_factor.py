@@ -3,9 +3,9 @@
 import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.services import api_token_create
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_other_roles_are_not_asked(client, nurse_ada):
 
 def test_a_token_cannot_skip_the_second_factor(admin_alex, dr_ben):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_alex).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=admin_alex)[1]}")
     assert api.get("/api/products/").status_code in (401, 403)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=dr_ben).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=dr_ben)[1]}")
     assert api.get("/api/products/").status_code == 200

@@ -8,6 +8,7 @@ import time_machine
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.uploads import blank_pdf, tiny_png
 from eligibility import services
 from patients import services as patient_services
 from tests.factories import PASSWORD, product
@@ -16,8 +17,9 @@ from tests.factories import PASSWORD, product
 NOW = "2026-06-15 09:00 +08:00"
 TODAY = date(2026, 6, 15)
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A real one-page PDF and a real 1x1 PNG: uploads are read in full (core/uploads.py).
+PDF_BYTES = blank_pdf()
+PNG_BYTES = tiny_png()
 
 
 def seed_catalogue() -> None:

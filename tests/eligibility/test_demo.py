@@ -1,5 +1,6 @@
 import pytest
 
+from core.audit import unaudited
 from eligibility import demo, selectors
 from eligibility.models import ScreeningAssessment
 from tests.eligibility.conftest import TODAY, open_course
@@ -19,7 +20,8 @@ def test_demo_fills_screening_courses_once(dr_ben, ward_7a):
             "axi-cel" if diagnosis == "LBCL" else "cilta-cel",
         )
         services.screening_start(by=dr_ben, course=course)
-        ScreeningAssessment._base_manager.filter(course=course).delete()  # test set-up only
+        with unaudited("test set-up"):
+            ScreeningAssessment._base_manager.filter(course=course).delete()
         courses.append(course)
     demo.seed(staff={"ben": dr_ben}, today=TODAY)
     demo.seed(staff={"ben": dr_ben}, today=TODAY)

@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.audit import unaudited
 from core.models import Notification
 from monitoring import services
 from monitoring.models import Assessment, Escalation, MonitoringTask, Reminder
@@ -115,6 +116,17 @@ class TestTasksAndSweep:
         kinds = set(MonitoringTask.objects.values_list("kind", flat=True))
         assert kinds == {"vitals", "neuro"}
 
+    def test_tasks_the_sweep_inserts_in_bulk_have_creation_history(self, monitored):
+        assert services.monitoring_sweep().tasks_created == 2
+        tasks = list(MonitoringTask.objects.all())
+        for task in tasks:
+            (created,) = task.history.all()
+            assert created.history_type == "+"
+            assert created.due_at == task.due_at
+        # A second sweep inserts nothing, so it records no history either.
+        assert services.monitoring_sweep().tasks_created == 0
+        assert MonitoringTask.history.count() == 2
+
     def test_assessment_closes_tasks_and_plans_by_grade(self, monitored, nurse_ada):
         services.monitoring_sweep()
         calm = record(nurse_ada, monitored, minutes_ago=5, **CALM, **ICE_PERFECT)
@@ -182,7 +194,8 @@ class TestTasksAndSweep:
             services.tasks_create_due(now=timezone.now())
         for _ in range(12):
             course_in_monitoring(PatientFactory(ward=ward_7a, attending_clinician=dr_ben), dr_ben)
-        MonitoringTask._base_manager.all().delete()  # start again, bypassing the audit guard
+        with unaudited("test set-up: start again"):
+            MonitoringTask._base_manager.all().delete()
         with django_assert_max_num_queries(len(small.captured_queries)):
             created = services.tasks_create_due(now=timezone.now())
         assert created == 30
@@ -280,7 +293,8 @@ class TestMonitoringWindow:
         label.monitoring_window_days = 14
         label.save()
         assert services.tasks_create_due(now=timezone.now()) == 2  # Day +10: inside
-        MonitoringTask._base_manager.all().delete()
+        with unaudited("test set-up: start again"):
+            MonitoringTask._base_manager.all().delete()
         label.monitoring_window_days = 7
         label.save()
         assert services.tasks_create_due(now=timezone.now()) == 0  # Day +10: window over

@@ -1,8 +1,8 @@
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.services import api_token_create
 from patients import services
 from patients.models import Patient
 from tests.factories import product
@@ -117,9 +117,9 @@ class TestPatientsApi:
         assert [r["mrn"] for r in rows] == [patient_7b.mrn]
 
     def test_token_authentication(self, dr_ben, patient_7a):
-        token = Token.objects.create(user=dr_ben)
+        _token, key = api_token_create(user=dr_ben)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         assert client.get("/api/patients/").status_code == 200
 
     def test_token_endpoint(self, dr_ben):

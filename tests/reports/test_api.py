@@ -75,7 +75,7 @@ class TestExportApi:
         )
         assert not ExportLog.objects.exists()
 
-    @pytest.mark.parametrize("role", ["clinician", "nurse", "apheresis_coordinator", "pharmacist"])
+    @pytest.mark.parametrize("role", ["nurse", "apheresis_coordinator", "pharmacist"])
     def test_others_refused(self, api, personas, programme, role):
         as_user(api, personas[role])
         assert api.get("/api/reports/exports/courses.csv").status_code == 403
@@ -124,21 +124,25 @@ class TestExportApi:
         assert bad.status_code == 400 and "file_format" in bad.json()
         assert not ExportJob.objects.exists()
 
-    def test_export_log_list_and_filter(self, api, admin_alex, auditor_cara, programme):
-        services.fhir_export_log(by=admin_alex, course=programme["a"], resources=9)
-        response = as_user(api, auditor_cara).get("/api/reports/export-log/", {"user": "alex"})
+    def test_export_log_list_and_filter(self, api, dr_ben, auditor_cara, programme):
+        services.fhir_export_log(
+            by=dr_ben, course=programme["a"], resources=9, purpose="Transfer to Hospital B"
+        )
+        response = as_user(api, auditor_cara).get("/api/reports/export-log/", {"user": "ben"})
         assert response.status_code == 200
         [entry] = response.json()["results"]
         assert (entry["user"], entry["dataset"], entry["row_count"]) == (
-            "alex",
+            "ben",
             "fhir_course_bundle",
             9,
         )
+        assert (entry["identifiable"], entry["purpose"]) == (True, "Transfer to Hospital B")
         assert api.get("/api/reports/export-log/", {"who": "alex"}).status_code == 400
 
     def test_fhir_endpoint(self, api, auditor_cara, programme):
         as_user(api, auditor_cara)
-        response = api.get(f"/api/reports/fhir/courses/{programme['b'].pk}/")
+        purpose = {"purpose": "Audit of CRS grading"}
+        response = api.get(f"/api/reports/fhir/courses/{programme['b'].pk}/", purpose)
         assert response.status_code == 200 and response.json()["resourceType"] == "Bundle"
-        assert api.get("/api/reports/fhir/courses/999999/").status_code == 404
+        assert api.get("/api/reports/fhir/courses/999999/", purpose).status_code == 404
         assert ExportLog.objects.get().dataset == "fhir_course_bundle"

@@ -13,7 +13,8 @@ from reports.models import ExportJob, ExportLog
 pytestmark = pytest.mark.django_db
 
 EXPORTERS = ["administrator", "auditor"]
-NOT_EXPORTERS = ["clinician", "nurse", "other_nurse", "apheresis_coordinator", "pharmacist"]
+# Clinicians export too (identifiable with a purpose: tests/reports/test_pseudonymised.py).
+NOT_EXPORTERS = ["nurse", "other_nurse", "apheresis_coordinator", "pharmacist"]
 DASHBOARD_READERS = ["clinician", "administrator", "auditor"]
 NO_DASHBOARD = ["nurse", "apheresis_coordinator", "pharmacist"]
 
@@ -78,9 +79,11 @@ class TestDownloads:
         assert response["Content-Type"].startswith("text/csv")
         assert 'attachment; filename="courses-20260930-' in response["Content-Disposition"]
         rows = read_csv(response)
-        assert [(r["mrn"], r["product"], r["day0_date"]) for r in rows] == [
-            ("CQ7B0001", "tisa-cel", "2026-04-01")
+        # An administrator's export: a study code, never the MRN.
+        assert [(r["study_code"][:2], r["product"], r["day0_date"]) for r in rows] == [
+            ("S-", "tisa-cel", "2026-04-01")
         ]
+        assert "CQ7B0001" not in str(rows)
         log = ExportLog.objects.get()
         assert (log.user, log.dataset, log.row_count, log.delivery) == (
             admin_alex,
@@ -123,9 +126,10 @@ class TestDownloads:
         assert len(rows) == ExportLog.objects.get().row_count > 100
         assert rows[0].keys() >= {"changed_at", "changed_by", "change_type", "changed_fields"}
 
-    def test_fhir_bundle_download(self, client, admin_alex, programme):
+    def test_fhir_bundle_download(self, client, auditor_cara, programme):
         url = reverse("reports:fhir_bundle")
-        response = as_user(client, admin_alex).get(url, {"course": programme["a"].pk})
+        purpose = {"purpose": "Audit of CRS grading"}
+        response = as_user(client, auditor_cara).get(url, {"course": programme["a"].pk, **purpose})
         assert response.status_code == 200
         bundle = json.loads(response.content)
         assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
@@ -135,8 +139,8 @@ class TestDownloads:
             {"course": programme["a"].pk},
             len(bundle["entry"]),
         )
-        assert client.get(url, {"course": 99999}).status_code == 404
-        assert client.get(url, {"course": "x"}).status_code == 404
+        assert client.get(url, {"course": 99999, **purpose}).status_code == 404
+        assert client.get(url, {"course": "x", **purpose}).status_code == 302  # form error
 
 
 class TestJobs:
@@ -179,7 +183,7 @@ class TestJobs:
         assert [r["crs_grade"] for r in rows] == ["2", "0", "1"]
 
     def test_only_the_requester_reaches_a_job(
-        self, client, admin_alex, auditor_cara, dr_ben, programme, media
+        self, client, admin_alex, auditor_cara, dr_ben, nurse_ada, programme, media
     ):
         from reports import services
         from reports.datasets import Filters
@@ -191,7 +195,8 @@ class TestJobs:
         for name in ("reports:job", "reports:job_status", "reports:job_download"):
             url = reverse(name, args=[job.pk])
             assert as_user(client, auditor_cara).get(url).status_code == 404
-            assert as_user(client, dr_ben).get(url).status_code == 403
+            assert as_user(client, dr_ben).get(url).status_code == 404
+            assert as_user(client, nurse_ada).get(url).status_code == 403
         assert (
             as_user(client, admin_alex)
             .get(reverse("reports:job_download", args=[job.pk]))

@@ -2,12 +2,13 @@
 directory password at the ordinary login page, the same group mapping table as OIDC."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from core.models import User
 from core.roles import Role
+from core.signatures import reauthenticate
 from sso.models import DirectoryGroupMapping, DirectorySource
-from sso.reauth import identity_confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,7 @@ def test_re_authentication_asks_the_directory_password_again(client, ldap_on, ma
     request = RequestFactory().post("/")
     request.session = client.session
 
-    assert identity_confirmed(request, user=mei, password="mei-dir-pw")
-    assert not identity_confirmed(request, user=mei, password="wrong")
-    assert not identity_confirmed(request, user=mei, password="")
+    reauthenticate(request, mei, "mei-dir-pw")
+    for wrong in ("wrong", ""):
+        with pytest.raises(ValidationError):
+            reauthenticate(request, mei, wrong)

@@ -45,6 +45,8 @@ STAFF = [
     ("cai", "Cai", "Luo", [Role.APHERESIS_COORDINATOR], [], False),
     ("pan", "Pan", "Xu", [Role.PHARMACIST], [], False),
     ("alex", "Alex", "He", [Role.ADMINISTRATOR], [], True),
+    # A second administrator: role requests need one to approve them (issue 14).
+    ("bo", "Bo", "Ma", [Role.ADMINISTRATOR], [], True),
     ("cara", "Cara", "Tang", [Role.AUDITOR], [], True),
 ]
 
