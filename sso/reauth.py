@@ -1,7 +1,8 @@
 """Re-authentication before an electronic signature, through the backend the user signed in
 with. Local and LDAP users re-enter their password (core.signatures.reauthenticate, through
-``authenticate()``, which asks the directory); OIDC users go back to the identity provider (``views.reauth_start``) and come back with a
-fresh ``auth_time``; the confirmation is kept in the session for a few minutes and used once.
+``authenticate()``, which asks the directory); OIDC users go back to the identity provider
+(``views.reauth_start``) and come back with a fresh ``auth_time``; the confirmation is kept
+in the session for a few minutes and signs one request.
 """
 
 import time
