@@ -2,11 +2,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+# Development installs requirements.txt, which includes requirements/base.txt (runtime).
+REQUIREMENTS := requirements.txt requirements/base.txt
+STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | sha1sum | cut -c1-12)
 
-.PHONY: run test venv migrate demo lint format messages bench vendor clean
+.PHONY: run test venv migrate demo demo-his lint format messages bench vendor clean lock
 
-$(STAMP): requirements.txt
+$(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -29,6 +31,11 @@ migrate: venv
 
 demo: venv
 	DEBUG=true $(BIN)/python manage.py seed_demo
+
+# A demo hospital system sending admissions, transfers and labs to the HL7 listener
+# (started by `make run`); watch Patients, Today and the monitoring charts.
+demo-his: venv
+	DEBUG=true $(BIN)/python manage.py demo_his $(DEMO_HIS_ARGS)
 
 # The whole suite. SQLite and the embedded broker when nothing is set; .ci/run sets
 # DATABASE_URL and REDIS_URL for PostgreSQL and Redis.
@@ -61,6 +68,12 @@ vendor:
 	cp var/npm/bootstrap-5.3.9/package/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp var/npm/htmx.org-2.0.11/package/dist/htmx.min.js static/vendor/htmx/
 	cp var/npm/chart.js-4.6.1/package/dist/chart.umd.min.js* static/vendor/chartjs/
+
+# The production image's lock: every package pinned with hashes (after editing base.txt).
+lock: venv
+	$(BIN)/uv pip compile --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --no-header --custom-compile-command "make lock" \
+	  requirements/prod.in -o requirements/prod.lock
 
 clean:
 	rm -rf $(VENV) var

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, MeasuredField
 
 from . import services
 from .models import (
@@ -36,6 +36,9 @@ def _now_minute():
 
 class ScheduleForm(BootstrapFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Pre-collection ALC in the unit the laboratory reports (×10⁹/L or /µL), stored in
+    # ×10⁹/L (issue 16 item 9; core/units.py).
+    alc_10e9_l = MeasuredField("lymphocytes", 2, label=_("ALC"))
 
     class Meta:
         model = CollectionSchedule

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import protected_file_response
 from core.forms import add_service_errors
 from core.permissions import can_read_patients, require
 from patients.selectors import course_for_user
@@ -321,13 +322,12 @@ def certificate(request, pk):
         "jpg": "image/jpeg",
         "jpeg": "image/jpeg",
     }.get(extension, "application/octet-stream")
-    response = FileResponse(
-        receipt.release_certificate.open("rb"),
+    return protected_file_response(
+        request,
+        name=receipt.release_certificate.name,
+        download_name=f"release-certificate-{receipt.coi_id}.{extension}",
         content_type=content_type,
-        filename=f"release-certificate-{receipt.coi_id}.{extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def label(request, pk):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "monitoring",
     "followup",
     "reports",
+    "interfaces",
     "sso",
 ]
 
@@ -149,6 +150,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Behind PgBouncer in transaction mode: CONN_MAX_AGE=0 and this on (README, scale-out).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
+# A read replica for export rows (core/db_router.py); never migrated, never written.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -264,8 +279,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,6 +296,10 @@ STORAGES = {
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploaded and export files are served only by views that check permission (core/files.py).
+# Behind the shipped nginx this is its internal location (e.g. "/_protected/"): the app
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: the app streams them.
+PROTECTED_MEDIA_ACCEL_PREFIX = env("PROTECTED_MEDIA_ACCEL_PREFIX", default="")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -316,6 +335,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_IGNORE_RESULT = True
+# Worker and beat log through LOGGING below (JSON with the task id), not Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -340,6 +361,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_dashboard_snapshots",
         "schedule": timedelta(minutes=5),
     },
+    "retention-nightly": {
+        "task": "core.tasks.retention_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "export-files-expire": {
+        "task": "reports.tasks.expire_export_files",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "restrictions-ending": {
         "task": "followup.tasks.notify_restrictions_ending",
         "schedule": crontab(hour=8, minute=0),
@@ -350,6 +379,28 @@ CELERY_BEAT_SCHEDULE = {
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=600)
 # /health/ reports the worker down when its last heartbeat is older than this.
 CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# --- Exports and retention ------------------------------------------------------------
+# A "Download now" export estimated above this many rows runs as a background job instead
+# (progress page, file kept for download): a direct download of minutes would be cut off by
+# the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
+EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# Export files are deleted this many days after they were made (beat, core.retention).
+EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
+# Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
+# hospital sets its own retention. Each entry: (app_label.Model, datetime field, days,
+# optional filter of the rows that may go); rows still referenced (PROTECT) are kept.
+INTERFACE_MESSAGE_RETENTION_DAYS = env.int("INTERFACE_MESSAGE_RETENTION_DAYS", default=90)
+RETENTION_RULES = [
+    # Raw HL7/FHIR messages once handled; failed or held ones stay until someone acts.
+    # A model that is not installed in this build is skipped.
+    (
+        "interfaces.InboundMessage",
+        "received_at",
+        INTERFACE_MESSAGE_RETENTION_DAYS,
+        {"status__in": ["processed", "ignored", "rejected"]},
+    ),
+]
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -401,6 +452,19 @@ INFUSION_GATE_ENFORCED = env.bool("INFUSION_GATE_ENFORCED", default=True)
 # Clinical reference §4: many centres cap BSA at 2.0 m²; the default is no cap.
 BSA_CAP_M2 = env.float("BSA_CAP_M2", default=None)
 BSA_WARN_ABOVE_M2 = env.float("BSA_WARN_ABOVE_M2", default=2.2)
+# Units lab values are typed in by default (core/units.py): "si" (µmol/L, g/L, mg/L — a Chinese
+# centre) or "us" (mg/dL, g/dL). Each value is stored in one canonical unit whatever is typed.
+LAB_UNIT_SYSTEM = env("LAB_UNIT_SYSTEM", default="si")
+# A creatinine older than this is refused for fludarabine dosing unless the clinician re-enters
+# it (issue 16 item 8; institutional default — review).
+CREATININE_MAX_AGE_DAYS = env.int("CREATININE_MAX_AGE_DAYS", default=7)
+# Follow-up visit plan (followup/schedule.py): "institutional" (Day 14 … yearly to Year 15) or
+# "cibmtr_4100" (CIBMTR form 4100 windows: 1-year contact after Day 365, annual ±30 days).
+FOLLOWUP_VISIT_PLAN = env("FOLLOWUP_VISIT_PLAN", default="institutional")
+# PFS censoring when a new anti-cancer therapy starts before progression (followup/outcomes.py):
+# "fda_2018" (censor at the last adequate assessment before it) or "ema" (count progression or
+# death whatever therapy followed). Stated on the dashboard.
+PFS_CENSORING = env("PFS_CENSORING", default="fda_2018")
 
 # --- Uploads ---------------------------------------------------------------------------------
 # Consent documents and release certificates are at most 10 MB; a request body larger than
@@ -453,6 +517,28 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Hospital interfaces: HL7 v2 over MLLP and FHIR R4 from the HIS ---------------------
+HL7_LISTENER_HOST = env("HL7_LISTENER_HOST", default="127.0.0.1")
+HL7_LISTENER_PORT = env.int("HL7_LISTENER_PORT", default=2575)
+# Character set of messages that do not name one in MSH-18.
+HL7_DEFAULT_CHARSET = env("HL7_DEFAULT_CHARSET", default="utf-8")
+# The account the feeds act as (created on first use, no password, no clinical role).
+HIS_INTERFACE_USERNAME = env("HIS_INTERFACE_USERNAME", default="his-interface")
+# Attending clinician (username) for a patient the HIS registers when PV1-7 names nobody
+# known here; empty refuses such registrations.
+HIS_DEFAULT_ATTENDING = env("HIS_DEFAULT_ATTENDING", default="")
+
+# Error reporting to Sentry or a compatible service (GlitchTip), only when a DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN and not TESTING:
+    from core.error_reporting import error_reporting_init
+
+    error_reporting_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("APP_RELEASE", default=""),
+    )
 
 if TESTING:
     # Hashing with real strength makes every persona cost a quarter of a second.

@@ -9,8 +9,8 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
+            if isinstance(widget, (forms.HiddenInput, MeasuredWidget)):
+                continue  # a value-and-unit pair styles its own parts
             if isinstance(widget, (forms.Select, forms.SelectMultiple)):
                 css = "form-select"
             elif isinstance(widget, forms.CheckboxInput):
@@ -45,3 +45,85 @@ def add_service_errors(form, error) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+# --- A lab value with its unit (issue 16 item 9) -------------------------------------------
+
+
+class MeasuredWidget(forms.MultiWidget):
+    """The number and the unit it was measured in, side by side."""
+
+    template_name = "core/widgets/measured.html"
+
+    def __init__(self, unit_choices, default_unit, attrs=None):
+        self.default_unit = default_unit
+        # Named "<field>" and "<field>_unit": a client that sends only the number (the API
+        # style, older pages) gets the default unit.
+        super().__init__(
+            {
+                "": forms.TextInput(attrs={"inputmode": "decimal", "class": "form-control"}),
+                "unit": forms.Select(choices=unit_choices, attrs={"class": "form-select"}),
+            },
+            attrs,
+        )
+
+    def decompress(self, value):
+        # A stored value is shown in the unit it is stored in.
+        return [value, self.canonical] if value is not None else [None, self.default_unit]
+
+
+class MeasuredField(forms.MultiValueField):
+    """A lab value typed in the hospital's unit, cleaned to the stored (canonical) unit.
+    Outside the plausible range: a clinical message ("Temperature 372 °C is not possible —
+    did you mean 37.2?"), not Django's digit count."""
+
+    def __init__(self, quantity: str, places: int, *, system: str | None = None, **kwargs):
+        from django.conf import settings
+
+        from . import units
+
+        self.quantity, self.places = quantity, places
+        spec = units.QUANTITIES[quantity]
+        default = units.default_unit(quantity, system or settings.LAB_UNIT_SYSTEM)
+        choices = [(u.code, u.symbol) for u in spec.units]
+        kwargs.setdefault("required", False)
+        fields = (
+            forms.DecimalField(required=False),
+            forms.ChoiceField(choices=choices, required=False),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+        self.widget = MeasuredWidget(choices, default)
+        self.widget.canonical = spec.canonical
+
+    def compress(self, data_list):
+        from django.utils.translation import gettext as _
+
+        from . import units
+
+        if not data_list or data_list[0] in (None, ""):
+            return None
+        value, unit = data_list[0], data_list[1] or self.widget.default_unit
+        if value < 0:
+            raise forms.ValidationError(_("This value cannot be negative."))
+        problem = units.check(self.quantity, value, unit)
+        if problem is not None:
+            name = units.QUANTITIES[self.quantity].name
+            if problem.suggestion is not None:
+                message = _("%(name)s %(value)s %(unit)s is not possible — did you mean %(s)s?")
+            else:
+                message = _(
+                    "%(name)s %(value)s %(unit)s is not possible (plausible %(low)s–%(high)s "
+                    "%(unit)s)."
+                )
+            raise forms.ValidationError(
+                message
+                % {
+                    "name": _(name),
+                    "value": units._plain(problem.value),
+                    "unit": problem.unit_symbol,
+                    "s": units._plain(problem.suggestion) if problem.suggestion else "",
+                    "low": units._plain(problem.low),
+                    "high": units._plain(problem.high),
+                }
+            )
+        return units.to_canonical(self.quantity, value, unit, places=self.places)

@@ -5,7 +5,13 @@ from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.utils import translation
 
-from .request_context import request_id_var, request_var, user_id_var
+from .request_context import (
+    ENVIRON_REQUEST_ID,
+    ENVIRON_USER_ID,
+    request_id_var,
+    request_var,
+    user_id_var,
+)
 from .second_factor import needs_second_factor, second_factor_satisfied
 
 __all__ = ["needs_second_factor"]  # kept importable here for bench/ and older callers
@@ -22,6 +28,8 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # gunicorn's access log line reads these from the same environ (JSON, with the id).
+        request.META[ENVIRON_REQUEST_ID] = request.request_id
         token = request_id_var.set(request.request_id)
         user_token = user_id_var.set("-")
         request_token = request_var.set(request)
@@ -102,6 +110,7 @@ class UserLanguageMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             user_id_var.set(str(user.pk))
+            request.META[ENVIRON_USER_ID] = str(user.pk)
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()

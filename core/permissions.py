@@ -18,6 +18,21 @@ def can_edit_patients(user) -> bool:
     return user.is_authenticated and user.has_role(*PATIENT_EDITORS)
 
 
+def is_his_interface(user) -> bool:
+    """The account the hospital information system's feeds (HL7 listener, FHIR) act as: it
+    holds the `interfaces.feed_from_his` permission, no clinical role."""
+    return user.is_authenticated and user.is_active and user.has_perm("interfaces.feed_from_his")
+
+
+def can_transfer_patient(user, patient) -> bool:
+    """A ward move: a clinician, a nurse of the sending ward, or the HIS's ADT feed."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.CLINICIAN) or is_his_interface(user):
+        return True
+    return user.has_role(Role.NURSE) and user.wards.filter(pk=patient.ward_id).exists()
+
+
 def can_see_programme_counts(user) -> bool:
     """Stage counts on the home page: aggregate numbers, no patient identity."""
     return user.is_authenticated and bool(user.roles)
@@ -27,6 +42,11 @@ def can_manage_accounts(user) -> bool:
     """Administrators manage accounts: ask for and approve role changes, issue reset links.
     What they may never do to themselves is checked in core.role_grants."""
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
+def can_review_missed_assessments(user) -> bool:
+    """The missed-assessment report: clinicians and auditors (issue 16 item 3)."""
+    return user.is_authenticated and user.has_role(Role.CLINICIAN, Role.AUDITOR)
 
 
 def require(allowed: bool) -> None:
@@ -53,7 +73,10 @@ __all__ = [
     "ReadsPatients",
     "can_edit_patients",
     "can_manage_accounts",
+    "can_review_missed_assessments",
     "can_read_patients",
+    "can_transfer_patient",
+    "is_his_interface",
     "can_see_programme_counts",
     "reads_whole_programme",
     "require",

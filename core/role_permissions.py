@@ -17,6 +17,9 @@ ADMINISTRATOR_MODELS = {
     ("eligibility", "productlabel"),
     ("eligibility", "productindication"),
     ("eligibility", "threshold"),
+    # Monitoring's catalogue rows (issue 16 items 2 and 4): thresholds and advice wording.
+    ("monitoring", "vitalsignthreshold"),
+    ("monitoring", "managementadvice"),
     ("sso", "directorygroupmapping"),
 }
 # A directory group mapping that is wrong must be removable (its history stays).

@@ -75,6 +75,7 @@ def notifications_settle(*, source_key: str) -> int:
     )
 
 
+@transaction.atomic
 def notification_mark_read(*, user: User, notification_id) -> int:
     if not str(notification_id).isdigit():
         return 0

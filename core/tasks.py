@@ -1,12 +1,19 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import services
+from . import retention, services
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def record_worker_heartbeat() -> None:
     services.heartbeat_record(name="worker")
+
+
+@shared_task
+def retention_sweep() -> dict:
+    """Beat, nightly: expired sessions and records past their retention (core.retention)."""
+    retention.sessions_clear_expired()
+    return retention.records_expire()
 
 
 @worker_ready.connect

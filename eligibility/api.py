@@ -5,7 +5,6 @@ write, through the services. A course the user may not see does not exist for th
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -16,6 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 
+from core import units
+from core.files import protected_file_response
 from core.models import User
 from core.parsers import DepthLimitedJSONParser
 from core.permissions import ReadsPatients
@@ -25,6 +26,7 @@ from patients.selectors import user_can_see_patient
 from patients.services import StaleEditError
 
 from . import selectors, services, text
+from .forms import MEASURED_LABS
 from .models import (
     CONSENT_ITEMS,
     LAB_FIELDS,
@@ -75,6 +77,9 @@ class ProductIndicationSerializer(serializers.ModelSerializer):
             "ecog_max",
             "required_prior_drug_classes",
             "requires_lenalidomide_refractory",
+            "requires_refractory_or_second_relapse",
+            "last_line_relapse_within_months",
+            "first_line_required_drug_classes",
             "dose_text",
             "lymphodepletion_regimen_key",
             "source",
@@ -282,6 +287,16 @@ class ScreeningSerializer(serializers.ModelSerializer):
     )
     updated_by = serializers.StringRelatedField()
     evaluation = serializers.SerializerMethodField()
+    units = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        write_only=True,
+        help_text=_(
+            'Units the labs were measured in, e.g. {"crp_mg_dl": "mg_l", '
+            '"haemoglobin_g_dl": "g_l", "bilirubin_mg_dl": "umol_l"}. Values are '
+            "converted to the unit in the field name; without an entry they are in that unit."
+        ),
+    )
 
     class Meta:
         model = ScreeningAssessment
@@ -293,6 +308,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "prior_lines",
             "washout_therapies",
             "version",
+            "units",
             "updated_by",
             "updated_at",
             "evaluation",
@@ -319,6 +335,30 @@ class ScreeningSerializer(serializers.ModelSerializer):
                 for name, (low, _high) in LAB_FIELDS.items()
             },
         }
+
+    def to_internal_value(self, data):
+        """Labs sent with a unit are converted to the field's unit first (issue 16 item 9),
+        with the pages' clinical message when a value is not plausible."""
+        given = data.get("units") if hasattr(data, "get") else None
+        if given:
+            if not isinstance(given, dict):
+                raise ValidationError({"units": [_("Send an object: field → unit.")]})
+            data = data.copy()
+            errors = {}
+            for name, unit in given.items():
+                if name not in MEASURED_LABS:
+                    errors[name] = [_("This field takes no unit.")]
+                    continue
+                if data.get(name) in (None, ""):
+                    continue
+                quantity, places = MEASURED_LABS[name]
+                try:
+                    data[name] = str(units.to_canonical(quantity, data[name], unit, places=places))
+                except (ValueError, ArithmeticError) as error:
+                    errors[name] = [str(error)]
+            if errors:
+                raise ValidationError(errors)
+        return super().to_internal_value(data)
 
     def validate_course(self, course):
         if self.instance is not None and course.pk != self.instance.course_id:
@@ -558,10 +598,8 @@ class ConsentViewSet(
     def document(self, request, pk=None):
         """The signed consent document."""
         consent = self.get_object()
-        try:
-            handle = consent.document.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return FileResponse(
-            handle, as_attachment=True, filename=consent.document_name or consent.document.name
+        return protected_file_response(
+            request,
+            name=consent.document.name,
+            download_name=consent.document_name or consent.document.name.rsplit("/", 1)[-1],
         )

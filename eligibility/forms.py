@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, MeasuredField
 from patients.forms import DateInput, clinicians
 
 from .models import (
@@ -82,11 +82,32 @@ def _not_future(value, message):
     return value
 
 
+# Screening labs typed with a unit (issue 16 item 9): field → (core.units quantity, places).
+MEASURED_LABS = {
+    "bilirubin_mg_dl": ("bilirubin", 2),
+    "haemoglobin_g_dl": ("haemoglobin", 1),
+    "platelets_10e9_l": ("platelets", 1),
+    "anc_10e9_l": ("neutrophils", 2),
+    "alc_10e9_l": ("lymphocytes", 2),
+    "ferritin_ng_ml": ("ferritin", 1),
+    "crp_mg_dl": ("crp", 2),
+}
+
+
 class ScreeningForm(BootstrapFormMixin, forms.ModelForm):
     """Every field may stay empty: the screening is saved in parts and the rules say what is
     missing. The service re-checks everything checked here."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Labs in the unit the hospital measures them in, stored in the field's unit (issue 16
+    # item 9; core/units.py). No more hand conversion ("g/L ÷ 10").
+    bilirubin_mg_dl = MeasuredField(*MEASURED_LABS["bilirubin_mg_dl"], label=_("Total bilirubin"))
+    haemoglobin_g_dl = MeasuredField(*MEASURED_LABS["haemoglobin_g_dl"], label=_("Haemoglobin"))
+    platelets_10e9_l = MeasuredField(*MEASURED_LABS["platelets_10e9_l"], label=_("Platelets"))
+    anc_10e9_l = MeasuredField(*MEASURED_LABS["anc_10e9_l"], label=_("ANC"))
+    alc_10e9_l = MeasuredField(*MEASURED_LABS["alc_10e9_l"], label=_("ALC"))
+    ferritin_ng_ml = MeasuredField(*MEASURED_LABS["ferritin_ng_ml"], label=_("Ferritin"))
+    crp_mg_dl = MeasuredField(*MEASURED_LABS["crp_mg_dl"], label=_("CRP"))
 
     class Meta:
         model = ScreeningAssessment

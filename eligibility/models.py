@@ -146,6 +146,28 @@ class ProductIndication(models.Model):
     requires_lenalidomide_refractory = models.BooleanField(
         _("lenalidomide-refractory required"), default=False
     )
+    requires_refractory_or_second_relapse = models.BooleanField(
+        _("refractory or second or later relapse required"),
+        default=False,
+        help_text=_("Kymriah B-ALL: first relapse is not an indication."),
+    )
+    last_line_relapse_within_months = models.PositiveSmallIntegerField(
+        _("latest line (second or later): refractory or relapse within (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Relma-cel FL: refractory to, or relapse within 24 months of, second-line "
+            "or later therapy."
+        ),
+    )
+    first_line_required_drug_classes = models.JSONField(
+        _("first line must have included"),
+        default=list,
+        blank=True,
+        validators=[validate_drug_classes],
+        help_text=_('Codes, e.g. ["anti_cd20"] for first-line chemoimmunotherapy.'),
+    )
     dose_text = models.CharField(_("dose"), max_length=200)
     lymphodepletion_regimen_key = models.CharField(
         _("lymphodepletion regimen"),
@@ -196,6 +218,9 @@ class ProductIndication(models.Model):
             ecog_max=self.ecog_max,
             required_prior_drug_classes=tuple(self.required_prior_drug_classes),
             requires_lenalidomide_refractory=self.requires_lenalidomide_refractory,
+            requires_refractory_or_second_relapse=self.requires_refractory_or_second_relapse,
+            last_line_relapse_within_months=self.last_line_relapse_within_months,
+            first_line_required_drug_classes=tuple(self.first_line_required_drug_classes),
         )
 
 

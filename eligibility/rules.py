@@ -44,7 +44,7 @@ NOT_ELIGIBLE = "not_eligible"
 INCOMPLETE = "incomplete"
 
 # Diagnosis codes: the values of patients.models.Diagnosis (not imported: no Django here).
-DIAGNOSES = ("LBCL", "FL", "MCL", "B-ALL", "CLL/SLL", "MM")
+DIAGNOSES = ("LBCL", "FL", "MCL", "B-ALL", "CLL/SLL", "MM", "MZL")
 
 # Best response to a line of therapy (Lugano 2014 / IMWG wording collapsed to five values).
 RESPONSE_CR = "CR"
@@ -287,6 +287,16 @@ class Indication:
     ecog_max: int | None = None  # None: the default threshold
     required_prior_drug_classes: tuple[str, ...] = ()
     requires_lenalidomide_refractory: bool = False
+    # Issue 16 item 7 (rules from the labels):
+    # Kymriah US label §1.1: B-ALL refractory or in second or later relapse (first relapse is
+    # not an indication).
+    requires_refractory_or_second_relapse: bool = False
+    # Carteyva (relma-cel) NMPA approval, FL: refractory to, or relapse within this many months
+    # of, second-line or later therapy (24). Checked on the most recent line.
+    last_line_relapse_within_months: int | None = None
+    # Yescarta US label §1.1, second line: refractory to or relapse within 12 months of
+    # first-line chemoimmunotherapy, i.e. the first line included these classes.
+    first_line_required_drug_classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -549,6 +559,12 @@ def _checks_for(s: Screening, product: Product, ind: Indication) -> list[Criteri
     ]
     if ind.first_line_relapse_within_months is not None:
         checks.append(_first_line_outcome(s, ind.first_line_relapse_within_months))
+    if ind.first_line_required_drug_classes:
+        checks.append(_first_line_classes(s, ind.first_line_required_drug_classes))
+    if ind.requires_refractory_or_second_relapse:
+        checks.append(_refractory_or_second_relapse(s))
+    if ind.last_line_relapse_within_months is not None:
+        checks.append(_last_line_outcome(s, ind.last_line_relapse_within_months))
     if ind.post_transplant_rule != TRANSPLANT_RULE_ANY:
         checks.append(_transplant(s, ind.post_transplant_rule))
     if ind.min_age_years is not None or ind.max_age_years is not None:
@@ -623,6 +639,132 @@ def _first_line_outcome(s: Screening, months: int) -> Criterion:
         f"({first.end_date.isoformat()}).",
         "first_line_early_relapse" if within else "first_line_late_relapse",
         {**params, "relapse": first.progression_date, "end": first.end_date},
+    )
+
+
+RESPONDED = frozenset({RESPONSE_CR, RESPONSE_PR})
+
+
+def _first_line_classes(s: Screening, required: tuple[str, ...]) -> Criterion:
+    """Yescarta US label §1.1: second line after first-line chemoimmunotherapy (an anti-CD20
+    antibody with chemotherapy): the first line must include the required classes."""
+    first = next((line for line in s.prior_lines if line.line_number == 1), None)
+    if first is None:
+        return Criterion(
+            "first_line_classes",
+            MISSING,
+            "First line not recorded.",
+            "first_line_missing",
+            {"classes": required},
+        )
+    lacking = tuple(c for c in required if c not in first.drug_classes)
+    if lacking:
+        return Criterion(
+            "first_line_classes",
+            NOT_MET,
+            f"The first line did not include: {', '.join(lacking)} (chemoimmunotherapy).",
+            "first_line_classes_lacking",
+            {"classes": lacking},
+        )
+    return Criterion(
+        "first_line_classes",
+        MET,
+        f"First line included: {', '.join(required)}.",
+        "first_line_classes_seen",
+        {"classes": required},
+    )
+
+
+def _refractory_or_second_relapse(s: Screening) -> Criterion:
+    """Kymriah US label §1.1 (B-ALL): refractory, or in second or later relapse. A line with
+    best response SD or PD is refractory; a line that reached CR or PR and then progressed
+    is a relapse. First relapse is not an indication."""
+    key = "refractory_or_second_relapse"
+    if not s.prior_lines:
+        return Criterion(key, MISSING, "No prior line recorded.", "no_lines")
+    refractory = [line for line in s.prior_lines if line.best_response in REFRACTORY_RESPONSES]
+    if refractory:
+        line = refractory[0]
+        return Criterion(
+            key,
+            MET,
+            f"Refractory (line {line.line_number}: best response {line.best_response}).",
+            "refractory",
+            {"line": line.line_number, "response": line.best_response},
+        )
+    relapses = sum(
+        1
+        for line in s.prior_lines
+        if line.best_response in RESPONDED and line.progression_date is not None
+    )
+    if relapses >= 2:
+        return Criterion(
+            key, MET, f"Relapse number {relapses}.", "second_relapse", {"relapses": relapses}
+        )
+    unknown = [line for line in s.prior_lines if line.best_response in (None, RESPONSE_UNKNOWN)]
+    if unknown:
+        return Criterion(
+            key,
+            MISSING,
+            "Best response of a prior line not recorded.",
+            "line_response_missing",
+            {"line": unknown[0].line_number},
+        )
+    if relapses == 1:
+        return Criterion(
+            key,
+            NOT_MET,
+            "First relapse: not an indication (refractory or second or later relapse only).",
+            "first_relapse",
+        )
+    return Criterion(key, NOT_MET, "Neither refractory nor relapsed.", "not_relapsed_or_refractory")
+
+
+def _last_line_outcome(s: Screening, months: int) -> Criterion:
+    """Carteyva (relma-cel) NMPA approval, FL: refractory to, or relapse within `months` of,
+    second-line or later therapy. Checked on the most recent line, which must be line 2 or
+    later."""
+    key = "last_line_outcome"
+    params = {"months": months}
+    if not s.prior_lines:
+        return Criterion(key, MISSING, "No prior line recorded.", "no_lines", params)
+    last = max(s.prior_lines, key=lambda line: line.line_number)
+    params = {**params, "line": last.line_number}
+    if last.line_number < 2:
+        return Criterion(key, NOT_MET, "No second-line therapy recorded.", "no_second_line", params)
+    if last.best_response in REFRACTORY_RESPONSES:
+        return Criterion(
+            key,
+            MET,
+            f"Refractory to line {last.line_number} (best response {last.best_response}).",
+            "last_line_refractory",
+            {**params, "response": last.best_response},
+        )
+    if last.best_response in (None, RESPONSE_UNKNOWN) and last.progression_date is None:
+        return Criterion(
+            key,
+            MISSING,
+            f"Best response to line {last.line_number} not recorded.",
+            "last_line_response_missing",
+            params,
+        )
+    if last.progression_date is None or last.end_date is None:
+        return Criterion(
+            key,
+            MISSING,
+            f"End date or relapse date of line {last.line_number} not recorded.",
+            "last_line_dates_missing",
+            params,
+        )
+    within = last.progression_date <= add_months(last.end_date, months)
+    return Criterion(
+        key,
+        MET if within else NOT_MET,
+        f"Relapse on {last.progression_date.isoformat()}, "
+        f"{'within' if within else 'more than'} {months} months of the end of line "
+        f"{last.line_number} ({last.end_date.isoformat()}).",
+        "last_line_early_relapse" if within else "last_line_late_relapse",
+        {**params, "relapse": last.progression_date, "end": last.end_date},
     )
 
 

@@ -22,6 +22,7 @@ from .models import (
     MdtDecision,
     PriorLine,
     ProductIndication,
+    ProductLabel,
     ScreeningAssessment,
     Threshold,
     WashoutTherapy,
@@ -41,6 +42,53 @@ def thresholds() -> Mapping[str, rules.Threshold]:
             row.key, row.value, base.unit, base.description, row.source, row.verified
         )
     return merged
+
+
+# --- Discharge restrictions: one home, the product's label row (issue 16 item 10) ----------
+
+# Without a label row the older, longer terms apply until one is entered (4 weeks near the
+# centre, 8 weeks without driving; clinical reference §3) — institutional default, review.
+NO_LABEL_STAY_NEAR_CENTRE_WEEKS = 4
+NO_LABEL_NO_DRIVING_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class DischargeRestrictions:
+    """How long after infusion the patient stays near the centre and does not drive."""
+
+    stay_near_centre_weeks: int
+    no_driving_weeks: int
+    source: str
+    verified: bool
+
+    @property
+    def stay_near_centre_days(self) -> int:
+        return self.stay_near_centre_weeks * 7
+
+    @property
+    def no_driving_days(self) -> int:
+        return self.no_driving_weeks * 7
+
+
+def discharge_restrictions(product: CarTProduct) -> DischargeRestrictions:
+    """The product's own label terms: the one source the consent page, the discharge record
+    and the wallet card read. The June 2025 US change (2 weeks near the centre, 2 weeks no
+    driving) covers only the six US products (Abecma, Breyanzi, Carvykti, Kymriah, Tecartus,
+    Yescarta); other products keep their own label's terms (ProductLabel rows, with source)."""
+    label = ProductLabel.objects.filter(product=product).first()
+    if label is None:
+        return DischargeRestrictions(
+            NO_LABEL_STAY_NEAR_CENTRE_WEEKS,
+            NO_LABEL_NO_DRIVING_WEEKS,
+            "No label data for this product: the older 4 / 8 weeks apply — review",
+            False,
+        )
+    return DischargeRestrictions(
+        label.proximity_restriction_weeks,
+        label.driving_restriction_weeks,
+        label.source,
+        label.verified,
+    )
 
 
 def active_indications(product: CarTProduct) -> list[ProductIndication]:

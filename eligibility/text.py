@@ -9,6 +9,9 @@ CRITERION_LABELS = {
     "diagnosis": _("Approved indication"),
     "prior_lines": _("Prior lines of systemic therapy"),
     "first_line_outcome": _("First line refractory or early relapse"),
+    "first_line_classes": _("First-line chemoimmunotherapy"),
+    "refractory_or_second_relapse": _("Refractory or second or later relapse"),
+    "last_line_outcome": _("Second-line or later therapy: refractory or early relapse"),
     "transplant": _("Transplant rule"),
     "age": _("Age (years)"),
     "prior_drug_classes": _("Prior drug classes"),
@@ -65,6 +68,28 @@ REASONS = {
     ),
     "first_line_late_relapse": _(
         "Relapse on %(relapse)s, more than %(months)s months after the first line's end (%(end)s)."
+    ),
+    "first_line_classes_lacking": _(
+        "The first line did not include: %(classes)s (chemoimmunotherapy)."
+    ),
+    "first_line_classes_seen": _("First line included: %(classes)s."),
+    "refractory": _("Refractory (line %(line)s: best response %(response)s)."),
+    "second_relapse": _("Relapse number %(relapses)s."),
+    "line_response_missing": _("Best response of line %(line)s not recorded."),
+    "first_relapse": _(
+        "First relapse: not an indication (refractory or second or later relapse only)."
+    ),
+    "not_relapsed_or_refractory": _("Neither refractory nor relapsed."),
+    "no_second_line": _("No second-line therapy recorded."),
+    "last_line_refractory": _("Refractory to line %(line)s (best response %(response)s)."),
+    "last_line_response_missing": _("Best response to line %(line)s not recorded."),
+    "last_line_dates_missing": _("End date or relapse date of line %(line)s not recorded."),
+    "last_line_early_relapse": _(
+        "Relapse on %(relapse)s, within %(months)s months of the end of line %(line)s (%(end)s)."
+    ),
+    "last_line_late_relapse": _(
+        "Relapse on %(relapse)s, more than %(months)s months after the end of line %(line)s "
+        "(%(end)s)."
     ),
     "transplant_failed": _("Relapsed or refractory after autologous transplant."),
     "not_candidate": _("Not a candidate for autologous transplant."),

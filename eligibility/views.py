@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import protected_file_response
 from core.forms import add_service_errors
 from core.permissions import can_edit_patients, can_read_patients, require
 from patients import rules as course_rules
@@ -89,6 +89,7 @@ def course_screening(request, pk):
         "consents": selectors.course_consents(course),
         "indications": selectors.active_indications(course.product),
         "label": getattr(course.product, "label", None),
+        "restrictions": selectors.discharge_restrictions(course.product),
         "can_start": can_edit
         and course.stage in (course_rules.REFERRED, course_rules.SCREENING)
         and assessment is None,
@@ -224,7 +225,7 @@ def consent_create(request, pk):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "label": getattr(course.product, "label", None),
+            "restrictions": selectors.discharge_restrictions(course.product),
         },
     )
 
@@ -233,10 +234,8 @@ def consent_document(request, pk):
     """The signed consent, to those who may read the patient (never a public media URL)."""
     require(can_read_patients(request.user))
     consent = selectors.consent_for_user(request.user, pk)
-    try:
-        handle = consent.document.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle, as_attachment=True, filename=consent.document_name or consent.document.name
+    return protected_file_response(
+        request,
+        name=consent.document.name,
+        download_name=consent.document_name or consent.document.name.rsplit("/", 1)[-1],
     )

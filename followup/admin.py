@@ -8,19 +8,10 @@ from .models import (
     FollowUpVisit,
     Infection,
     LateAdverseEvent,
-    RestrictionPolicy,
     ScheduledVisit,
     SubsequentTherapy,
     VisitReminder,
 )
-
-
-@admin.register(RestrictionPolicy)
-class RestrictionPolicyAdmin(SimpleHistoryAdmin):
-    """Reference data, like the product catalogue: the programme edits it here."""
-
-    list_display = ["__str__", "stay_near_centre_days", "no_driving_days", "source"]
-    list_select_related = ["product"]
 
 
 @admin.register(Discharge)

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager
 
-from . import outcomes, rules, schedule
+from . import outcomes, schedule
 
 
 class LuganoResponse(models.TextChoices):
@@ -139,67 +139,6 @@ class CytopeniaGrade(models.IntegerChoices):
     G4 = 4, _("Grade 4")
 
 
-class RestrictionPolicy(models.Model):
-    """How long a patient stays near the centre and does not drive, per product.
-
-    Reference data the programme maintains (clinical reference §3): current US labels say
-    2 weeks each; older protocols 4 and 8 weeks. The row without a product is the
-    institution's default for products without their own row.
-    """
-
-    product = models.OneToOneField(
-        "patients.CarTProduct",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="restriction_policy",
-        verbose_name=_("product"),
-        help_text=_("Empty: the institutional default for every product without its own row."),
-    )
-    stay_near_centre_days = models.PositiveSmallIntegerField(
-        _("stay near the centre (days after infusion)"),
-        validators=[MaxValueValidator(rules.MAX_RESTRICTION_DAYS)],
-    )
-    no_driving_days = models.PositiveSmallIntegerField(
-        _("no driving or hazardous machinery (days after infusion)"),
-        validators=[MaxValueValidator(rules.MAX_RESTRICTION_DAYS)],
-    )
-    is_default = models.BooleanField(_("institutional default"), default=False, editable=False)
-    source = models.CharField(_("source"), max_length=200)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-is_default", "product__short_name"]
-        verbose_name = _("discharge restriction policy")
-        verbose_name_plural = _("discharge restriction policies")
-        constraints = [
-            # One institutional default: the row without a product.
-            models.UniqueConstraint(
-                fields=["is_default"],
-                condition=Q(is_default=True),
-                name="one_default_restriction_policy",
-            ),
-            models.CheckConstraint(
-                condition=Q(is_default=True, product__isnull=True)
-                | Q(is_default=False, product__isnull=False),
-                name="restriction_policy_default_has_no_product",
-            ),
-            models.CheckConstraint(
-                condition=Q(stay_near_centre_days__lte=rules.MAX_RESTRICTION_DAYS)
-                & Q(no_driving_days__lte=rules.MAX_RESTRICTION_DAYS),
-                name="restriction_days_plausible",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        who = self.product.short_name if self.product_id else _("Institutional default")
-        return f"{who}: {self.stay_near_centre_days} / {self.no_driving_days} d"
-
-    def clean(self):
-        # The row without a product is the default; keep the flag in step for the constraints.
-        self.is_default = self.product_id is None
-
-
 class Discharge(models.Model):
     """The patient leaves the ward: restrictions, caregiver and the wallet card."""
 
@@ -312,6 +251,8 @@ def visit_label(code: str) -> str:
     spec = schedule.spec_for(code)
     if spec.unit == "day" and spec.number == 100:
         return str(_("Day 100 (Month 3)"))
+    if spec.unit == "day" and spec.number == 365:
+        return str(_("Day 365 (Year 1)"))
     if spec.unit == "day":
         return str(_("Day %(n)d")) % {"n": spec.number}
     if spec.unit == "month":
@@ -356,6 +297,17 @@ class FollowUpVisit(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    cr_deauville_confirmed = models.BooleanField(
+        _("CR confirmed despite Deauville 4–5"),
+        default=False,
+        help_text=_(
+            "Lugano 2014: a complete metabolic response is Deauville 1–3. Tick only when the "
+            "clinician confirms a CR with a score of 4 or 5, and give the reason."
+        ),
+    )
+    cr_deauville_reason = models.CharField(
+        _("reason for CR with Deauville 4–5"), max_length=300, blank=True
     )
     haemoglobin_g_dl = models.DecimalField(
         _("haemoglobin (g/dL)"),
@@ -458,6 +410,19 @@ class FollowUpVisit(models.Model):
                 condition=Q(deauville_score__isnull=True)
                 | (Q(deauville_score__gte=1) & Q(deauville_score__lte=5)),
                 name="followup_visit_deauville_1_to_5",
+            ),
+            # Lugano 2014: CR is Deauville 1–3; 4–5 only with a confirmation and its reason.
+            models.CheckConstraint(
+                condition=~(
+                    Q(lugano_response=LuganoResponse.CR)
+                    & Q(deauville_score__gte=outcomes.DEAUVILLE_COMPLETE_METABOLIC_MAX + 1)
+                )
+                | (Q(cr_deauville_confirmed=True) & ~Q(cr_deauville_reason="")),
+                name="followup_visit_cr_deauville_4_5_confirmed",
+                violation_error_message=_(
+                    "A complete response with Deauville 4–5 needs the clinician's confirmation "
+                    "and reason (Lugano 2014: CR is Deauville 1–3)."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["course", "visit_date"])]

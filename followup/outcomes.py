@@ -13,6 +13,12 @@ Conventions (cite them when reporting):
   either, censored at the last adequate response assessment; when a new therapy starts
   before progression, censored at the last adequate assessment on or before its start (FDA
   guidance "Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics", 2018).
+  That is the default convention, PFS_FDA_2018. The other, PFS_EMA, follows the EMA
+  "Guideline on the evaluation of anticancer medicinal products in man", Appendix 1 on
+  methodological considerations for PFS (EMA/CHMP/27994/2008): a new anti-cancer therapy does
+  not censor, progression or death is counted whatever therapy came before it. Which one a
+  hospital reports is a setting (PFS_CENSORING), stated on the dashboard (issue 16 item 11;
+  institutional default — review).
 """
 
 from __future__ import annotations
@@ -43,6 +49,26 @@ CENSORED_NEW_THERAPY = "censored_new_therapy"
 CENSORED_LAST_ALIVE = "censored_last_alive"
 
 DAYS_PER_MONTH = 365.25 / 12
+
+# PFS censoring conventions when a new anti-cancer therapy starts before progression.
+PFS_FDA_2018 = "fda_2018"
+PFS_EMA = "ema"
+PFS_CONVENTIONS = (PFS_FDA_2018, PFS_EMA)
+
+
+# Lugano 2014 (Cheson, J Clin Oncol 2014;32:3059, table 3): complete metabolic response is a
+# PET 5-point (Deauville) score of 1, 2 or 3. A CR recorded with 4 or 5 needs a clinician's
+# explicit confirmation and reason (issue 16 item 11), e.g. uptake from inflammation.
+DEAUVILLE_COMPLETE_METABOLIC_MAX = 3
+
+
+def cr_needs_deauville_confirmation(response: str, deauville_score: int | None) -> bool:
+    """True when a CR is recorded with a Deauville score above 3 (Lugano 2014: CR is 1–3)."""
+    return (
+        response == CR
+        and deauville_score is not None
+        and deauville_score > DEAUVILLE_COMPLETE_METABOLIC_MAX
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +129,15 @@ def _time(day0: date, on: date, event: bool, kind: str) -> SurvivalTime:
     return SurvivalTime(days=(on - day0).days, event=event, on=on, kind=kind)
 
 
-def course_outcome(*, day0: date, assessments: Iterable[Assessment]) -> Outcome:
-    """Best response, progression date, PFS and OS of a course, from its follow-up records."""
+def course_outcome(
+    *, day0: date, assessments: Iterable[Assessment], pfs_censoring: str = PFS_FDA_2018
+) -> Outcome:
+    """Best response, progression date, PFS and OS of a course, from its follow-up records.
+
+    pfs_censoring: PFS_FDA_2018 (a new therapy before progression censors at the last
+    adequate assessment before it) or PFS_EMA (it does not censor)."""
+    if pfs_censoring not in PFS_CONVENTIONS:
+        raise ValueError(f"unknown PFS censoring convention {pfs_censoring!r}")
     records = sorted(assessments, key=lambda r: r.on)
     _check(day0, records)
 
@@ -158,7 +191,8 @@ def course_outcome(*, day0: date, assessments: Iterable[Assessment]) -> Outcome:
         if (progression_date or death_date)
         else None
     )
-    if new_therapy is not None and (first_event is None or new_therapy < first_event):
+    censor_at_new_therapy = pfs_censoring == PFS_FDA_2018 and new_therapy is not None
+    if censor_at_new_therapy and (first_event is None or new_therapy < first_event):
         adequate = [r.on for r in clinical if r.response in RESPONSE_RANK and r.on <= new_therapy]
         pfs = _time(day0, max(adequate, default=day0), False, CENSORED_NEW_THERAPY)
     elif first_event is not None:

@@ -2,9 +2,11 @@
 
 Source: clinical reference §3. US labels since 26 June 2025 (FDA removed the CAR-T REMS):
 stay within reach of the treating centre for 2 weeks after infusion, no driving or hazardous
-machinery for 2 weeks. Older protocols and other countries still use 4 and 8 weeks. Each
-product's durations live in the RestrictionPolicy table (editable in the admin); these are
-the defaults used when the table has no row.
+machinery for 2 weeks — for the six US products only (Abecma, Breyanzi, Carvykti, Kymriah,
+Tecartus, Yescarta). Other products keep their own label's terms (relma-cel, obe-cel: 4 and 8
+weeks). Each product's terms have one home, its label row in the catalogue (eligibility
+ProductLabel, read through eligibility.selectors.discharge_restrictions; issue 16 item 10);
+this module only counts the dates.
 """
 
 from __future__ import annotations

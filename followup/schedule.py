@@ -7,6 +7,13 @@ Source: clinical reference §6. Default schedule Day 14, Day 28, Day 100, Month 
 then yearly to Year 15 (FDA long-term follow-up of integrating-vector products: up to 15
 years, annual visits for 5 years then annual contact; CIBMTR form 4100 asks for Day 100,
 Month 6 and yearly). Due windows are an institutional default — review.
+
+Two plans (setting FOLLOWUP_VISIT_PLAN, `plan_named`):
+- "institutional" (DEFAULT_PLAN, the default): the schedule above.
+- "cibmtr_4100" (CIBMTR_4100_PLAN): the registry's reporting windows, CIBMTR form 4100
+  (Cellular Therapy Essential Data Follow-Up): Day 100, Month 6, the 1-year contact on or
+  after Day 365, then annual contacts ±30 days to Year 15 (issue 16 item 12; clinical
+  reference §6). Day 100 and Month 6 windows are an institutional default — review.
 """
 
 from __future__ import annotations
@@ -55,6 +62,36 @@ DEFAULT_PLAN: tuple[VisitSpec, ...] = (
     VisitSpec("m12", "month", 12, 45, 45),
     *(VisitSpec(f"y{n}", "year", n, 60, 60, VISIT if n <= 5 else CONTACT) for n in range(2, 16)),
 )
+
+# CIBMTR form 4100 windows (issue 16 item 12). The 1-year contact is due from Day 365, not
+# before it (window 0 days before, 30 after); later years are annual ±30 days. Day 100 and
+# Month 6 keep the institutional windows — review.
+CIBMTR_ANNUAL_WINDOW_DAYS = 30
+CIBMTR_4100_PLAN: tuple[VisitSpec, ...] = (
+    VisitSpec("d100", "day", 100, 14, 14),
+    VisitSpec("m6", "month", 6, 30, 30),
+    VisitSpec("d365", "day", 365, 0, CIBMTR_ANNUAL_WINDOW_DAYS, CONTACT),
+    *(
+        VisitSpec(f"y{n}", "year", n, CIBMTR_ANNUAL_WINDOW_DAYS, CIBMTR_ANNUAL_WINDOW_DAYS, CONTACT)
+        for n in range(2, 16)
+    ),
+)
+
+INSTITUTIONAL = "institutional"
+CIBMTR_4100 = "cibmtr_4100"
+PLANS: dict[str, tuple[VisitSpec, ...]] = {
+    INSTITUTIONAL: DEFAULT_PLAN,
+    CIBMTR_4100: CIBMTR_4100_PLAN,
+}
+
+
+def plan_named(name: str) -> tuple[VisitSpec, ...]:
+    """The visit plan of a setting value ("institutional" or "cibmtr_4100")."""
+    try:
+        return PLANS[name]
+    except KeyError:
+        raise ValueError(f"unknown visit plan {name!r}; choose one of {sorted(PLANS)}") from None
+
 
 PLANNED = "planned"
 DONE = "done"
@@ -105,9 +142,12 @@ def visit_schedule(*, day0: date, plan: tuple[VisitSpec, ...] = DEFAULT_PLAN) ->
 
 
 def spec_for(code: str, plan: tuple[VisitSpec, ...] = DEFAULT_PLAN) -> VisitSpec:
-    for spec in plan:
-        if spec.code == code:
-            return spec
+    """The spec of a visit code: from `plan`, else from any known plan (a visit created
+    under the other plan before the setting changed keeps its label)."""
+    for candidate in (plan, *PLANS.values()):
+        for spec in candidate:
+            if spec.code == code:
+                return spec
     raise ValueError(f"unknown visit code {code!r}")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.roles import Role
+from eligibility.selectors import discharge_restrictions
 from patients import rules as patient_rules
 from patients.models import CarTProduct, TreatmentCourse
 from patients.selectors import courses_visible_to
@@ -19,7 +21,6 @@ from .models import (
     Discharge,
     FollowUpVisit,
     LuganoResponse,
-    RestrictionPolicy,
     ScheduledVisit,
     VisitState,
     VitalStatus,
@@ -44,19 +45,14 @@ def followup_courses_visible_to(user) -> QuerySet[TreatmentCourse]:
 
 
 def restrictions_for(*, product: CarTProduct, day0: date) -> rules.Restrictions:
-    """The product's row, else the institutional default row, else the label default."""
-    policy = (
-        RestrictionPolicy.objects.filter(Q(product=product) | Q(is_default=True))
-        .order_by("is_default")
-        .first()
-    )
-    if policy is None:
-        return rules.restriction_end_dates(day0=day0)
+    """End dates of the product's own label restrictions, counted from Day 0. The terms come
+    from the product's label row through eligibility's one selector, as the consent page's."""
+    terms = discharge_restrictions(product)
     return rules.restriction_end_dates(
         day0=day0,
-        stay_near_centre_days=policy.stay_near_centre_days,
-        no_driving_days=policy.no_driving_days,
-        source=policy.source,
+        stay_near_centre_days=terms.stay_near_centre_days,
+        no_driving_days=terms.no_driving_days,
+        source=terms.source,
     )
 
 
@@ -117,11 +113,18 @@ def response_label(code: str | None) -> str:
     return str(LuganoResponse(code).label)
 
 
+def pfs_censoring() -> str:
+    """The PFS censoring convention in use (setting PFS_CENSORING, followup/outcomes.py)."""
+    return settings.PFS_CENSORING
+
+
 def course_outcome(course: TreatmentCourse, visits=None) -> outcomes.Outcome | None:
     if course.day0_date is None:
         return None
     visits = course_visits(course) if visits is None else visits
-    return outcomes.course_outcome(day0=course.day0_date, assessments=assessments(visits))
+    return outcomes.course_outcome(
+        day0=course.day0_date, assessments=assessments(visits), pfs_censoring=pfs_censoring()
+    )
 
 
 def course_calendar(course: TreatmentCourse, today: date) -> list[dict]:

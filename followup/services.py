@@ -24,7 +24,7 @@ from patients import services as patient_services
 from patients.models import TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import schedule, selectors
+from . import outcomes, schedule, selectors
 from .models import (
     Discharge,
     FollowUpVisit,
@@ -57,6 +57,8 @@ VISIT_FIELDS = (
     "lugano_response",
     "imaging_method",
     "deauville_score",
+    "cr_deauville_confirmed",
+    "cr_deauville_reason",
     "haemoglobin_g_dl",
     "neutrophils_10e9_l",
     "lymphocytes_10e9_l",
@@ -118,7 +120,8 @@ def schedule_generate(*, course: TreatmentCourse, by: User | None = None) -> dic
     existing = {v.code: v for v in ScheduledVisit.objects.filter(course=current)}
     death = selectors.death_record(current)
     created = moved = 0
-    for planned in schedule.visit_schedule(day0=current.day0_date):
+    plan = schedule.plan_named(settings.FOLLOWUP_VISIT_PLAN)
+    for planned in schedule.visit_schedule(day0=current.day0_date, plan=plan):
         dates = {
             "target_date": planned.target_date,
             "window_start": planned.window_start,
@@ -145,6 +148,14 @@ def schedule_generate(*, course: TreatmentCourse, by: User | None = None) -> dic
         visit.full_clean(validate_unique=False, validate_constraints=False)
         visit._history_user = by
         visit.save()
+    # A planned visit of another plan (the setting changed) is cancelled, with the reason.
+    codes = {spec.code for spec in plan}
+    for code, visit in existing.items():
+        if code not in codes and visit.visit_state == VisitState.PLANNED:
+            visit.visit_state = VisitState.CANCELLED
+            visit.cancel_reason = str(_("Not in the follow-up visit plan in use."))
+            visit._history_user = by
+            visit.save(update_fields=["visit_state", "cancel_reason"])
     return {"created": created, "moved": moved}
 
 
@@ -322,6 +333,20 @@ def visit_record(
         errors["imaging_method"] = [_("Say how the response was assessed.")]
     if visit.deauville_score is not None and visit.imaging_method != ImagingMethod.PET_CT:
         errors.setdefault("deauville_score", []).append(_("A Deauville score comes from a PET-CT."))
+    if outcomes.cr_needs_deauville_confirmation(visit.lugano_response, visit.deauville_score):
+        if not visit.cr_deauville_confirmed:
+            errors["cr_deauville_confirmed"] = [
+                _(
+                    "Deauville %(score)d is not a complete metabolic response (Lugano 2014: CR "
+                    "is Deauville 1–3). Confirm the CR explicitly and give the reason, or record "
+                    "the response that the scan shows."
+                )
+                % {"score": visit.deauville_score}
+            ]
+        if not visit.cr_deauville_reason.strip():
+            errors["cr_deauville_reason"] = [_("Give the reason for a CR with Deauville 4–5.")]
+    elif visit.cr_deauville_confirmed or visit.cr_deauville_reason:
+        visit.cr_deauville_confirmed, visit.cr_deauville_reason = False, ""
     if visit.vital_status == VitalStatus.DEAD:
         if visit.death_date is None:
             errors["death_date"] = [_("Give the date of death.")]

@@ -15,7 +15,7 @@ from core.roles import Role
 from patients.api import as_drf_error
 from patients.selectors import course_for_user, courses_visible_to
 
-from . import selectors, services, text
+from . import renal, selectors, services, text
 from .models import (
     Administration,
     BridgingTherapy,
@@ -187,7 +187,26 @@ class PlanSerializer(serializers.ModelSerializer):
         decimal_places=1,
         required=False,
         allow_null=True,
-        help_text=_("Empty: the screening's creatinine clearance."),
+        help_text=_(
+            "Only for a clearance the clinician enters (e.g. measured); otherwise give "
+            "the creatinine and it is computed by Cockcroft–Gault."
+        ),
+    )
+    creatinine = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text=_("Latest serum creatinine, in creatinine_unit."),
+    )
+    creatinine_unit = serializers.ChoiceField(
+        choices=renal.CREATININE_UNITS, default=renal.UMOL_L, write_only=True
+    )
+    creatinine_drawn_on = serializers.DateField(required=False, allow_null=True)
+    creatinine_reentered = serializers.BooleanField(default=False, write_only=True)
+    weight_basis = serializers.ChoiceField(
+        choices=renal.WEIGHT_BASES, default=renal.ACTUAL, write_only=True
     )
 
     class Meta:
@@ -199,6 +218,14 @@ class PlanSerializer(serializers.ModelSerializer):
             "weight_kg",
             "height_cm",
             "crcl_ml_min",
+            "crcl_method",
+            "creatinine",
+            "creatinine_unit",
+            "creatinine_umol_l",
+            "creatinine_drawn_on",
+            "creatinine_reentered",
+            "weight_basis",
+            "renal_table",
             "bsa_m2",
             "uncapped_bsa_m2",
             "bsa_cap_m2",
@@ -211,6 +238,9 @@ class PlanSerializer(serializers.ModelSerializer):
             "signatures",
         ]
         read_only_fields = [
+            "crcl_method",
+            "creatinine_umol_l",
+            "renal_table",
             "weight_kg",
             "height_cm",
             "bsa_m2",
@@ -232,6 +262,11 @@ class PlanSerializer(serializers.ModelSerializer):
             course=data["course"],
             crcl_ml_min=data.get("crcl_ml_min"),
             regimen_key=data.get("regimen_key", ""),
+            creatinine=data.get("creatinine"),
+            creatinine_unit=data.get("creatinine_unit", renal.UMOL_L),
+            creatinine_drawn_on=data.get("creatinine_drawn_on"),
+            creatinine_reentered=data.get("creatinine_reentered", False),
+            weight_basis=data.get("weight_basis", renal.ACTUAL),
         )
 
 
@@ -241,7 +276,16 @@ class PlanVerifySerializer(serializers.Serializer):
 
 
 class PlanRecalculateSerializer(serializers.Serializer):
-    crcl_ml_min = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0)
+    crcl_ml_min = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=0, required=False, allow_null=True
+    )
+    creatinine = serializers.DecimalField(
+        max_digits=7, decimal_places=2, required=False, allow_null=True
+    )
+    creatinine_unit = serializers.ChoiceField(choices=renal.CREATININE_UNITS, default=renal.UMOL_L)
+    creatinine_drawn_on = serializers.DateField(required=False, allow_null=True)
+    creatinine_reentered = serializers.BooleanField(default=False)
+    weight_basis = serializers.ChoiceField(choices=renal.WEIGHT_BASES, default=renal.ACTUAL)
     reason = serializers.CharField()
     version = serializers.IntegerField()
 
@@ -292,7 +336,12 @@ class PlanViewSet(mixins.CreateModelMixin, _ByCourse):
             services.plan_recalculate,
             by=request.user,
             plan=plan,
-            crcl_ml_min=payload.validated_data["crcl_ml_min"],
+            crcl_ml_min=payload.validated_data.get("crcl_ml_min"),
+            creatinine=payload.validated_data.get("creatinine"),
+            creatinine_unit=payload.validated_data["creatinine_unit"],
+            creatinine_drawn_on=payload.validated_data.get("creatinine_drawn_on"),
+            creatinine_reentered=payload.validated_data["creatinine_reentered"],
+            weight_basis=payload.validated_data["weight_basis"],
             reason=payload.validated_data["reason"],
             expected_version=payload.validated_data["version"],
         )

@@ -7,13 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from patients.models import Stage, TreatmentCourse
 
 from . import selectors, services
 from .models import BridgingTherapy, TocilizumabStockCheck
 
-DEMO_CRCL_ML_MIN = Decimal("82")
+# The demo's latest creatinine, drawn today: the plan computes Cockcroft–Gault from it.
+DEMO_CREATININE_UMOL_L = Decimal("80")
 
 
 def seed(*, staff: dict, today) -> None:
@@ -44,7 +46,12 @@ def seed(*, staff: dict, today) -> None:
             course.refresh_from_db()
         if selectors.plan_for(course) is None:
             try:
-                services.plan_create(by=ben, course=course, crcl_ml_min=DEMO_CRCL_ML_MIN)
+                services.plan_create(
+                    by=ben,
+                    course=course,
+                    creatinine=DEMO_CREATININE_UMOL_L,
+                    creatinine_drawn_on=timezone.localdate(),
+                )
             except ValidationError:
                 continue  # no regimen in the catalogue for this product and diagnosis
     for course in TreatmentCourse.objects.filter(stage=Stage.LYMPHODEPLETION).order_by("pk"):

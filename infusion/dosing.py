@@ -12,9 +12,11 @@ Decisions documented here (all institutional defaults — review):
 - BSA is rounded half-up to 2 decimals before it is used, and the cap and the warning compare
   that rounded value, so what the screen shows is what was decided on. Default: no cap, warn
   above 2.2 m² (strictly above: 2.20 m² does not warn).
-- Fludarabine and creatinine clearance: CrCl ≥ 70 mL/min full dose (70 exactly is full dose);
-  30 ≤ CrCl < 70 reduce by 20% (30 exactly is reduced); CrCl < 30 no dose without a clinician's
-  decision. A missing CrCl raises ValueError: the calculator never assumes normal kidneys.
+- Fludarabine and creatinine clearance: the bands of the label the regimen cites
+  (Regimen.renal_table). US fludarabine label (default): CrCl > 70 mL/min full dose;
+  30–70 inclusive reduce by 20%; < 30 no dose without a clinician's decision. The older
+  Fludara bands are kept as an alternative table. A missing CrCl raises ValueError: the
+  calculator never assumes normal kidneys. Clearance by Cockcroft–Gault: infusion/renal.py.
 - Arithmetic is done in decimal and rounded half-up (54.5 mg → 55 mg), never banker's rounding.
 - Tocilizumab maximum dose applies to the 12 mg/kg dose too; 30 kg exactly gets 8 mg/kg.
 - Tocilizumab "3 in 24 h" counts doses given in the 24 h before `at`; a dose given exactly 24 h
@@ -126,19 +128,46 @@ def dosing_bsa(
 
 @dataclass(frozen=True)
 class RenalBand:
-    min_crcl_ml_min: int  # inclusive lower bound
+    min_crcl_ml_min: int  # lower bound
     reduction_percent: int | None  # None: no dose without a clinician's decision
     label: str
+    min_inclusive: bool = True  # False: the band starts strictly above min_crcl_ml_min
+    # Older Fludara label: an absolute dose (mg/m²) for the band instead of a reduction.
+    dose_mg_per_m2: int | None = None
 
 
-# Clinical reference §4, "Fludarabine renal adjustment (institutional default — review)":
-# CrCl 30–70 mL/min → reduce by 20%; CrCl < 30 → do not give without a clinician's decision.
-# Boundaries (our choice): 70 exactly is full dose, 30 exactly is reduced. Checked top down.
-FLUDARABINE_RENAL_BANDS: tuple[RenalBand, ...] = (
-    RenalBand(min_crcl_ml_min=70, reduction_percent=0, label="≥ 70"),
-    RenalBand(min_crcl_ml_min=30, reduction_percent=20, label="30–69"),
-    RenalBand(min_crcl_ml_min=0, reduction_percent=None, label="< 30"),
+# Which label's bands a regimen applies (Regimen.renal_table). Issue 16 item 8.
+US_FLUDARABINE_LABEL = "us_fludarabine"
+FLUDARA_OLDER_LABEL = "fludara_older"
+
+RENAL_TABLES: Mapping[str, tuple[RenalBand, ...]] = MappingProxyType(
+    {
+        # US fludarabine phosphate injection label: CrCl 30–70 mL/min inclusive → reduce by
+        # 20%; < 30 → not without a clinician's decision (clinical reference §4). 70 exactly
+        # is reduced, above 70 is full dose. Checked top down.
+        US_FLUDARABINE_LABEL: (
+            RenalBand(70, 0, "> 70", min_inclusive=False),
+            RenalBand(30, 20, "30–70"),
+            RenalBand(0, None, "< 30"),
+        ),
+        # Older Fludara brand label (Cockcroft–Gault bands): ≥ 80 full; 50–79 → 20 mg/m²;
+        # 30–49 → 15 mg/m²; < 30 not given (clinical reference §4).
+        FLUDARA_OLDER_LABEL: (
+            RenalBand(80, 0, "≥ 80"),
+            RenalBand(50, 0, "50–79", dose_mg_per_m2=20),
+            RenalBand(30, 0, "30–49", dose_mg_per_m2=15),
+            RenalBand(0, None, "< 30"),
+        ),
+    }
 )
+RENAL_TABLE_SOURCES: Mapping[str, str] = MappingProxyType(
+    {
+        US_FLUDARABINE_LABEL: "US fludarabine phosphate injection label (CrCl 30–70 → −20%)",
+        FLUDARA_OLDER_LABEL: "Older Fludara label (≥ 80 full, 50–79 → 20, 30–49 → 15 mg/m²)",
+    }
+)
+# The default table, kept under its old name for callers.
+FLUDARABINE_RENAL_BANDS = RENAL_TABLES[US_FLUDARABINE_LABEL]
 
 
 @dataclass(frozen=True)
@@ -147,44 +176,54 @@ class RenalAdjustment:
     reduction_percent: int | None
     requires_clinician_decision: bool
     reason: str
+    band_label: str = ""
+    dose_mg_per_m2: int | None = None  # set by a band that gives an absolute dose
 
 
-def fludarabine_renal_adjustment(*, creatinine_clearance_ml_min: float | None) -> RenalAdjustment:
-    """Fludarabine dose factor for a creatinine clearance (mL/min).
+def fludarabine_renal_adjustment(
+    *, creatinine_clearance_ml_min: float | None, table: str = US_FLUDARABINE_LABEL
+) -> RenalAdjustment:
+    """Fludarabine dose adjustment for a creatinine clearance (mL/min) by a label's bands.
 
+    The one place the bands are applied: lymphodepletion_dose calls it (issue 15: no copy).
     Raises ValueError when CrCl is missing: fludarabine is renally cleared, so a forgotten
     value must stop the calculation rather than silently give a full dose.
     """
     crcl = _crcl(creatinine_clearance_ml_min, required=True)
     assert crcl is not None
-    band = _renal_band(crcl)
+    band = _renal_band(crcl, table)
+    where = f"CrCl {_fmt(crcl)} mL/min ({band.label})"
     if band.reduction_percent is None:
         return RenalAdjustment(
             dose_factor=None,
             reduction_percent=None,
             requires_clinician_decision=True,
-            reason=(
-                f"CrCl {_fmt(crcl)} mL/min ({band.label}): do not give fludarabine without a "
-                "clinician's decision."
-            ),
+            reason=f"{where}: do not give fludarabine without a clinician's decision.",
+            band_label=band.label,
         )
-    if band.reduction_percent == 0:
-        reason = f"CrCl {_fmt(crcl)} mL/min ({band.label}): full dose."
+    if band.dose_mg_per_m2 is not None:
+        reason = f"{where}: {band.dose_mg_per_m2} mg/m²."
+    elif band.reduction_percent == 0:
+        reason = f"{where}: full dose."
     else:
-        reason = f"CrCl {_fmt(crcl)} mL/min ({band.label}): reduce by {band.reduction_percent}%."
+        reason = f"{where}: reduce by {band.reduction_percent}%."
     return RenalAdjustment(
         dose_factor=float(_factor(band.reduction_percent)),
         reduction_percent=band.reduction_percent,
         requires_clinician_decision=False,
         reason=reason,
+        band_label=band.label,
+        dose_mg_per_m2=band.dose_mg_per_m2,
     )
 
 
-def _renal_band(crcl: Decimal) -> RenalBand:
-    for band in FLUDARABINE_RENAL_BANDS:
-        if crcl >= band.min_crcl_ml_min:
+def _renal_band(crcl: Decimal, table: str = US_FLUDARABINE_LABEL) -> RenalBand:
+    if table not in RENAL_TABLES:
+        raise ValueError(f"renal table must be one of {', '.join(RENAL_TABLES)}, got {table!r}")
+    for band in RENAL_TABLES[table]:
+        if crcl > band.min_crcl_ml_min or (band.min_inclusive and crcl == band.min_crcl_ml_min):
             return band
-    raise AssertionError("FLUDARABINE_RENAL_BANDS must end with a band starting at 0")
+    raise AssertionError("a renal table must end with a band starting at 0")
 
 
 def _factor(reduction_percent: int) -> Decimal:
@@ -232,6 +271,7 @@ def lymphodepletion_dose(
     weight_kg: float | None,
     creatinine_clearance_ml_min: float | None = None,
     rounding_mg: float | None = None,
+    renal_table: str = US_FLUDARABINE_LABEL,
 ) -> DoseResult:
     """One day's dose of one lymphodepleting drug.
 
@@ -266,12 +306,12 @@ def lymphodepletion_dose(
     if rule.renal_adjusted:
         if crcl is None:
             raise ValueError(f"creatinine_clearance_ml_min is required for {drug}")
-        band = _renal_band(crcl)
-        if band.reduction_percent is None:
-            steps.append(
-                f"CrCl {_fmt(crcl)} mL/min ({band.label}) → do not give without a "
-                "clinician's decision"
-            )
+        adjustment = fludarabine_renal_adjustment(
+            creatinine_clearance_ml_min=crcl, table=renal_table
+        )
+        where = f"CrCl {_fmt(crcl)} mL/min ({adjustment.band_label})"
+        if adjustment.requires_clinician_decision:
+            steps.append(f"{where} → do not give without a clinician's decision")
             return DoseResult(
                 drug=drug,
                 dose_mg=None,
@@ -281,15 +321,22 @@ def lymphodepletion_dose(
                 full_dose_mg=float(full),
                 unrounded_dose_mg=None,
             )
-        if band.reduction_percent:
-            dose = full * _factor(band.reduction_percent)
-            flags.append(FLAG_RENAL_ADJUSTED)
+        if adjustment.dose_mg_per_m2 is not None and dose_per_m2_mg is not None:
+            band_dose = Decimal(adjustment.dose_mg_per_m2) * bsa
+            if band_dose < full:
+                dose = band_dose
+                flags.append(FLAG_RENAL_ADJUSTED)
             steps.append(
-                f"CrCl {_fmt(crcl)} mL/min → {MINUS_SIGN}{band.reduction_percent}% "
-                f"= {_fmt(dose)} mg"
+                f"{where} → {adjustment.dose_mg_per_m2} mg/m² × {bsa:.2f} m² "
+                f"= {_fmt(band_dose)} mg"
+                + ("" if band_dose < full else " (not above the regimen dose)")
             )
+        elif adjustment.reduction_percent:
+            dose = full * _factor(adjustment.reduction_percent)
+            flags.append(FLAG_RENAL_ADJUSTED)
+            steps.append(f"{where} → {MINUS_SIGN}{adjustment.reduction_percent}% = {_fmt(dose)} mg")
         else:
-            steps.append(f"CrCl {_fmt(crcl)} mL/min ({band.label}) → full dose")
+            steps.append(f"{where} → full dose")
 
     rounded = _round_half_up(dose, step)
     steps.append(f"rounded to {_fmt(rounded)} mg (nearest {_fmt(step)} mg)")
@@ -329,6 +376,9 @@ class Regimen:
     source: str
     verified: bool  # False: UNVERIFIED in the clinical reference; show "institutional default"
     note: str = ""
+    # Whose fludarabine renal bands apply (RENAL_TABLES); the US label unless the regimen's
+    # source cites another (issue 16 item 8).
+    renal_table: str = US_FLUDARABINE_LABEL
 
 
 _DAYS_5_TO_3 = (-5, -4, -3)
@@ -487,6 +537,7 @@ def plan_lymphodepletion(
             bsa_m2=bsa.bsa_m2,
             weight_kg=weight_kg,
             creatinine_clearance_ml_min=creatinine_clearance_ml_min,
+            renal_table=regimen.renal_table,
         )
         for day in item.days:
             planned.append(

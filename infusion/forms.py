@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapFormMixin
 
-from . import rules
+from . import renal, rules
 from .models import (
     GATE_ITEM_CHOICES,
     REGIMEN_CHOICES,
@@ -48,26 +48,72 @@ class BridgingUpdateForm(BridgingForm):
         fields = ["ended_on", "response", "notes"]
 
 
-class PlanCreateForm(BootstrapFormMixin, forms.Form):
-    regimen_key = forms.ChoiceField(label=_("Regimen"), choices=REGIMEN_CHOICES)
+class RenalInputsMixin(forms.Form):
+    """The latest serum creatinine (issue 16 item 8): Cockcroft–Gault computes the clearance
+    fludarabine is dosed on. A clearance typed instead is recorded as the clinician's."""
+
+    creatinine = forms.DecimalField(
+        label=_("Latest serum creatinine"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+    )
+    creatinine_unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=[(renal.UMOL_L, "µmol/L"), (renal.MG_DL, "mg/dL")],
+        initial=renal.UMOL_L,
+        required=False,
+    )
+    creatinine_drawn_on = forms.DateField(label=_("Drawn on"), required=False, widget=DateInput())
+    creatinine_reentered = forms.BooleanField(
+        label=_("I re-entered this creatinine although it is older than the limit"),
+        required=False,
+    )
+    weight_basis = forms.ChoiceField(
+        label=_("Weight in Cockcroft–Gault"),
+        choices=[
+            (renal.ACTUAL, _("Actual body weight")),
+            (renal.IDEAL, _("Ideal body weight (Devine)")),
+            (renal.ADJUSTED, _("Adjusted body weight")),
+        ],
+        initial=renal.ACTUAL,
+        required=False,
+    )
     crcl_ml_min = forms.DecimalField(
-        label=_("Creatinine clearance (mL/min)"),
+        label=_("Or a creatinine clearance you enter (mL/min)"),
         required=False,
         min_value=0,
         max_value=300,
         decimal_places=1,
-        help_text=_("Empty: the screening's value."),
+        help_text=_("Only for a measured clearance; leave empty to compute it."),
     )
+
+    def renal_fields(self) -> dict:
+        names = (
+            "creatinine",
+            "creatinine_unit",
+            "creatinine_drawn_on",
+            "creatinine_reentered",
+            "weight_basis",
+            "crcl_ml_min",
+        )
+        fields = {name: self.cleaned_data[name] for name in names}
+        fields["creatinine_unit"] = fields["creatinine_unit"] or renal.UMOL_L
+        fields["weight_basis"] = fields["weight_basis"] or renal.ACTUAL
+        return fields
+
+
+class PlanCreateForm(BootstrapFormMixin, RenalInputsMixin):
+    regimen_key = forms.ChoiceField(label=_("Regimen"), choices=REGIMEN_CHOICES)
+    field_order = ["regimen_key"]
 
     def __init__(self, *args, keys=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regimen_key"].choices = [c for c in REGIMEN_CHOICES if c[0] in keys]
 
 
-class PlanRecalculateForm(BootstrapFormMixin, forms.Form):
-    crcl_ml_min = forms.DecimalField(
-        label=_("Creatinine clearance (mL/min)"), min_value=0, max_value=300, decimal_places=1
-    )
+class PlanRecalculateForm(BootstrapFormMixin, RenalInputsMixin):
     reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 

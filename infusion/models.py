@@ -14,7 +14,13 @@ from core.audit import AuditedManager
 from core.signatures import signable
 
 from . import rules
-from .dosing import CYCLOPHOSPHAMIDE, FLUDARABINE, REGIMENS
+from .dosing import (
+    CYCLOPHOSPHAMIDE,
+    FLUDARABINE,
+    REGIMENS,
+    RENAL_TABLE_SOURCES,
+    US_FLUDARABINE_LABEL,
+)
 
 REGIMEN_CHOICES = [(key, regimen.name) for key, regimen in REGIMENS.items()]
 
@@ -105,6 +111,22 @@ class LymphodepletionPlan(models.Model):
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("300"))],
+    )
+    crcl_method = models.CharField(
+        _("how the clearance was obtained"),
+        max_length=400,
+        blank=True,
+        help_text=_("Cockcroft–Gault with its inputs, or a clearance entered by the clinician."),
+    )
+    creatinine_umol_l = models.DecimalField(
+        _("serum creatinine (µmol/L)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    creatinine_drawn_on = models.DateField(_("creatinine drawn on"), null=True, blank=True)
+    renal_table = models.CharField(
+        _("fludarabine renal bands"),
+        max_length=30,
+        choices=[(key, source) for key, source in RENAL_TABLE_SOURCES.items()],
+        default=US_FLUDARABINE_LABEL,
     )
     bsa_m2 = models.DecimalField(_("BSA dosed on (m²)"), max_digits=4, decimal_places=2)
     uncapped_bsa_m2 = models.DecimalField(_("BSA (Mosteller, m²)"), max_digits=4, decimal_places=2)

@@ -4,6 +4,7 @@ whatever the caller checked."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,11 +20,12 @@ from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.roles import Role
 from core.signatures import password_first, signature_sign
+from patients import rules as patient_rules
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import dosing, rules, selectors, text
+from . import dosing, renal, rules, selectors, text
 from .models import (
     Administration,
     BridgingResponse,
@@ -240,21 +242,93 @@ def _plan_warnings(bsa, regimen_key: str) -> list[str]:
     return warnings
 
 
-def _crcl_value(course: TreatmentCourse, crcl_ml_min) -> Decimal:
-    value = crcl_ml_min if crcl_ml_min not in (None, "") else selectors.screening_crcl(course)
-    if value is None:
+@dataclass(frozen=True)
+class _Renal:
+    crcl: Decimal
+    method: str
+    creatinine_umol_l: Decimal | None
+    creatinine_drawn_on: date | None
+
+
+def _renal_inputs(
+    course: TreatmentCourse,
+    *,
+    crcl_ml_min,
+    creatinine,
+    creatinine_unit: str,
+    creatinine_drawn_on: date | None,
+    creatinine_reentered: bool,
+    weight_basis: str,
+    stored: LymphodepletionPlan | None = None,
+) -> _Renal:
+    """The clearance fludarabine is dosed on (issue 16 item 8), never silently the
+    screening's: Cockcroft–Gault from a creatinine (µmol/L or mg/dL) no older than the
+    institutional limit unless the clinician re-enters it, or a clearance the clinician
+    enters (e.g. measured), stated as such. A recalculation without either reuses the
+    plan's creatinine while it is fresh."""
+    today = timezone.localdate()
+    limit = settings.CREATININE_MAX_AGE_DAYS
+    if creatinine in (None, "") and crcl_ml_min in (None, "") and stored is not None:
+        if stored.creatinine_umol_l is not None:
+            creatinine, creatinine_unit = stored.creatinine_umol_l, renal.UMOL_L
+            creatinine_drawn_on = stored.creatinine_drawn_on
+    if creatinine not in (None, ""):
+        if creatinine_drawn_on is None:
+            raise ValidationError(
+                {"creatinine_drawn_on": _("Give the date the creatinine was drawn.")}
+            )
+        try:
+            too_old = renal.creatinine_too_old(
+                drawn_on=creatinine_drawn_on, today=today, max_age_days=limit
+            )
+        except ValueError:
+            raise ValidationError(
+                {"creatinine_drawn_on": _("The creatinine cannot be drawn in the future.")}
+            ) from None
+        if too_old and not creatinine_reentered:
+            raise ValidationError(
+                {
+                    "creatinine_drawn_on": _(
+                        "This creatinine was drawn on %(date)s, more than %(days)d days ago. "
+                        "Enter a recent one, or confirm that you re-entered this value."
+                    )
+                    % {"date": creatinine_drawn_on.isoformat(), "days": limit}
+                }
+            )
+        patient = course.patient
+        try:
+            clearance = renal.cockcroft_gault(
+                age_years=patient_rules.age_in_years(date_of_birth=patient.date_of_birth, on=today),
+                sex=patient.sex,
+                weight_kg=patient.weight_kg,
+                height_cm=patient.height_cm,
+                creatinine=creatinine,
+                creatinine_unit=creatinine_unit,
+                weight_basis=weight_basis,
+            )
+        except ValueError as error:
+            raise ValidationError({"creatinine": str(error)}) from None
+        method = clearance.method
+        if too_old:
+            method += " " + _(
+                "(creatinine older than %(days)d days, re-entered by the clinician)"
+            ) % {"days": limit}
+        return _Renal(
+            clearance.crcl_ml_min, method, clearance.creatinine_umol_l, creatinine_drawn_on
+        )
+    if crcl_ml_min in (None, ""):
         raise ValidationError(
             {
-                "crcl_ml_min": _(
-                    "Enter the creatinine clearance: fludarabine is dosed on it and the "
-                    "screening has none."
+                "creatinine": _(
+                    "Enter the latest serum creatinine and the date it was drawn: fludarabine "
+                    "is dosed on the creatinine clearance (Cockcroft–Gault)."
                 )
             }
         )
-    value = Decimal(str(value))
+    value = Decimal(str(crcl_ml_min))
     if value < 0 or value > 300:
         raise ValidationError({"crcl_ml_min": _("Enter a clearance between 0 and 300 mL/min.")})
-    return value
+    return _Renal(value, _("Creatinine clearance entered by the clinician."), None, None)
 
 
 def _void_signature(plan: LymphodepletionPlan, *, by: User, reason: str) -> bool:
@@ -284,10 +358,16 @@ def plan_create(
     course: TreatmentCourse,
     crcl_ml_min: Decimal | None = None,
     regimen_key: str = "",
+    creatinine: Decimal | None = None,
+    creatinine_unit: str = renal.UMOL_L,
+    creatinine_drawn_on: date | None = None,
+    creatinine_reentered: bool = False,
+    weight_basis: str = renal.ACTUAL,
 ) -> LymphodepletionPlan:
     """Generate the plan from the catalogue regimen of the course's product and diagnosis,
     with today's weight and height (Mosteller BSA, the centre's cap) and the fludarabine
-    renal adjustment for the creatinine clearance (default: the screening's)."""
+    renal adjustment of the regimen's label for the creatinine clearance: Cockcroft–Gault
+    from the latest creatinine, or a clearance the clinician enters (_renal_inputs)."""
     course = _lock_course(course)
     _require(is_clinician(by), _("Only clinicians prescribe lymphodepletion."))
     _require_visible(by, course)
@@ -317,7 +397,16 @@ def plan_create(
                 % {"k": ", ".join(keys)}
             }
         )
-    crcl = _crcl_value(course, crcl_ml_min)
+    renal_in = _renal_inputs(
+        course,
+        crcl_ml_min=crcl_ml_min,
+        creatinine=creatinine,
+        creatinine_unit=creatinine_unit,
+        creatinine_drawn_on=creatinine_drawn_on,
+        creatinine_reentered=creatinine_reentered,
+        weight_basis=weight_basis,
+    )
+    crcl = renal_in.crcl
     bsa, doses = _compute(
         regimen_key=regimen_key, patient=course.patient, crcl=crcl, day0=course.planned_day0_date
     )
@@ -333,6 +422,10 @@ def plan_create(
         weight_kg=course.patient.weight_kg,
         height_cm=course.patient.height_cm,
         crcl_ml_min=crcl,
+        crcl_method=renal_in.method,
+        creatinine_umol_l=renal_in.creatinine_umol_l,
+        creatinine_drawn_on=renal_in.creatinine_drawn_on,
+        renal_table=dosing.REGIMENS[regimen_key].renal_table,
         bsa_m2=Decimal(str(bsa.bsa_m2)),
         uncapped_bsa_m2=Decimal(str(bsa.uncapped_bsa_m2)),
         bsa_cap_m2=Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None,
@@ -368,6 +461,11 @@ def plan_recalculate(
     crcl_ml_min: Decimal | None,
     reason: str,
     expected_version: int | None = None,
+    creatinine: Decimal | None = None,
+    creatinine_unit: str = renal.UMOL_L,
+    creatinine_drawn_on: date | None = None,
+    creatinine_reentered: bool = False,
+    weight_basis: str = renal.ACTUAL,
 ) -> LymphodepletionPlan:
     """Recompute the doses not yet given from today's weight and height and a new creatinine
     clearance. Any change voids the pharmacist's signature."""
@@ -383,7 +481,17 @@ def plan_recalculate(
         raise ValidationError(
             _("The plan can no longer change; this course is %(s)s.") % {"s": _stage_label(course)}
         )
-    crcl = _crcl_value(course, crcl_ml_min)
+    renal_in = _renal_inputs(
+        course,
+        crcl_ml_min=crcl_ml_min,
+        creatinine=creatinine,
+        creatinine_unit=creatinine_unit,
+        creatinine_drawn_on=creatinine_drawn_on,
+        creatinine_reentered=creatinine_reentered,
+        weight_basis=weight_basis,
+        stored=plan,
+    )
+    crcl = renal_in.crcl
     bsa, computed = _compute(
         regimen_key=plan.regimen_key,
         patient=course.patient,
@@ -408,6 +516,9 @@ def plan_recalculate(
     plan.weight_kg = course.patient.weight_kg
     plan.height_cm = course.patient.height_cm
     plan.crcl_ml_min = crcl
+    plan.crcl_method = renal_in.method
+    plan.creatinine_umol_l = renal_in.creatinine_umol_l
+    plan.creatinine_drawn_on = renal_in.creatinine_drawn_on
     plan.bsa_m2 = Decimal(str(bsa.bsa_m2))
     plan.uncapped_bsa_m2 = Decimal(str(bsa.uncapped_bsa_m2))
     plan.bsa_cap_m2 = Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None

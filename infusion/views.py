@@ -192,8 +192,8 @@ def plan_new(request, pk):
             services.plan_create(
                 by=request.user,
                 course=course,
-                crcl_ml_min=form.cleaned_data["crcl_ml_min"],
                 regimen_key=form.cleaned_data["regimen_key"],
+                **form.renal_fields(),
             )
         except ValidationError as error:
             messages.error(
@@ -238,16 +238,21 @@ def plan_recalculate(request, pk):
     if plan is None:
         raise Http404
     form = PlanRecalculateForm(
-        request.POST or None, initial={"crcl_ml_min": plan.crcl_ml_min, "version": plan.version}
+        request.POST or None,
+        initial={
+            "creatinine": plan.creatinine_umol_l,
+            "creatinine_drawn_on": plan.creatinine_drawn_on,
+            "version": plan.version,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_recalculate(
                 by=request.user,
                 plan=plan,
-                crcl_ml_min=form.cleaned_data["crcl_ml_min"],
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
+                **form.renal_fields(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -3,7 +3,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdminMixin
 
-from .models import Assessment, Escalation, Intervention, MonitoringTask, Reminder
+from .models import (
+    Assessment,
+    Escalation,
+    Intervention,
+    ManagementAdvice,
+    MonitoringEnd,
+    MonitoringTask,
+    Reminder,
+    VitalSignThreshold,
+)
 
 
 @admin.register(Assessment)
@@ -23,7 +32,7 @@ class InterventionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(MonitoringTask)
 class MonitoringTaskAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["course", "kind", "due_at", "taken_by", "done_at"]
+    list_display = ["course", "kind", "due_at", "taken_by", "done_at", "missed_at"]
     list_filter = ["kind"]
     list_select_related = ["course__patient", "course__product", "taken_by"]
 
@@ -37,3 +46,37 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class EscalationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["course", "reason", "created_at", "notified_at", "acknowledged_by"]
     list_select_related = ["course__patient", "course__product", "acknowledged_by"]
+
+
+@admin.register(VitalSignThreshold)
+class VitalSignThresholdAdmin(SimpleHistoryAdmin):
+    """Administrators edit a threshold with its source (monitoring/vitals.py)."""
+
+    list_display = ["key", "value", "source", "verified"]
+    readonly_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False  # one row per threshold, seeded by a migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ManagementAdvice)
+class ManagementAdviceAdmin(SimpleHistoryAdmin):
+    """The wording and source of each suggestion of monitoring/advice.py."""
+
+    list_display = ["key", "source", "verified", "active"]
+    readonly_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonitoringEnd)
+class MonitoringEndAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["course", "ended_at", "ended_by"]
+    list_select_related = ["course__patient", "course__product", "ended_by"]

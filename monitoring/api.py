@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.models import Ward
 from core.permissions import ReadsPatients
 from core.roles import PATIENT_READERS, Role
 from patients.api import as_drf_error
@@ -20,6 +21,7 @@ from .models import (
     Consciousness,
     Escalation,
     Intervention,
+    LabResult,
     MonitoringTask,
     MotorWeakness,
     OxygenDevice,
@@ -27,6 +29,7 @@ from .models import (
     TaskKind,
     Vasopressor,
 )
+from .wording import vitals_findings_text
 
 BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
 
@@ -36,6 +39,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Vasopressor.choices), required=False
     )
     escalated = serializers.SerializerMethodField()
+    vitals_note = serializers.CharField(
+        read_only=True,
+        help_text=_("Where the measured vital signs overrode the boxes, and why (worded)."),
+    )
 
     class Meta:
         model = Assessment
@@ -69,6 +76,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "notes",
             "crs_grade",
             "crs_reason",
+            "vitals_findings",
+            "vitals_note",
             "icans_grade",
             "icans_reason",
             "recorded_by",
@@ -79,6 +88,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "ice_score",
             "crs_grade",
             "crs_reason",
+            "vitals_findings",
             "icans_grade",
             "icans_reason",
             "recorded_by",
@@ -109,6 +119,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class InterventionSerializer(serializers.ModelSerializer):
+    to_ward = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Ward.objects.filter(active=True),
+        required=False,
+        write_only=True,
+        help_text=_("ICU transfer or return: the ward code the patient moves to."),
+    )
+
     class Meta:
         model = Intervention
         fields = [
@@ -121,6 +139,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "dose_mg",
             "route",
             "notes",
+            "to_ward",
             "recorded_by",
             "recorded_at",
         ]
@@ -139,6 +158,39 @@ class InterventionSerializer(serializers.ModelSerializer):
             raise as_drf_error(error) from None
 
 
+class LabResultSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=_("UCUM unit of the value sent; omitted means the test's own unit."),
+    )
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "id",
+            "course",
+            "analyte",
+            "value",
+            "unit",
+            "measured_at",
+            "source",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["source", "recorded_by", "recorded_at"]
+
+    validate_course = AssessmentSerializer.validate_course
+
+    def create(self, validated_data):
+        try:
+            return services.lab_result_record(by=self.context["request"].user, **validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
 class TaskSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
 
@@ -148,7 +200,7 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, task) -> bool:
-        return task.done_at is None and task.due_at < timezone.now()
+        return task.state == "open" and task.due_at < timezone.now()
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -179,6 +231,16 @@ class GradePreviewSerializer(serializers.Serializer):
     temperature_c = serializers.FloatField()
     fever_masked = serializers.BooleanField(default=False)
     hypotension = serializers.BooleanField(default=False)
+    # Measured values: hypotension and hypoxia are derived from them too (monitoring/vitals.py).
+    systolic_bp_mmhg = serializers.IntegerField(
+        required=False, allow_null=True, min_value=30, max_value=260
+    )
+    diastolic_bp_mmhg = serializers.IntegerField(
+        required=False, allow_null=True, min_value=10, max_value=160
+    )
+    spo2_percent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=50, max_value=100
+    )
     vasopressors = serializers.ListField(
         child=serializers.ChoiceField(choices=Vasopressor.choices), required=False, default=list
     )
@@ -210,6 +272,7 @@ class GradePreviewSerializer(serializers.Serializer):
 class GradeResultSerializer(serializers.Serializer):
     crs_grade = serializers.IntegerField()
     crs_reasons = serializers.ListField(child=serializers.CharField())
+    vitals_note = serializers.CharField()
     icans_grade = serializers.IntegerField(allow_null=True)
     icans_reasons = serializers.ListField(child=serializers.CharField())
     ice_score = serializers.IntegerField(allow_null=True)
@@ -367,8 +430,30 @@ class GradePreviewView(APIView):
             {
                 "crs_grade": grades.crs.grade,
                 "crs_reasons": list(grades.crs.reasons),
+                "vitals_note": vitals_findings_text(grades.vitals_findings),
                 "icans_grade": grades.icans.grade if grades.icans else None,
                 "icans_reasons": list(grades.icans.reasons) if grades.icans else [],
                 "ice_score": grades.ice_score,
             }
         )
+
+
+class LabResultViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Monitoring labs. `source` says whether a value was typed or came from the lab system;
+    values posted here are typed (the lab system's come through the HIS interfaces)."""
+
+    serializer_class = LabResultSerializer
+    permission_classes = [BedsideWrites]
+    write_roles = BEDSIDE
+    filterset_fields = ["course", "analyte", "source"]
+    ordering = ["-measured_at", "-id"]
+
+    def get_queryset(self):
+        return LabResult.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        ).select_related("recorded_by")

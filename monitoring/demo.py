@@ -1,14 +1,21 @@
 """Demo monitoring data: assessments every 4 hours since Day 0, one patient with CRS that
-rises to grade 2 and gets tocilizumab, and an escalation waiting for the clinician."""
+rises to grade 2 and gets tocilizumab, and an escalation waiting for the clinician.
 
-from datetime import datetime, time, timedelta
+Issue 16 item 3: two more patients show that monitoring ends by decision, not by the
+calendar: Mrs Qian, Day +16, whose monitoring continues past the 14-day label window because
+of grade 2 CRS (graded from her measured pressure, box unticked), and Mr Sima, Day +18,
+whose clinician ended monitoring with a signed reason (his course is in follow-up)."""
+
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from patients.models import Stage, TreatmentCourse
+from infusion.demo import record_historic_gate
+from patients import services as patient_services
+from patients.models import CarTProduct, Diagnosis, Patient, Stage, TreatmentCourse
 
-from . import services
+from . import ending_service, services
 
 CALM = {
     "heart_rate_bpm": 84,
@@ -30,6 +37,20 @@ ICE_10 = {
 
 
 def seed(*, staff: dict, today) -> None:
+    _seed_ward_patients(staff=staff, today=today)
+    _seed_past_window(staff=staff, today=today)
+    _seed_ended(staff=staff, today=today)
+    services.tasks_create_due(now=timezone.now())
+
+
+def _seed_ward_patients(*, staff: dict, today) -> None:
+    _seed_ward_patients(staff=staff, today=today)
+    _seed_past_window(staff=staff, today=today)
+    _seed_ended(staff=staff, today=today)
+    services.tasks_create_due(now=timezone.now())
+
+
+def _seed_ward_patients(*, staff: dict, today) -> None:
     courses = (
         TreatmentCourse.objects.filter(
             stage=Stage.MONITORING, day0_date__gte=today - timedelta(days=13)
@@ -73,4 +94,130 @@ def seed(*, staff: dict, today) -> None:
                 )
             moment += timedelta(hours=4)
             step += 1
-    services.tasks_create_due(now=now)
+
+
+WALK = [
+    (Stage.SCREENING, 40),
+    (Stage.ELIGIBLE, 33),
+    (Stage.CONSENTED, 30),
+    (Stage.APHERESIS, 23),
+    (Stage.MANUFACTURING, 22),
+    (Stage.LYMPHODEPLETION, 5),
+]
+
+
+def _demo_course(*, staff: dict, mrn: str, family: str, given: str, day0: date):
+    """A patient of ward 7A infused on day0 and handed over to monitoring, as seed_demo
+    walks its patients; None when she exists already (the demo is idempotent)."""
+    if Patient.objects.filter(mrn=mrn).exists():
+        return None
+    ward = staff["ada"].wards.order_by("pk").first()
+    patient = patient_services.patient_register(
+        by=staff["ben"],
+        mrn=mrn,
+        family_name=family,
+        given_name=given,
+        date_of_birth=date(day0.year - 58, 3, 14),
+        sex="F" if family == "Qian" else "M",
+        weight_kg=Decimal("61"),
+        height_cm=Decimal("165"),
+        diagnosis=Diagnosis.LBCL,
+        ward=ward,
+        attending_clinician=staff["ben"],
+    )
+    course = patient_services.course_open(
+        by=staff["ben"],
+        patient=patient,
+        product=CarTProduct.objects.get(code="axi-cel"),
+        referred_on=day0 - timedelta(days=45),
+    )
+    for stage, days_before in WALK:
+        if stage == Stage.LYMPHODEPLETION:
+            patient_services.course_set_planned_day0(
+                by=staff["ben"], course=course, planned_day0_date=day0
+            )
+        patient_services.course_change_stage(
+            by=staff["ben"],
+            course=course,
+            to_stage=stage,
+            effective_date=day0 - timedelta(days=days_before),
+        )
+    record_historic_gate(course=course, on=day0, by=staff["ben"])
+    for stage in (Stage.INFUSION, Stage.MONITORING):
+        patient_services.course_change_stage(
+            by=staff["ben"], course=course, to_stage=stage, effective_date=day0
+        )
+    course.refresh_from_db()
+    return course
+
+
+def _assess_every(course, nurse, *, start, end, hours, values) -> None:
+    moment = start
+    while moment < end:
+        services.assessment_record(by=nurse, course=course, assessed_at=moment, **values(moment))
+        moment += timedelta(hours=hours)
+
+
+def _seed_past_window(*, staff: dict, today) -> None:
+    """Day +16 with CRS grade 2 since Day +13: monitoring continues past the window."""
+    day0 = today - timedelta(days=16)
+    course = _demo_course(staff=staff, mrn="CQ200001", family="Qian", given="Hui", day0=day0)
+    if course is None:
+        return
+    start = timezone.make_aware(datetime.combine(day0, time(10, 0)))
+    crs_from = start + timedelta(days=13)
+
+    def values(moment):
+        if moment < crs_from:
+            return {**CALM, "temperature_c": Decimal("37.0")}
+        # The nurse left "hypotension" unticked; 84/50 is graded as hypotension (vitals.py).
+        return {
+            **CALM,
+            "temperature_c": Decimal("38.7"),
+            "heart_rate_bpm": 118,
+            "systolic_bp_mmhg": 84,
+            "diastolic_bp_mmhg": 50,
+        }
+
+    end = timezone.now() - timedelta(minutes=40)
+    _assess_every(course, staff["ada"], start=start, end=end, hours=12, values=values)
+    services.intervention_record(
+        by=staff["ben"], course=course, kind="tocilizumab", given_at=crs_from + timedelta(hours=1)
+    )
+
+
+def _seed_ended(*, staff: dict, today) -> None:
+    """Day +18, well since Day 0: Dr Ben ended monitoring, signed, with a reason."""
+    day0 = today - timedelta(days=18)
+    course = _demo_course(staff=staff, mrn="CQ200002", family="Sima", given="Tao", day0=day0)
+    if course is None:
+        return
+    start = timezone.make_aware(datetime.combine(day0, time(10, 0)))
+    end = timezone.now() - timedelta(hours=1)
+    _assess_every(
+        course,
+        staff["ada"],
+        start=start,
+        end=end,
+        hours=12,
+        values=lambda moment: {**CALM, "temperature_c": Decimal("36.9"), **ICE_10},
+    )
+    clinician = staff["ben"]
+    # Demo only: a signature re-authenticates the signer (authenticate(), as at login), and
+    # seed_demo may have made the passwords random. Set a known one for this one signature,
+    # then put the stored hash back, so the demo login is what seed_demo printed.
+    password = "demo-signature"  # noqa: S105
+    stored_hash = clinician.password
+    clinician.set_password(password)
+    clinician.save(update_fields=["password"])
+    try:
+        ending_service.monitoring_end(
+            by=clinician,
+            course=course,
+            reason="Afebrile with grades 0 throughout; no tocilizumab or steroids; label "
+            "window over. Discharged home with a caregiver.",
+            password=password,
+        )
+    finally:
+        clinician.password = stored_hash
+        clinician.save(update_fields=["password"])

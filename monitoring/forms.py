@@ -2,7 +2,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import units
 from core.forms import BootstrapFormMixin
+from core.models import Ward
 
 from .models import Assessment, Intervention, InterventionKind, Vasopressor
 
@@ -23,9 +25,30 @@ ICE_CHOICES = {
 }
 
 
+def clean_temperature(value):
+    """°C to one decimal, or the clinical message (core/units.py): "Temperature 372 °C is not
+    possible — did you mean 37.2?"."""
+    if value is None:
+        return value
+    problem = units.check("temperature", value, "c")
+    if problem is not None:
+        if problem.suggestion is not None:
+            raise forms.ValidationError(
+                _("Temperature %(value)s °C is not possible — did you mean %(s)s?")
+                % {"value": units._plain(problem.value), "s": units._plain(problem.suggestion)}
+            )
+        raise forms.ValidationError(
+            _("Temperature %(value)s °C is not possible (plausible 25–45 °C).")
+            % {"value": units._plain(problem.value)}
+        )
+    return units.to_canonical("temperature", value, "c", places=1)
+
+
 class AssessmentForm(BootstrapFormMixin, forms.ModelForm):
     """The fast bedside form: vital signs first, the neurological part when it is due."""
 
+    # No digit count: an impossible temperature gets a clinical message (issue 16 item 9).
+    temperature_c = forms.DecimalField(label=_("Highest temperature (°C)"))
     vasopressors = forms.MultipleChoiceField(
         label=_("Vasopressors running"),
         choices=Vasopressor.choices,
@@ -66,6 +89,9 @@ class AssessmentForm(BootstrapFormMixin, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def clean_temperature_c(self):
+        return clean_temperature(self.cleaned_data["temperature_c"])
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessed_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
@@ -100,8 +126,20 @@ class InterventionForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["kind", "given_at", "drug", "dose_mg", "route", "assessment", "notes"]
         widgets = {"given_at": DateTimeInput(), "notes": forms.Textarea(attrs={"rows": 2})}
 
+    to_ward = forms.ModelChoiceField(
+        label=_("Move the patient to ward"),
+        queryset=Ward.objects.none(),
+        required=False,
+        help_text=_(
+            "ICU transfer or return: the patient moves there, with her tasks and reminders."
+        ),
+    )
+
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["to_ward"].queryset = Ward.objects.filter(active=True).exclude(
+            pk=course.patient.ward_id
+        )
         self.fields["given_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         recent = course.assessments.order_by("-assessed_at").values_list("pk", flat=True)[:20]
         self.fields["assessment"].queryset = course.assessments.filter(
@@ -120,4 +158,15 @@ class InterventionForm(BootstrapFormMixin, forms.ModelForm):
 class AcknowledgeForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Plan / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EndMonitoringForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for ending monitoring"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

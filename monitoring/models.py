@@ -2,12 +2,15 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.audit import AuditedManager, NoDeleteMixin
+from core.signatures import signable
 
 from . import grading
+from .catalogue import ManagementAdvice, VitalSignThreshold  # noqa: F401  (models of this app)
 
 
 class OxygenDevice(models.TextChoices):
@@ -173,6 +176,9 @@ class Assessment(NoDeleteMixin, models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    # Where the measured values overrode the boxes (monitoring/vitals.py): codes and values,
+    # worded in the reader's language by monitoring/wording.py.
+    vitals_findings = models.JSONField(_("derived from the vital signs"), default=list, blank=True)
     crs_grade = models.PositiveSmallIntegerField(_("CRS grade"))
     crs_reason = models.CharField(_("CRS grade reason"), max_length=300)
     icans_grade = models.PositiveSmallIntegerField(_("ICANS grade"), null=True, blank=True)
@@ -195,7 +201,16 @@ class Assessment(NoDeleteMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course.patient.mrn} {self.assessed_at:%Y-%m-%d %H:%M} CRS {self.crs_grade}"
+        # Local time, as every time shown (issue 16 item 5): the picker showed UTC.
+        when = timezone.localtime(self.assessed_at)
+        return f"{self.course.patient.mrn} {when:%Y-%m-%d %H:%M} CRS {self.crs_grade}"
+
+    @property
+    def vitals_note(self) -> str:
+        """Why the grade differs from the boxes, in the reader's language (vitals.py)."""
+        from .wording import vitals_findings_text
+
+        return vitals_findings_text(self.vitals_findings)
 
 
 class InterventionKind(models.TextChoices):
@@ -254,7 +269,7 @@ class Intervention(NoDeleteMixin, models.Model):
         indexes = [models.Index(fields=["course", "kind", "given_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.given_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.given_at):%Y-%m-%d %H:%M}"
 
 
 class TaskKind(models.TextChoices):
@@ -293,6 +308,9 @@ class MonitoringTask(NoDeleteMixin, models.Model):
         null=True,
         blank=True,
     )
+    # Closed unassessed: older than the shift when the sweep found it (a state, in the chart
+    # and on the missed-assessment report), instead of a stale OVERDUE for days.
+    missed_at = models.DateTimeField(_("closed as missed at"), null=True, blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
 
@@ -302,6 +320,10 @@ class MonitoringTask(NoDeleteMixin, models.Model):
         verbose_name_plural = _("monitoring tasks")
         constraints = [
             models.UniqueConstraint(fields=["course", "kind", "due_at"], name="one_task_per_slot"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | Q(missed_at__isnull=True),
+                name="task_done_or_missed_not_both",
+            ),
         ]
         indexes = [
             models.Index(fields=["done_at", "due_at"]),
@@ -309,7 +331,15 @@ class MonitoringTask(NoDeleteMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} due {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        if self.done_at is not None:
+            return "done"
+        if self.missed_at is not None:
+            return "missed"
+        return "open"
 
 
 class ReminderKind(models.TextChoices):
@@ -379,3 +409,95 @@ class Escalation(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+@signable("course", "ended_at", "reason", "rule_summary")
+class MonitoringEnd(NoDeleteMixin, models.Model):
+    """A clinician's decision that monitoring is over (issue 16 item 3; clinical reference §3:
+    the label window is a minimum and monitoring ends only by a clinician's decision).
+    Signed with core.signatures; the course moves to follow-up in the same transaction."""
+
+    course = models.OneToOneField(
+        "patients.TreatmentCourse",
+        on_delete=models.PROTECT,
+        related_name="monitoring_end",
+        verbose_name=_("course"),
+    )
+    ended_at = models.DateTimeField(_("ended at"))
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    reason = models.TextField(_("reason"))
+    rule_summary = models.CharField(_("rule at the time"), max_length=500, blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("end of monitoring")
+        verbose_name_plural = _("ends of monitoring")
+
+    def __str__(self) -> str:
+        return f"{self.course} {timezone.localtime(self.ended_at):%Y-%m-%d %H:%M}"
+
+
+class LabAnalyte(models.TextChoices):
+    CRP = "crp", _("CRP (mg/L)")
+    FERRITIN = "ferritin", _("Ferritin (µg/L)")
+    FIBRINOGEN = "fibrinogen", _("Fibrinogen (g/L)")
+    ANC = "anc", _("ANC (10⁹/L)")
+    PLATELETS = "platelets", _("Platelets (10⁹/L)")
+
+
+class LabSource(models.TextChoices):
+    TYPED = "typed", _("Typed")
+    LAB_SYSTEM = "lab_system", _("Lab system")
+
+
+class LabResult(NoDeleteMixin, models.Model):
+    """A monitoring lab value in its canonical unit, typed at the bedside or received from
+    the laboratory system (ORU^R01 / FHIR Observation): the source is shown with it."""
+
+    course = models.ForeignKey(
+        "patients.TreatmentCourse",
+        on_delete=models.PROTECT,
+        related_name="lab_results",
+        verbose_name=_("course"),
+    )
+    analyte = models.CharField(_("test"), max_length=12, choices=LabAnalyte.choices)
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
+    measured_at = models.DateTimeField(_("sampled at"))
+    source = models.CharField(
+        _("source"), max_length=12, choices=LabSource.choices, default=LabSource.TYPED
+    )
+    # The sender's key (message control ID + OBX set ID, or Observation id): a result
+    # received twice is stored once.
+    external_key = models.CharField(_("sender's key"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_key"],
+                condition=~Q(external_key=""),
+                name="lab_result_once_per_sender_key",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="lab_value_not_negative"),
+        ]
+        indexes = [models.Index(fields=["course", "analyte", "-measured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_analyte_display()} {self.value} ({self.measured_at:%Y-%m-%d %H:%M})"

@@ -7,15 +7,54 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.clock import local_when
+from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to
 
-from . import schedule
-from .models import Assessment, Escalation, Intervention, MonitoringTask
+from . import advice, ending, schedule
+from .catalogue import ManagementAdvice
+from .models import Assessment, Escalation, Intervention, InterventionKind, MonitoringTask
+from .wording import advice_because_text
 
 OPEN_ESCALATIONS = Escalation.objects.filter(acknowledged_at__isnull=True)
+# Treatments that keep monitoring going for 48 h (ending.py, clinical reference §3).
+ENDING_TREATMENTS = (InterventionKind.TOCILIZUMAB, InterventionKind.CORTICOSTEROID)
+
+
+def monitoring_windows() -> dict[int, int]:
+    """Label window (days) by product id; products without label data use the default."""
+    from eligibility.models import ProductLabel  # the catalogue's label data
+
+    return dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
+
+
+def end_decision(
+    course: TreatmentCourse, *, now: datetime | None = None, windows: dict | None = None
+) -> ending.EndDecision:
+    """May this course's monitoring end now, or must it continue, and why (ending.py)."""
+    now = now or timezone.now()
+    windows = monitoring_windows() if windows is None else windows
+    latest = course.assessments.order_by("-assessed_at", "-id").first()
+    latest_neuro = (
+        course.assessments.filter(neuro_assessed=True).order_by("-assessed_at", "-id").first()
+    )
+    treatments = course.interventions.filter(
+        kind__in=ENDING_TREATMENTS, given_at__gte=now - ending.RECENT_TREATMENT
+    ).values_list("drug", "kind", "given_at")
+    return ending.decide(
+        day0=course.day0_date,
+        today=timezone.localtime(now).date(),
+        window_days=windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS),
+        latest_crs=latest.crs_grade if latest else None,
+        latest_icans=latest_neuro.icans_grade if latest_neuro else None,
+        open_escalations=course.escalations.filter(acknowledged_at__isnull=True).count(),
+        recent_treatments=[(drug or kind, given) for drug, kind, given in treatments],
+        now=now,
+    )
 
 
 @dataclass
@@ -30,6 +69,9 @@ class TodayRow:
     icans_trend: str = ""
     last_icans: int | None = None
     escalations: list[Escalation] = field(default_factory=list)
+    # Discharged while monitoring continues (issue 16 item 3): shown "outpatient".
+    outpatient: bool = False
+    decision: ending.EndDecision | None = None
 
     @property
     def worst_open(self) -> int:
@@ -54,9 +96,9 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedul
         .prefetch_related(
             Prefetch(
                 "monitoring_tasks",
-                queryset=MonitoringTask.objects.filter(done_at__isnull=True).select_related(
-                    "taken_by"
-                ),
+                queryset=MonitoringTask.objects.filter(
+                    done_at__isnull=True, missed_at__isnull=True
+                ).select_related("taken_by"),
                 to_attr="open_tasks",
             ),
             Prefetch(
@@ -71,11 +113,20 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedul
                 queryset=OPEN_ESCALATIONS.select_related("assessment"),
                 to_attr="open_escalations",
             ),
+            Prefetch(
+                "interventions",
+                queryset=Intervention.objects.filter(
+                    kind__in=ENDING_TREATMENTS, given_at__gte=now - ending.RECENT_TREATMENT
+                ),
+                to_attr="recent_treatments",
+            ),
         )
         .order_by("patient__ward__name", "patient__family_name")
     )
     courses = list(courses)
     latest_by_course = _latest_assessments([c.pk for c in courses])
+    windows = monitoring_windows()
+    discharged = _discharged_on(courses, today=now.date())
     rows = []
     for course in courses:
         history = latest_by_course.get(course.pk, [])
@@ -101,7 +152,21 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedul
             ),
             escalations=course.open_escalations,
             done_this_shift=course.shift_done,
+            outpatient=course.pk in discharged,
         )
+        if course.day0_date:
+            row.decision = ending.decide(
+                day0=course.day0_date,
+                today=now.date(),
+                window_days=windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS),
+                latest_crs=last.crs_grade if last else None,
+                latest_icans=row.last_icans,
+                open_escalations=len(course.open_escalations),
+                recent_treatments=[
+                    (t.drug or t.kind, t.given_at) for t in course.recent_treatments
+                ],
+                now=now,
+            )
         for task in course.open_tasks:
             if task.due_at <= now - schedule.OVERDUE_AFTER:
                 row.overdue.append(task)
@@ -110,6 +175,16 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedul
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.escalations), -len(r.overdue), -len(r.due)))
     return shift, rows
+
+
+def _discharged_on(courses, *, today) -> set[int]:
+    """Ids of the courses whose patient has left the ward (followup's discharge record),
+    in one query; read through the course's reverse relation, not follow-up's code."""
+    return set(
+        TreatmentCourse.objects.filter(
+            pk__in=[c.pk for c in courses], discharge__discharge_date__lte=today
+        ).values_list("pk", flat=True)
+    )
 
 
 def _latest_assessments(course_ids: list[int], per_course: int = 6) -> dict[int, list]:
@@ -187,9 +262,106 @@ def course_chart_data(course: TreatmentCourse) -> dict:
     }
 
 
+def missed_tasks_for(user) -> QuerySet[MonitoringTask]:
+    """Tasks closed as missed on the patients the user may see (missed-assessment report)."""
+    return (
+        MonitoringTask.objects.filter(
+            missed_at__isnull=False, course__in=courses_visible_to(user).values("pk")
+        )
+        .select_related("course__patient__ward", "course__product")
+        .order_by("-due_at", "-id")
+    )
+
+
 def open_escalations_for(user) -> QuerySet[Escalation]:
     return (
         OPEN_ESCALATIONS.filter(course__in=courses_visible_to(user).values("pk"))
-        .select_related("course__patient", "assessment", "assessment__recorded_by")
+        .select_related(
+            "course__patient", "course__product", "assessment", "assessment__recorded_by"
+        )
         .order_by("-created_at")
     )
+
+
+# --- Management advice (advice.py; catalogue rows monitoring.ManagementAdvice) --------------
+
+
+@dataclass(frozen=True)
+class AdviceLine:
+    key: str
+    text: str
+    because: str
+    source: str
+    verified: bool
+    detail: str = ""
+
+
+def advice_for(
+    course: TreatmentCourse,
+    *,
+    now: datetime | None = None,
+    crs_grade: int | None = None,
+    icans_grade: int | None = None,
+) -> list[AdviceLine]:
+    """The advice beside the course's current grades (or the grades being previewed):
+    advice only, the clinician decides; each line with its source (issue 16 item 4)."""
+    now = now or timezone.now()
+    history = list(course.assessments.values_list("assessed_at", "crs_grade"))
+    if crs_grade is None and history:
+        crs_grade = max(history)[1]
+    if icans_grade is None:
+        icans_grade = (
+            course.assessments.filter(neuro_assessed=True)
+            .order_by("-assessed_at", "-id")
+            .values_list("icans_grade", flat=True)
+            .first()
+        )
+    doses = list(
+        course.interventions.filter(
+            kind=InterventionKind.TOCILIZUMAB, given_at__lte=now
+        ).values_list("given_at", flat=True)
+    )
+    allowed = dosing.tocilizumab_dose_allowed(given_at=doses, at=now)
+    rows = {row.key: row for row in ManagementAdvice.objects.filter(active=True)}
+    levetiracetam = rows.get(advice.LEVETIRACETAM)
+    suggestions = advice.advise(
+        crs_grade=crs_grade,
+        icans_grade=icans_grade,
+        crs_history=history,
+        tocilizumab_given_at=doses,
+        tocilizumab_allowed=allowed.allowed,
+        now=now,
+        levetiracetam_for_product=bool(
+            levetiracetam and course.product.short_name in (levetiracetam.products or [])
+        ),
+    )
+    lines = []
+    for suggestion in suggestions:
+        row = rows.get(suggestion.key)
+        if row is None:
+            continue  # switched off by an administrator
+        detail = ""
+        if suggestion.key == advice.TOCILIZUMAB:
+            dose = dosing.tocilizumab_dose(weight_kg=float(course.patient.weight_kg))
+            detail = _("For %(kg)s kg: %(mg)s mg (%(calc)s).") % {
+                "kg": course.patient.weight_kg,
+                "mg": f"{dose.dose_mg:g}",
+                "calc": dose.calculation,
+            }
+        elif suggestion.key == advice.TOCILIZUMAB_LIMIT:
+            detail = allowed.reason
+            if allowed.next_allowed_at:
+                detail += " " + _("Next dose allowed from %(when)s.") % {
+                    "when": local_when(allowed.next_allowed_at)
+                }
+        lines.append(
+            AdviceLine(
+                key=suggestion.key,
+                text=row.text(),
+                because=advice_because_text(suggestion.because, suggestion.params),
+                source=row.source,
+                verified=row.verified,
+                detail=detail,
+            )
+        )
+    return lines

@@ -12,27 +12,34 @@ from decimal import Decimal
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import messaging
+from core.clock import local_when
 from core.messaging import in_language_of
-from core.models import Notification, User
+from core.models import Notification, User, Ward
+from core.permissions import is_his_interface
 from core.roles import Role
 from core.services import notification_send, notifications_settle
 from infusion import dosing
 from patients import rules as patient_rules
-from patients.models import Stage, StageEvent, TreatmentCourse
+from patients import services as patient_services
+from patients.models import Stage, StageEvent, TransferSource, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
-from . import grading, schedule
+from . import grading, schedule, vitals
+from . import labs as lab_rules
+from .catalogue import VitalSignThreshold
 from .models import (
     Assessment,
     Escalation,
     Intervention,
     InterventionKind,
+    LabResult,
+    LabSource,
     MonitoringTask,
     Reminder,
     ReminderKind,
@@ -65,21 +72,54 @@ class Grades:
     crs: grading.GradeResult
     icans: grading.GradeResult | None
     ice_score: int | None
+    # Where the measured vital signs overrode the nurse's boxes (monitoring/vitals.py).
+    vitals_findings: tuple[vitals.Finding, ...] = ()
+
+    @property
+    def vitals_findings_json(self) -> list[dict]:
+        return [{"code": f.code, "params": f.params} for f in self.vitals_findings]
 
 
-def grade_values(*, age_years: int, values: dict) -> Grades:
-    """Grade a set of bedside values; ValueError is turned into field errors."""
+def vital_thresholds() -> vitals.VitalThresholds:
+    """The catalogue's thresholds; a row missing falls back to the seeded default."""
+    rows = dict(VitalSignThreshold.objects.values_list("key", "value"))
+    defaults = vitals.DEFAULT_THRESHOLDS
+    return vitals.VitalThresholds(
+        **{
+            name: float(rows.get(name, getattr(defaults, name)))
+            for name in vitals.VitalThresholds.__dataclass_fields__
+        }
+    )
+
+
+def grade_values(
+    *, age_years: int, values: dict, thresholds: vitals.VitalThresholds | None = None
+) -> Grades:
+    """Grade a set of bedside values; ValueError is turned into field errors.
+
+    Hypotension and hypoxia are the worse of the nurse's boxes and the measured values
+    (vitals.derive, issue 16 item 2); the ASTCT grading receives the result unchanged."""
+    derived = vitals.derive(
+        age_years=age_years,
+        systolic_mmhg=_float_or_none(values.get("systolic_bp_mmhg")),
+        diastolic_mmhg=_float_or_none(values.get("diastolic_bp_mmhg")),
+        spo2_percent=_float_or_none(values.get("spo2_percent")),
+        hypotension_ticked=bool(values.get("hypotension")),
+        oxygen_device=values.get("oxygen_device") or "room_air",
+        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        thresholds=thresholds or vital_thresholds(),
+    )
     crs = _grade(
         grading.grade_crs_with_reason,
         temperature_c=float(values["temperature_c"]),
         fever_masked=bool(values.get("fever_masked")),
-        hypotension=bool(values.get("hypotension")),
+        hypotension=derived.hypotension,
         vasopressors=list(values.get("vasopressors") or []),
-        oxygen_device=values.get("oxygen_device") or "room_air",
-        oxygen_flow_l_min=_float_or_none(values.get("oxygen_flow_l_min")),
+        oxygen_device=derived.oxygen_device,
+        oxygen_flow_l_min=derived.oxygen_flow_l_min,
     )
     if not values.get("neuro_assessed"):
-        return Grades(crs=crs, icans=None, ice_score=None)
+        return Grades(crs=crs, icans=None, ice_score=None, vitals_findings=derived.findings)
     items = [values.get(name) for name in ICE_ITEMS]
     child = grading.required_ice_for_age(age_years) == "capd"
     ice_score = None if child or any(v is None for v in items) else sum(int(v) for v in items)
@@ -93,7 +133,7 @@ def grade_values(*, age_years: int, values: dict) -> Grades:
         motor_weakness=values.get("motor_weakness") or "none",
         cerebral_edema=values.get("cerebral_edema") or "none",
     )
-    return Grades(crs=crs, icans=icans, ice_score=ice_score)
+    return Grades(crs=crs, icans=icans, ice_score=ice_score, vitals_findings=derived.findings)
 
 
 def _float_or_none(value):
@@ -162,6 +202,7 @@ def assessment_record(
         ice_score=grades.ice_score,
         crs_grade=grades.crs.grade,
         crs_reason="; ".join(grades.crs.reasons)[:300],
+        vitals_findings=grades.vitals_findings_json,
         icans_grade=grades.icans.grade if grades.icans else None,
         icans_reason="; ".join(grades.icans.reasons)[:300] if grades.icans else "",
         **values,
@@ -177,7 +218,7 @@ def assessment_record(
 def _complete_and_replan_tasks(course: TreatmentCourse, assessment: Assessment) -> None:
     kinds = [TaskKind.VITALS] + ([TaskKind.NEURO] if assessment.neuro_assessed else [])
     MonitoringTask.objects.filter(
-        course=course, kind__in=kinds, done_at__isnull=True
+        course=course, kind__in=kinds, done_at__isnull=True, missed_at__isnull=True
     ).audited_update(
         by=assessment.recorded_by, done_at=assessment.assessed_at, done_by_assessment=assessment
     )
@@ -275,7 +316,14 @@ def escalation_notify(*, escalation: Escalation) -> bool:
                 subject=_("Escalation: %(patient)s – %(reason)s")
                 % {"patient": f"{patient.display_name} {patient.mrn}", "reason": escalation.reason},
                 email_subject=_("A patient needs your review (escalation)"),
-                body=escalation.assessment.crs_reason,
+                body="; ".join(
+                    part
+                    for part in (
+                        escalation.assessment.crs_reason,
+                        escalation.assessment.vitals_note,
+                    )
+                    if part
+                ),
                 link=reverse("monitoring:course", args=[course.pk]),
                 source_key=f"escalation:{escalation.pk}",
             )
@@ -315,9 +363,13 @@ def intervention_record(
     dose_mg: Decimal | None = None,
     route: str = "",
     notes: str = "",
+    to_ward: Ward | None = None,
 ) -> Intervention:
     """Record a treatment for CRS/ICANS. Tocilizumab follows the label: weight-based dose with
-    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart."""
+    its cap, at most 3 doses in 24 h and 4 in all, at least 8 h apart.
+
+    An ICU transfer (or return) with `to_ward` also moves the patient there through the ward
+    transfer service, so the ICU nurses see her and her reminders go to them."""
     course = TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
     _require_bedside(by, course)
     if course.stage not in ASSESSABLE_STAGES:
@@ -352,12 +404,73 @@ def intervention_record(
         notes=notes,
         recorded_by=by,
     )
+    if to_ward is not None and kind not in (
+        InterventionKind.ICU_TRANSFER,
+        InterventionKind.ICU_DISCHARGE,
+    ):
+        raise ValidationError({"to_ward": _("Only an ICU transfer or return moves the ward.")})
     intervention.full_clean()
     intervention._history_user = by
     intervention.save()
+    if to_ward is not None:
+        patient_services.patient_transfer(
+            by=by,
+            patient=course.patient,
+            to_ward=to_ward,
+            reason=notes.strip() or intervention.get_kind_display(),
+            transferred_at=min(given_at, timezone.now()),
+            source=TransferSource.MONITORING,
+        )
     if kind in (InterventionKind.ICU_TRANSFER, InterventionKind.ICU_DISCHARGE):
         _replan_open_tasks(course)
     return intervention
+
+
+@transaction.atomic
+def lab_result_record(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    analyte: str,
+    value: Decimal | str,
+    measured_at: datetime,
+    unit: str = "",
+    source: str = LabSource.TYPED,
+    external_key: str = "",
+) -> LabResult:
+    """A monitoring lab value (CRP, ferritin, fibrinogen, ANC, platelets), typed at the
+    bedside or received from the lab system; converted to its canonical unit. A result the
+    lab sends twice (same key) is stored once."""
+    if source == LabSource.LAB_SYSTEM:
+        if not is_his_interface(by):
+            raise PermissionDenied(_("Only the hospital interface records lab-system results."))
+    else:
+        _require_bedside(by, course)
+    if external_key:
+        existing = LabResult.objects.filter(external_key=external_key).first()
+        if existing is not None:
+            return existing
+    if not course.is_open:
+        raise ValidationError(_("This course has ended."))
+    if measured_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"measured_at": _("The sample time cannot be in the future.")})
+    try:
+        number = lab_rules.canonical_value(analyte, value, unit)
+    except lab_rules.LabValueError as error:
+        raise ValidationError({"value": str(error)}) from None
+    result = LabResult(
+        course=course,
+        analyte=analyte,
+        value=number,
+        measured_at=measured_at,
+        source=source,
+        external_key=external_key[:120],
+        recorded_by=by,
+    )
+    result.full_clean()
+    result._history_user = by
+    result.save()
+    return result
 
 
 def tocilizumab_recommended_dose(course: TreatmentCourse) -> dosing.DoseResult:
@@ -410,7 +523,11 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
             continue
         target = last + interval
         MonitoringTask.objects.filter(
-            course=course, kind=kind, done_at__isnull=True, due_at__gt=target
+            course=course,
+            kind=kind,
+            done_at__isnull=True,
+            missed_at__isnull=True,
+            due_at__gt=target,
         ).audited_update(reason="ICU: assessed more often", due_at=target)
 
 
@@ -429,17 +546,19 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
     _require_bedside(by, task.course)
     with transaction.atomic():
         taken = MonitoringTask.objects.filter(
-            pk=task.pk, taken_by__isnull=True, done_at__isnull=True
+            pk=task.pk, taken_by__isnull=True, done_at__isnull=True, missed_at__isnull=True
         ).audited_update(by=by, taken_by=by, taken_at=timezone.now())
         current = MonitoringTask.objects.select_related("taken_by").get(pk=task.pk)
     if taken != 1:
         if current.done_at is not None:
             raise ValidationError(_("This assessment has already been done."))
+        if current.missed_at is not None:
+            raise ValidationError(_("This assessment was closed as missed; a new one is due."))
         raise ValidationError(
             _("%(who)s took this assessment at %(when)s.")
             % {
                 "who": current.taken_by,
-                "when": timezone.localtime(current.taken_at).strftime("%H:%M"),
+                "when": local_when(current.taken_at),
             }
         )
     return current
@@ -457,12 +576,14 @@ class SweepResult:
     reminders_created: int
     reminders_delivered: int
     escalations_notified: int
+    tasks_missed: int = 0
 
 
 def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
     """Create due tasks, create reminders, deliver what is undelivered. Safe to run twice at
     once, after a crash, or after Redis lost every queued message: the database decides."""
     now = now or timezone.now()
+    missed = tasks_close_missed(now=now)
     tasks_created = tasks_create_due(now=now)
     reminders_created = reminders_create(now=now)
     delivered = reminders_deliver_due()
@@ -472,7 +593,7 @@ def monitoring_sweep(*, now: datetime | None = None) -> SweepResult:
             "course__patient__attending_clinician", "assessment"
         )
     )
-    return SweepResult(tasks_created, reminders_created, delivered, notified)
+    return SweepResult(tasks_created, reminders_created, delivered, notified, missed)
 
 
 def _isolated(deliver, **kwargs) -> bool:
@@ -486,20 +607,21 @@ def _isolated(deliver, **kwargs) -> bool:
 
 
 def _monitored_courses(now: datetime):
-    """Courses in monitoring whose window (the product label's, else the default) is open.
-
-    One query for the windows, however many courses: a product's window is a catalogue row.
-    """
-    from eligibility.models import ProductLabel
-
+    """Courses in monitoring, whatever the day: the label window is a minimum and monitoring
+    ends only when a clinician ends it (monitoring_end; issue 16 item 3, clinical reference
+    §3), which moves the course to follow-up. Tasks and reminders go on until then."""
     today = timezone.localtime(now).date()
-    windows = dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
-    in_window = Q(day0_date__gte=today - timedelta(days=schedule.DEFAULT_MONITORING_DAYS)) & ~Q(
-        product_id__in=list(windows)
-    )
-    for product_id, days in windows.items():
-        in_window |= Q(product_id=product_id, day0_date__gte=today - timedelta(days=days))
-    return TreatmentCourse.objects.filter(in_window, stage=Stage.MONITORING, day0_date__lte=today)
+    return TreatmentCourse.objects.filter(stage=Stage.MONITORING, day0_date__lte=today)
+
+
+def tasks_close_missed(*, now: datetime) -> int:
+    """Close as missed the open tasks due before the current shift began, so that nobody
+    (an outpatient least of all) shows OVERDUE tasks from days ago. Missed is a state: it
+    shows in the chart and on the missed-assessment report. One conditional update."""
+    shift = schedule.shift_at(timezone.localtime(now))
+    return MonitoringTask.objects.filter(
+        done_at__isnull=True, missed_at__isnull=True, due_at__lt=shift.start
+    ).audited_update(reason="not done before the shift ended: missed", missed_at=now)
 
 
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
@@ -564,7 +686,9 @@ def tasks_create_due(*, now: datetime) -> int:
     ).order_by("-given_at", "-id")
 
     def open_task(kind):
-        return MonitoringTask.objects.filter(course=OuterRef("pk"), kind=kind, done_at__isnull=True)
+        return MonitoringTask.objects.filter(
+            course=OuterRef("pk"), kind=kind, done_at__isnull=True, missed_at__isnull=True
+        )
 
     rows = (
         _monitored_courses(now)
@@ -591,6 +715,7 @@ def tasks_create_due(*, now: datetime) -> int:
         )
     )
     created_at = timezone.now()
+    shift_start = schedule.shift_at(timezone.localtime(now)).start
     new_tasks = []
     for row in rows:
         if row["started_at"] is None:
@@ -608,6 +733,8 @@ def tasks_create_due(*, now: datetime) -> int:
             due = schedule.next_due(
                 last_done_at=last_at, interval=interval, monitoring_started_at=row["started_at"]
             )
+            # A slot before this shift was closed as missed; the next one is due now.
+            due = max(due, shift_start)
             new_tasks.append((row["pk"], kind, due, created_at))
     # The unique slot (course, kind, due_at) keeps a concurrent sweep from adding it twice.
     return _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
@@ -616,7 +743,7 @@ def tasks_create_due(*, now: datetime) -> int:
 def reminders_create(*, now: datetime) -> int:
     """A "coming due" reminder shortly before each open task, an "overdue" one after it."""
     open_tasks = MonitoringTask.objects.filter(
-        done_at__isnull=True, course__in=_monitored_courses(now)
+        done_at__isnull=True, missed_at__isnull=True, course__in=_monitored_courses(now)
     )
     coming = open_tasks.filter(
         due_at__lte=now + schedule.COMING_DUE_LEAD, due_at__gt=now - schedule.OVERDUE_AFTER
@@ -739,7 +866,9 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
         return
     reminders = list(
         # A task done before its reminder went out needs no reminder: nothing to say.
-        Reminder.objects.filter(pk__in=reminder_ids, task__done_at__isnull=True)
+        Reminder.objects.filter(
+            pk__in=reminder_ids, task__done_at__isnull=True, task__missed_at__isnull=True
+        )
         .select_related("task__course__patient__attending_clinician")
         .order_by("pk")
     )
@@ -775,7 +904,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
                 subject = subject % {
                     "task": task.get_kind_display(),
                     "patient": f"{patient.display_name} {patient.mrn}",
-                    "when": timezone.localtime(task.due_at).strftime("%H:%M"),
+                    "when": local_when(task.due_at),
                 }
                 message = messaging.email_body(headline=subject, link=link)
             notifications.append(

@@ -6,6 +6,8 @@ app_name = "monitoring"
 urlpatterns = [
     path("today/", views.today, name="today"),
     path("escalations/", views.escalations, name="escalations"),
+    path("missed/", views.missed_report, name="missed"),
+    path("courses/<int:pk>/end/", views.end_monitoring, name="end"),
     path(
         "escalations/<int:pk>/acknowledge/",
         views.escalation_acknowledge,

@@ -9,14 +9,15 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.models import Ward
-from core.permissions import can_read_patients, require
+from core.permissions import can_read_patients, can_review_missed_assessments, require
 from core.roles import Role
 from patients import rules as patient_rules
 from patients.selectors import course_for_user
 
-from . import selectors, services
-from .forms import AcknowledgeForm, AssessmentForm, InterventionForm
+from . import ending_service, selectors, services
+from .forms import AcknowledgeForm, AssessmentForm, EndMonitoringForm, InterventionForm
 from .models import Escalation, MonitoringTask
+from .wording import vitals_findings_text
 
 
 def _bedside(user) -> bool:
@@ -69,12 +70,65 @@ def course_page(request, pk):
             "escalations": course.escalations.select_related("acknowledged_by").order_by(
                 "-created_at"
             )[:20],
+            "lab_results": course.lab_results.select_related("recorded_by")[:60],
             "day_label": _day_label(course),
             "can_assess": _bedside(request.user),
             "is_clinician": request.user.has_role(Role.CLINICIAN),
             "ack_form": AcknowledgeForm(),
+            "advice": selectors.advice_for(course) if course.stage == "monitoring" else [],
+            "decision": selectors.end_decision(course) if course.stage == "monitoring" else None,
+            "decision_text": _decision_text(course),
+            "missed_tasks": course.monitoring_tasks.filter(missed_at__isnull=False).order_by(
+                "-due_at"
+            )[:20],
+            "monitoring_end": getattr(course, "monitoring_end", None),
         },
     )
+
+
+def _decision_text(course) -> str:
+    if course.stage != "monitoring" or not course.day0_date:
+        return ""
+    return ending_service.decision_text(selectors.end_decision(course))
+
+
+def end_monitoring(request, pk):
+    """A clinician ends monitoring, signed, with a reason (issue 16 item 3)."""
+    course = course_for_user(request.user, pk)
+    require(request.user.has_role(Role.CLINICIAN))
+    form = EndMonitoringForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ending_service.monitoring_end(
+                by=request.user,
+                course=course,
+                reason=form.cleaned_data["reason"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Monitoring ended; the course is in follow-up."))
+            return redirect("followup:course", pk=course.pk)
+    decision = selectors.end_decision(course) if course.stage == "monitoring" else None
+    return render(
+        request,
+        "monitoring/end.html",
+        {
+            "course": course,
+            "form": form,
+            "decision": decision,
+            "decision_text": ending_service.decision_text(decision) if decision else "",
+            "day_label": _day_label(course),
+        },
+    )
+
+
+def missed_report(request):
+    """Assessments closed as missed, newest first: clinicians and auditors."""
+    require(can_review_missed_assessments(request.user))
+    tasks = selectors.missed_tasks_for(request.user)[:500]
+    return render(request, "monitoring/missed.html", {"tasks": tasks})
 
 
 def _day_label(course) -> str:
@@ -146,7 +200,17 @@ def _preview(course, data) -> dict:
         grades = services.grade_values(age_years=age, values=values)
     except ValidationError as error:
         return {"ready": False, "message": " ".join(error.messages)}
-    return {"ready": True, "grades": grades, "age": age}
+    return {
+        "ready": True,
+        "grades": grades,
+        "age": age,
+        "vitals_note": vitals_findings_text(grades.vitals_findings),
+        "advice": selectors.advice_for(
+            course,
+            crs_grade=grades.crs.grade,
+            icans_grade=grades.icans.grade if grades.icans else None,
+        ),
+    }
 
 
 @require_POST
@@ -203,11 +267,18 @@ def task_take(request, pk):
 
 def escalations(request):
     require(can_read_patients(request.user))
+    escalations = list(selectors.open_escalations_for(request.user))
+    advice_by_course = {}
+    for escalation in escalations:
+        # Advice beside the grade that raised it (issue 16 item 4); one set per patient.
+        if escalation.course_id not in advice_by_course:
+            advice_by_course[escalation.course_id] = selectors.advice_for(escalation.course)
+        escalation.advice = advice_by_course[escalation.course_id]
     return render(
         request,
         "monitoring/escalations.html",
         {
-            "escalations": selectors.open_escalations_for(request.user),
+            "escalations": escalations,
             "is_clinician": request.user.has_role(Role.CLINICIAN),
             "ack_form": AcknowledgeForm(),
         },

@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdminMixin
 
-from .models import CarTProduct, Patient, StageEvent, TreatmentCourse
+from .models import CarTProduct, Patient, StageEvent, TreatmentCourse, WardTransfer
 
 
 @admin.register(CarTProduct)
@@ -22,9 +22,9 @@ class CarTProductAdmin(SimpleHistoryAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["mrn", "family_name", "given_name", "diagnosis", "ward"]
+    list_display = ["mrn", "family_name", "given_name", "diagnosis", "ward", "merged_into"]
     list_filter = ["diagnosis", "ward"]
-    search_fields = ["mrn", "family_name", "given_name"]
+    search_fields = ["mrn", "family_name", "given_name", "national_id"]
     list_select_related = ["ward"]
 
 
@@ -42,3 +42,11 @@ class TreatmentCourseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     search_fields = ["patient__mrn", "patient__family_name"]
     list_select_related = ["patient", "product"]
     inlines = [StageEventInline]
+
+
+@admin.register(WardTransfer)
+class WardTransferAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["patient", "from_ward", "to_ward", "transferred_at", "source", "recorded_by"]
+    list_filter = ["source", "to_ward"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient", "from_ward", "to_ward", "recorded_by"]

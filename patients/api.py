@@ -8,10 +8,18 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from core.models import User, Ward
-from core.permissions import ReadsPatients, can_edit_patients
+from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
 
 from . import rules, selectors, services
-from .models import CarTProduct, Diagnosis, Patient, Stage, StageEvent, TreatmentCourse
+from .models import (
+    CarTProduct,
+    Diagnosis,
+    Patient,
+    Stage,
+    StageEvent,
+    TreatmentCourse,
+    WardTransfer,
+)
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:
@@ -173,6 +181,34 @@ class StageChangeSerializer(serializers.Serializer):
     effective_date = serializers.DateField(required=False)
 
 
+class WardTransferSerializer(serializers.ModelSerializer):
+    from_ward = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_ward = serializers.SlugRelatedField(slug_field="code", queryset=Ward.objects.all())
+    recorded_by = serializers.StringRelatedField()
+    transferred_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = WardTransfer
+        fields = [
+            "id",
+            "from_ward",
+            "to_ward",
+            "transferred_at",
+            "reason",
+            "source",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["source", "recorded_at"]
+
+
+class CanReadPatients(ReadsPatients):
+    """Any patient reader may call the action; its service decides (a nurse of the ward)."""
+
+    def has_permission(self, request, view):
+        return can_read_patients(request.user)
+
+
 class PatientFilter(filters.FilterSet):
     ward = filters.CharFilter(field_name="ward__code")
     diagnosis = filters.ChoiceFilter(choices=Diagnosis.choices)
@@ -222,6 +258,37 @@ class PatientViewSet(
 
     def get_queryset(self):
         return selectors.patients_visible_to(self.request.user)
+
+    @extend_schema(request=WardTransferSerializer, responses={201: WardTransferSerializer})
+    @action(
+        detail=True, methods=["post"], url_path="transfer", permission_classes=[CanReadPatients]
+    )
+    def transfer(self, request, pk=None):
+        """Move the patient to another ward (a clinician, or a nurse of the sending ward)."""
+        patient = self.get_object()
+        payload = WardTransferSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            transfer = services.patient_transfer(
+                by=request.user,
+                patient=patient,
+                to_ward=data["to_ward"],
+                reason=data.get("reason", ""),
+                transferred_at=data.get("transferred_at"),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(WardTransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: WardTransferSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="transfers")
+    def transfers(self, request, pk=None):
+        """The patient's ward timeline, oldest first."""
+        patient = self.get_object()
+        return Response(
+            WardTransferSerializer(selectors.patient_ward_timeline(patient), many=True).data
+        )
 
 
 class CourseViewSet(

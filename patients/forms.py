@@ -112,3 +112,25 @@ class PatientSearchForm(BootstrapFormMixin, forms.Form):
     ward = forms.ModelChoiceField(
         label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")
     )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TransferForm(BootstrapFormMixin, forms.Form):
+    to_ward = forms.ModelChoiceField(label=_("To ward"), queryset=Ward.objects.none())
+    transferred_at = forms.DateTimeField(label=_("Transferred at"), widget=DateTimeInput())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_ward"].queryset = Ward.objects.filter(active=True).exclude(
+            pk=patient.ward_id
+        )
+        self.fields["transferred_at"].initial = timezone.localtime().replace(
+            second=0, microsecond=0
+        )

@@ -22,6 +22,8 @@ class Diagnosis(models.TextChoices):
     B_ALL = "B-ALL", _("B-cell acute lymphoblastic leukaemia")
     CLL_SLL = "CLL/SLL", _("Chronic lymphocytic leukaemia / small lymphocytic lymphoma")
     MM = "MM", _("Multiple myeloma")
+    # Breyanzi US label §1.5 (December 2025): relapsed or refractory MZL (issue 16 item 7).
+    MZL = "MZL", _("Marginal zone lymphoma")
 
 
 class Sex(models.TextChoices):
@@ -106,6 +108,25 @@ class Patient(NoDeleteMixin, models.Model):
         related_name="attended_patients",
         verbose_name=_("attending clinician"),
     )
+    national_id = models.CharField(
+        _("national ID"),
+        max_length=30,
+        blank=True,
+        db_index=True,
+        help_text=_("Resident identity card number, when the hospital system sends it."),
+    )
+    # A duplicate record merged by the hospital system (ADT^A40): it keeps its history and
+    # points to the record that survives; its courses have moved there.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+        editable=False,
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic lock: a save based on an older version is refused, never merged silently.
@@ -127,6 +148,9 @@ class Patient(NoDeleteMixin, models.Model):
                 condition=Q(height_cm__gte=rules.HEIGHT_CM_RANGE[0])
                 & Q(height_cm__lte=rules.HEIGHT_CM_RANGE[1]),
                 name="patient_height_cm_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="patient_not_merged_into_itself"
             ),
         ]
         indexes = [
@@ -243,3 +267,52 @@ class StageEvent(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage} ({self.effective_date})"
+
+
+class TransferSource(models.TextChoices):
+    PAGE = "page", _("Recorded in the app")
+    MONITORING = "monitoring", _("ICU transfer on the monitoring chart")
+    HIS = "his", _("Hospital information system")
+
+
+class WardTransfer(NoDeleteMixin, models.Model):
+    """One move of a patient between wards: the patient's ward timeline. Append-only; the
+    patient's current ward is the last transfer's destination."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="ward_transfers", verbose_name=_("patient")
+    )
+    from_ward = models.ForeignKey(
+        "core.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("from ward")
+    )
+    to_ward = models.ForeignKey(
+        "core.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("to ward")
+    )
+    transferred_at = models.DateTimeField(_("transferred at"))
+    reason = models.CharField(_("reason"), max_length=300)
+    source = models.CharField(
+        _("source"), max_length=12, choices=TransferSource.choices, default=TransferSource.PAGE
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["transferred_at", "id"]
+        verbose_name = _("ward transfer")
+        verbose_name_plural = _("ward transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_ward=models.F("to_ward")), name="transfer_changes_ward"
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "transferred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_ward} → {self.to_ward} ({self.transferred_at:%Y-%m-%d %H:%M})"

@@ -7,14 +7,17 @@ from django.http import Http404
 from core.permissions import can_read_patients, reads_whole_programme
 
 from . import rules
-from .models import Patient, Stage, StageEvent, TreatmentCourse
+from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
     """Every patient the user may see: the programme, or a nurse's own wards."""
     if not can_read_patients(user):
         return Patient.objects.none()
-    patients = Patient.objects.select_related("ward", "attending_clinician")
+    # A record merged into another (ADT^A40) is no longer a patient of its own.
+    patients = Patient.objects.filter(merged_into__isnull=True).select_related(
+        "ward", "attending_clinician"
+    )
     if reads_whole_programme(user):
         return patients
     return patients.filter(ward__in=user.wards.all())
@@ -127,3 +130,10 @@ def bsa_summary(patient: Patient) -> dict:
         "warn": bsa > settings.BSA_WARN_ABOVE_M2,
         "warn_above_m2": settings.BSA_WARN_ABOVE_M2,
     }
+
+
+def patient_ward_timeline(patient: Patient) -> QuerySet[WardTransfer]:
+    """The patient's ward moves, oldest first (the chart's ward timeline)."""
+    return patient.ward_transfers.select_related("from_ward", "to_ward", "recorded_by").order_by(
+        "transferred_at", "id"
+    )

@@ -1,18 +1,28 @@
 """Every write to patients and courses. Views, API, admin and tasks call these."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.models import User
-from core.permissions import can_edit_patients
+from core.models import User, Ward
+from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
 from core.roles import Role
+from core.services import notification_send
 
 from . import rules
-from .models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse
+from .models import (
+    CarTProduct,
+    Patient,
+    Stage,
+    StageEvent,
+    TransferSource,
+    TreatmentCourse,
+    WardTransfer,
+)
 from .selectors import last_change, user_can_see_patient
 from .signals import course_stage_changed
 
@@ -27,6 +37,7 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "national_id",
 )
 
 
@@ -46,7 +57,7 @@ def _check_patient_fields(patient: Patient) -> None:
 
 
 def _require_editor(by: User) -> None:
-    if not can_edit_patients(by):
+    if not (can_edit_patients(by) or is_his_interface(by)):
         raise PermissionDenied(_("Only clinicians may register or edit patients."))
 
 
@@ -92,6 +103,8 @@ def patient_update(
             },
             code="stale",
         )
+    # A ward change is a transfer: it goes on the ward timeline and tells the new ward.
+    new_ward = fields.pop("ward", None)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     reason = (reason or "").strip()
     if changed and not reason and patient_record_needs_reason(current):
@@ -108,6 +121,14 @@ def patient_update(
     if reason:
         current._change_reason = reason
     current.save()
+    if new_ward is not None and new_ward.pk != current.ward_id:
+        patient_transfer(
+            by=by,
+            patient=current,
+            to_ward=new_ward,
+            reason=reason or _("Ward changed on the patient record."),
+        )
+        current.refresh_from_db()
     return current
 
 
@@ -258,3 +279,134 @@ def course_set_planned_day0(
     current.save()
     course.refresh_from_db()
     return current
+
+
+@transaction.atomic
+def patient_transfer(
+    *,
+    by: User,
+    patient: Patient,
+    to_ward: Ward,
+    reason: str,
+    transferred_at: datetime | None = None,
+    source: str = TransferSource.PAGE,
+) -> WardTransfer:
+    """Move a patient to another ward. Visibility, the nurses' Today list, open monitoring
+    tasks and reminders all follow the patient's ward, so they move with this one write;
+    the receiving ward's nurses are told at once."""
+    current = Patient.objects.select_for_update().select_related("ward").get(pk=patient.pk)
+    if not can_transfer_patient(by, current):
+        raise PermissionDenied(_("You may not transfer this patient."))
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Say why the patient moves.")
+    if to_ward.pk == current.ward_id:
+        errors["to_ward"] = _("The patient is already on %(ward)s.") % {"ward": to_ward}
+    elif not to_ward.active:
+        errors["to_ward"] = _("Ward %(ward)s is closed.") % {"ward": to_ward}
+    now = timezone.now()
+    transferred_at = transferred_at or now
+    if transferred_at > now + timedelta(minutes=5):
+        errors["transferred_at"] = _("A transfer cannot be dated in the future.")
+    last = current.ward_transfers.order_by("-transferred_at", "-id").first()
+    if last is not None and transferred_at < last.transferred_at:
+        when = formats.date_format(timezone.localtime(last.transferred_at), "DATETIME_FORMAT")
+        errors["transferred_at"] = _(
+            "A transfer cannot be dated before the previous one (%(when)s)."
+        ) % {"when": when}
+    if errors:
+        raise ValidationError(errors)
+    transfer = WardTransfer(
+        patient=current,
+        from_ward=current.ward,
+        to_ward=to_ward,
+        transferred_at=transferred_at,
+        reason=reason[:300],
+        source=source,
+        recorded_by=by,
+    )
+    transfer.full_clean()
+    transfer._history_user = by
+    transfer.save()
+    current.ward = to_ward
+    current.version += 1
+    current._history_user = by
+    current._change_reason = _("Transferred to %(ward)s: %(reason)s") % {
+        "ward": to_ward,
+        "reason": transfer.reason,
+    }
+    current.save()
+    _notify_receiving_ward(transfer)
+    patient.refresh_from_db()
+    return transfer
+
+
+def _notify_receiving_ward(transfer: WardTransfer) -> None:
+    patient = transfer.patient
+    nurses = User.objects.filter(
+        wards=transfer.to_ward, groups__name=Role.NURSE, is_active=True
+    ).distinct()
+    for nurse in nurses:
+        notification_send(
+            recipient=nurse,
+            subject=_("Patient transferred to %(ward)s") % {"ward": transfer.to_ward},
+            body=_("%(patient)s arrives from %(from)s. Reason: %(reason)s")
+            % {"patient": patient, "from": transfer.from_ward, "reason": transfer.reason},
+            link=reverse("patients:detail", args=[patient.pk]),
+            source_key=f"ward-transfer:{transfer.pk}",
+        )
+
+
+@transaction.atomic
+def patient_merge(*, by: User, merged: Patient, survivor: Patient, reason: str) -> Patient:
+    """Merge a duplicate record into the one that survives (the HIS's ADT^A40): its courses
+    move to the survivor through new history rows; the merged record keeps its own history
+    and points to the survivor. Nothing is rewritten or deleted."""
+    _require_editor(by)
+    if merged.pk == survivor.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    first, second = sorted([merged.pk, survivor.pk])
+    locked = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[first, second])}
+    merged, survivor = locked[merged.pk], locked[survivor.pk]
+    if merged.merged_into_id is not None:
+        raise ValidationError(
+            _("%(mrn)s was already merged into another record.") % {"mrn": merged.mrn}
+        )
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            _("%(mrn)s was itself merged; merge into the surviving record.") % {"mrn": survivor.mrn}
+        )
+    open_courses = TreatmentCourse.objects.filter(patient__in=[merged, survivor]).exclude(
+        stage__in=rules.TERMINAL_STAGES
+    )
+    if (
+        open_courses.filter(patient=merged).exists()
+        and open_courses.filter(patient=survivor).exists()
+    ):
+        raise ValidationError(
+            _(
+                "Both records have a course under way; a clinician must end one before the "
+                "records can be merged."
+            )
+        )
+    reason = (reason or "").strip() or _("Duplicate record merged.")
+    for course in TreatmentCourse.objects.select_for_update().filter(patient=merged):
+        course.patient = survivor
+        course.version += 1
+        course._history_user = by
+        course._change_reason = _("Moved from merged record %(mrn)s: %(reason)s") % {
+            "mrn": merged.mrn,
+            "reason": reason,
+        }
+        course.save()
+    merged.merged_into = survivor
+    merged.merged_at = timezone.now()
+    merged.version += 1
+    merged._history_user = by
+    merged._change_reason = _("Merged into %(mrn)s: %(reason)s") % {
+        "mrn": survivor.mrn,
+        "reason": reason,
+    }
+    merged.save()
+    return survivor

@@ -7,10 +7,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.permissions import can_edit_patients, can_read_patients, require
+from core.permissions import (
+    can_edit_patients,
+    can_read_patients,
+    can_transfer_patient,
+    require,
+)
 
 from . import rules, selectors, services
-from .forms import CourseOpenForm, PatientForm, PatientSearchForm, StageChangeForm
+from .forms import CourseOpenForm, PatientForm, PatientSearchForm, StageChangeForm, TransferForm
 
 PAGE_SIZE = 50
 
@@ -77,6 +82,8 @@ def patient_detail(request, pk):
             )
             if patient.date_of_birth and patient.date_of_birth <= timezone.localdate()
             else None,
+            "ward_timeline": selectors.patient_ward_timeline(patient),
+            "can_transfer": can_transfer_patient(request.user, patient),
         },
     )
 
@@ -174,3 +181,32 @@ def course_change_stage(request, pk):
             _("Course moved to %(stage)s.") % {"stage": event.get_to_stage_display()},
         )
     return redirect("patients:detail", pk=course.patient_id)
+
+
+def patient_transfer(request, pk):
+    """Move a patient to another ward (a clinician, or a nurse of the sending ward)."""
+    patient = selectors.patient_for_user(request.user, pk)
+    require(can_transfer_patient(request.user, patient))
+    form = TransferForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = services.patient_transfer(
+                by=request.user,
+                patient=patient,
+                to_ward=form.cleaned_data["to_ward"],
+                reason=form.cleaned_data["reason"],
+                transferred_at=form.cleaned_data["transferred_at"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(patient)s transferred to %(ward)s; its nurses have been told.")
+                % {"patient": patient, "ward": transfer.to_ward},
+            )
+            if selectors.user_can_see_patient(request.user, patient):
+                return redirect("patients:detail", pk=patient.pk)
+            # A nurse who sent the patient off her ward no longer sees the chart.
+            return redirect("patients:list")
+    return render(request, "patients/transfer_form.html", {"form": form, "patient": patient})

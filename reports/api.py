@@ -1,7 +1,5 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +10,8 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.files import protected_file_response
+from followup import outcomes
 from patients.api import as_drf_error
 from patients.models import CarTProduct, Diagnosis, Stage
 
@@ -184,11 +184,16 @@ class ExportJobViewSet(
         """The finished job's file."""
         job = self.get_object()
         try:
-            path = services.job_file(job)
+            name = services.job_file(job)
         except DjangoValidationError as error:
             raise ValidationError({"status": error.messages}) from None
-        name = f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
-        return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+        return protected_file_response(
+            request,
+            name=name,
+            under=services.EXPORT_DIR,
+            download_name=services.job_download_name(job),
+            missing_message=services.job_file_missing_message(),
+        )
 
 
 class ExportLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -261,6 +266,9 @@ def _dashboard_scope(params) -> selectors.Scope:
 def _snapshot_body(snapshot, *, stale: bool) -> dict:
     return {
         **snapshot.data,
+        "pfs_censoring": snapshot.data.get("pfs_censoring", outcomes.PFS_FDA_2018),
+        "pfs_censoring_text": selectors.pfs_censoring_text(snapshot.data),
+        "median_rule_text": str(selectors.MEDIAN_RULE_TEXT),
         "computed_at": snapshot.computed_at.isoformat(),
         "stale": stale,
     }

@@ -39,6 +39,7 @@ from django.db.models.expressions import Col
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.db_router import reads_alias
 from patients.models import TreatmentCourse
 
 from . import writers
@@ -275,7 +276,7 @@ class Dataset:
     def count(self, filters: Filters) -> int:
         if self.custom_count:
             return self.custom_count(filters)
-        return self.queryset(filters).count()
+        return self.queryset(filters).using(reads_alias()).count()
 
     def row_batches(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
         """Rows as cell values (ISO dates in the centre's time zone, escaped text), in lists
@@ -283,7 +284,8 @@ class Dataset:
         chunk_size = chunk_size or CHUNK_SIZE
         tz = timezone.get_current_timezone()
         if self.reads_values:
-            qs = self.queryset(filters)
+            # The export's rows may come from the read replica (DATABASE_REPLICA_URL).
+            qs = self.queryset(filters).using(reads_alias())
             select, sources = self._plan(qs, tz)
             make_row = writers.row_function(sources, tz=tz)
             fetched = qs.values_list(*select).iterator(chunk_size=chunk_size)
@@ -296,7 +298,8 @@ class Dataset:
                 fetched = self.custom_rows(filters)
             else:
                 fetched = map(
-                    self.row_builder, self.queryset(filters).iterator(chunk_size=chunk_size)
+                    self.row_builder,
+                    self.queryset(filters).using(reads_alias()).iterator(chunk_size=chunk_size),
                 )
         while batch := list(islice(fetched, chunk_size)):
             yield list(map(make_row, batch))

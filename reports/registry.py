@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from followup import outcomes
 from followup.models import FollowUpVisit, VitalStatus
 from followup.selectors import assessments as outcome_assessments
+from followup.selectors import pfs_censoring
 from monitoring.models import Assessment, Intervention, InterventionKind
 from patients import rules as patient_rules
 from patients.models import StageEvent, TreatmentCourse
@@ -62,6 +63,7 @@ def course_outcome(course: TreatmentCourse) -> tuple[outcomes.Outcome | None, st
             outcomes.course_outcome(
                 day0=course.day0_date,
                 assessments=outcome_assessments(course.followup_visits.all()),
+                pfs_censoring=pfs_censoring(),
             ),
             "",
         )

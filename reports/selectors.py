@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from followup import outcomes
 from followup.models import FollowUpVisit, SubsequentTherapy
+from followup.selectors import pfs_censoring
 from monitoring.models import Assessment, Intervention, InterventionKind
 from patients import rules as patient_rules
 from patients.models import CarTProduct, Stage, StageEvent, TreatmentCourse
@@ -262,9 +263,12 @@ def toxicity_and_outcomes(infused: QuerySet) -> dict:
         }
         for code, name in groups
     }
+    convention = pfs_censoring()
     for course in _outcome_inputs(infused):
         try:
-            outcome = outcomes.course_outcome(day0=course.day0, assessments=course.visits)
+            outcome = outcomes.course_outcome(
+                day0=course.day0, assessments=course.visits, pfs_censoring=convention
+            )
         except ValueError:
             outcome = None  # contradictory records: counted as a data issue, as in the registry
         for key in (course.product, ALL):
@@ -286,7 +290,7 @@ def toxicity_and_outcomes(infused: QuerySet) -> dict:
             for name, time in (("pfs", outcome.pfs), ("os", outcome.os)):
                 row[name][0].append(time.days / outcomes.DAYS_PER_MONTH)
                 row[name][1].append(time.event)
-    return {"groups": groups, "per": per}
+    return {"groups": groups, "per": per, "pfs_censoring": convention}
 
 
 def _grade_table(per: dict, groups, key: str) -> list[dict]:
@@ -396,6 +400,8 @@ def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
             for code, label in groups
         ],
         "at_risk_months": list(AT_RISK_MONTHS),
+        # The PFS censoring convention these figures were computed with (setting PFS_CENSORING).
+        "pfs_censoring": summary["pfs_censoring"],
         "pfs": [
             {"product": code, "label": label, **_curve(*per[code]["pfs"])} for code, label in groups
         ],
@@ -405,6 +411,29 @@ def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
         "stage_labels": {value: str(label) for value, label in Stage.choices},
         "terminal_stages": sorted(patient_rules.TERMINAL_STAGES),
     }
+
+
+PFS_CENSORING_TEXT = {
+    outcomes.PFS_FDA_2018: gettext_lazy(
+        "PFS censoring: FDA 2018 (Clinical Trial Endpoints guidance) — a new anti-cancer "
+        "therapy before progression censors PFS at the last adequate response assessment "
+        "before it."
+    ),
+    outcomes.PFS_EMA: gettext_lazy(
+        "PFS censoring: EMA (anticancer guideline, Appendix 1 on PFS) — a new anti-cancer "
+        "therapy does not censor; progression or death counts whatever therapy came before."
+    ),
+}
+MEDIAN_RULE_TEXT = gettext_lazy(
+    "Median: the first time the curve reaches 0.5; where it sits exactly at 0.5 on a "
+    "plateau, the midpoint of the plateau, as R's quantile.survfit does."
+)
+
+
+def pfs_censoring_text(data: dict) -> str:
+    """The convention the stored figures were computed with, in words (older snapshots that
+    did not record it were computed under FDA 2018, the only convention then)."""
+    return str(PFS_CENSORING_TEXT[data.get("pfs_censoring", outcomes.PFS_FDA_2018)])
 
 
 def dashboard_tables(data: dict) -> list[dict]:

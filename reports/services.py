@@ -135,6 +135,15 @@ def export_csv_stream(
     return generate()
 
 
+def export_too_large_to_download(*, by: User, dataset_key: str, filters: Filters) -> int:
+    """The estimated rows of an export when they exceed EXPORT_BACKGROUND_ABOVE_ROWS (such
+    an export runs as a background job: a download of minutes would be cut off by proxy
+    and server timeouts), else 0."""
+    dataset = check_export(by=by, dataset_key=dataset_key, filters=filters)
+    total = dataset.count(filters)
+    return total if total > settings.EXPORT_BACKGROUND_ABOVE_ROWS else 0
+
+
 def export_xlsx_file(
     *,
     by: User,
@@ -350,15 +359,23 @@ def export_job_run(*, job_id: int) -> bool:
     return True
 
 
-def job_file(job: ExportJob) -> Path:
-    """The job's file on disk; refuses any path that would leave MEDIA_ROOT/exports/."""
+def job_file(job: ExportJob) -> str:
+    """The stored name of the job's file (relative to MEDIA_ROOT), once it is done.
+    core.files serves it and refuses a name outside MEDIA_ROOT/exports/."""
     if job.status != JobStatus.DONE or not job.file_path:
         raise ValidationError(_("This export has no file yet."))
-    root = export_root().resolve()
-    path = (Path(settings.MEDIA_ROOT) / job.file_path).resolve()
-    if root not in path.parents or not path.is_file():
-        raise ValidationError(_("The export file is missing; run the export again."))
-    return path
+    return job.file_path
+
+
+def job_download_name(job: ExportJob) -> str:
+    return f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
+
+
+def job_file_missing_message() -> str:
+    return _(
+        "The export file is missing (export files are deleted %(days)s days after they "
+        "were made); run the export again."
+    ) % {"days": settings.EXPORT_FILE_RETENTION_DAYS}
 
 
 # --- Dashboard snapshots ----------------------------------------------------------------

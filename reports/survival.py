@@ -11,12 +11,16 @@ Conventions (state them beside any curve shown):
 - Median: the first time S(t) ≤ 0.5 (None when the curve never gets there). Its confidence
   limits are the first times at which the lower and the upper limit of the band reach 0.5
   (Brookmeyer & Crowley, Biometrics 1982; R survival's rule), None when they never do.
+- A curve (or band limit) that sits exactly at 0.5 on a plateau: the midpoint of the plateau,
+  from the time it reaches 0.5 to the next time it drops below (or to the last observed
+  time when it never does), as R survival's quantile.survfit does (its `findq`, within a
+  tolerance of √machine-epsilon) (issue 16 item 11).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -120,10 +124,23 @@ def kaplan_meier(
     )
 
 
-def _first_time_at_or_below(steps: Iterable[Step], attribute: str) -> float | None:
-    for step in steps:
-        if getattr(step, attribute) <= 0.5:
+# R's quantile.survfit tolerance: sqrt(.Machine$double.eps).
+_TOLERANCE = math.sqrt(2.220446049250313e-16)
+
+
+def _first_time_at_or_below(steps: Sequence[Step], attribute: str) -> float | None:
+    """The time the curve reaches 0.5; on a plateau exactly at 0.5, the plateau's midpoint."""
+    for index, step in enumerate(steps):
+        value = getattr(step, attribute)
+        if value > 0.5 + _TOLERANCE:
+            continue
+        if abs(value - 0.5) >= _TOLERANCE:
             return step.time
+        below = next(
+            (s.time for s in steps[index + 1 :] if getattr(s, attribute) < 0.5 - _TOLERANCE),
+            steps[-1].time,
+        )
+        return (step.time + below) / 2
     return None
 
 

@@ -12,6 +12,14 @@ def run_export_job(job_id: int) -> bool:
 
 
 @shared_task
+def expire_export_files() -> int:
+    """Beat, nightly: delete export files older than EXPORT_FILE_RETENTION_DAYS."""
+    from .retention import export_files_expire
+
+    return export_files_expire()
+
+
+@shared_task
 def refresh_dashboard_snapshot(scope_key: str) -> bool:
     """Recompute one filter's dashboard figures (queued by a reader who found them stale)."""
     return services.dashboard_refresh_by_key(scope_key=scope_key) is not None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import protected_file_response
 from core.permissions import require
 
 from . import datasets, fhir, selectors, services
@@ -46,7 +47,10 @@ def export_centre(request):
         key, file_format, filters = data["dataset"], data["file_format"], form.filters()
         mode = {"identifiable": form.identifiable, "purpose": data["purpose"]}
         try:
-            if data["delivery"] == BACKGROUND:
+            large = data["delivery"] != BACKGROUND and services.export_too_large_to_download(
+                by=request.user, dataset_key=key, filters=filters
+            )
+            if data["delivery"] == BACKGROUND or large:
                 job = services.export_job_request(
                     by=request.user,
                     dataset_key=key,
@@ -54,7 +58,17 @@ def export_centre(request):
                     filters=filters,
                     **mode,
                 )
-                messages.success(request, _("Export queued; this page shows its progress."))
+                if large:
+                    messages.info(
+                        request,
+                        _(
+                            "%(n)s rows are too many to download at once: the export runs "
+                            "in the background and this page shows its progress."
+                        )
+                        % {"n": large},
+                    )
+                else:
+                    messages.success(request, _("Export queued; this page shows its progress."))
                 return redirect("reports:job", pk=job.pk)
             filename = services.export_filename(key, file_format)
             if file_format == FileFormat.CSV:
@@ -116,14 +130,17 @@ def job_status(request, pk):
 def job_download(request, pk):
     job = _job_for_user(request.user, pk)
     try:
-        path = services.job_file(job)
+        name = services.job_file(job)
     except ValidationError as error:
         messages.error(request, _errors_text(error))
         return redirect("reports:job", pk=job.pk)
-    filename = f"{job.dataset}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.file_format}"
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return protected_file_response(
+        request,
+        name=name,
+        under=services.EXPORT_DIR,
+        download_name=services.job_download_name(job),
+        missing_message=services.job_file_missing_message(),
+    )
 
 
 @require_GET
@@ -181,6 +198,8 @@ def dashboard(request):
             "stale": stale,
             "fresh_minutes": int(services.snapshot_fresh_for().total_seconds() // 60),
             "tables": selectors.dashboard_tables(data),
+            "pfs_censoring_text": selectors.pfs_censoring_text(data),
+            "median_rule_text": selectors.MEDIAN_RULE_TEXT,
             "query": request.GET.urlencode(),
             "can_export": can_export(request.user),
             "can_refresh": can_refresh_dashboard(request.user),

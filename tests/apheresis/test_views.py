@@ -98,6 +98,16 @@ class TestScheduling:
         assert "Nothing was saved" in body and "This field is required." in body
         assert not CollectionSchedule.objects.exists()
 
+    def test_alc_typed_per_microlitre_is_stored_in_10e9_per_l(
+        self, client, course, coordinator_cai
+    ):
+        """Issue 16 item 9: pre-collection ALC 450 /µL is 0.45 × 10⁹/L."""
+        client.force_login(coordinator_cai)
+        data = schedule_post(alc_10e9_l="450", alc_10e9_l_unit="per_ul")
+        response = client.post(reverse("apheresis:schedule_new", args=[course.pk]), data)
+        assert response.status_code == 302
+        assert CollectionSchedule.objects.get(course=course).alc_10e9_l == Decimal("0.45")
+
     @pytest.mark.parametrize("role", ["nurse", "pharmacist", "auditor"])
     def test_readers_cannot_book(self, client, course, personas, role):
         client.force_login(personas[role])

@@ -16,21 +16,22 @@ pytestmark = pytest.mark.browser
 LABS = {
     "largest_lesion_cm": "4.5",
     "crcl_ml_min": "88",
-    "bilirubin_mg_dl": "0.7",
+    # Typed in the SI units the unit selectors default to (issue 16 item 9).
+    "bilirubin_mg_dl": "12",  # µmol/L
     "alt_u_l": "32",
     "alt_uln_u_l": "40",
     "ast_u_l": "30",
     "ast_uln_u_l": "40",
     "lvef_percent": "62",
     "spo2_percent": "97",
-    "haemoglobin_g_dl": "11.8",
+    "haemoglobin_g_dl": "118",  # g/L
     "platelets_10e9_l": "190",
     "anc_10e9_l": "2.6",
     "alc_10e9_l": "0.9",
     "ldh_u_l": "220",
     "ldh_uln_u_l": "250",
     "ferritin_ng_ml": "420",
-    "crp_mg_dl": "0.6",
+    "crp_mg_dl": "6",  # mg/L
 }
 CHOICES = {
     "diagnosis": "LBCL",

@@ -83,7 +83,7 @@ def test_the_walk_covers_the_site():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_is_sent_to_login_or_refused(client, path, method):
     response = getattr(client, method)(path)
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/fhir/")):
         assert response.status_code in (401, 403), (path, response.status_code)
     else:
         assert response.status_code in (302, 405), (path, response.status_code)

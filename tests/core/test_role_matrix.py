@@ -46,6 +46,14 @@ GET_POLICY = [
     ("/api/reports/export-log", {"administrator", "auditor"}),
     ("/api/reports/", {"administrator", "auditor", "clinician"}),
     ("/patients/new/", {"clinician"}),
+    # Missed-assessment report (issue 16 item 3): clinicians and auditors.
+    ("/monitoring/missed/", {"clinician", "auditor"}),
+    ("/api/missed-assessments/", {"clinician", "auditor"}),
+    # The HIS interfaces: messages for administrators, reconciliations also for clinicians;
+    # FHIR only for the interface account (no persona has it).
+    ("/interfaces/messages", {"administrator"}),
+    ("/interfaces/reconciliations", {"clinician", "administrator"}),
+    ("/fhir/", set()),
     ("/api/products/", EVERYONE),
     ("/api/eligibility/products/", EVERYONE),
     ("/api/eligibility/thresholds/", EVERYONE),

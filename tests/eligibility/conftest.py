@@ -1,11 +1,13 @@
-"""Shared screening fixtures: a fit LBCL patient's screening, and the catalogue reseeded."""
+"""Shared screening fixtures: a fit LBCL patient's screening.
 
-import importlib
+The catalogue is no longer reseeded here from 0002's seeder: the root conftest restores the
+migrated database (every data migration's rows, including eligibility 0004's current label
+indications), and reseeding 0002 would bring back the superseded wording as active rows."""
+
 from datetime import date
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.uploads import blank_pdf, tiny_png
@@ -20,20 +22,6 @@ TODAY = date(2026, 6, 15)
 # A real one-page PDF and a real 1x1 PNG: uploads are read in full (core/uploads.py).
 PDF_BYTES = blank_pdf()
 PNG_BYTES = tiny_png()
-
-
-def seed_catalogue() -> None:
-    """A transactional test flushes every table; put the eligibility catalogue back."""
-    importlib.import_module("eligibility.migrations.0002_catalogue_and_thresholds").seed(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _eligibility_reference_data(request, _reference_data):
-    names = set(request.fixturenames)
-    if names & {"db", "transactional_db", "live_server"} or request.node.get_closest_marker(
-        "django_db"
-    ):
-        seed_catalogue()
 
 
 @pytest.fixture

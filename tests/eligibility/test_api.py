@@ -103,6 +103,36 @@ class TestScreeningApi:
         assert updated.json()["evaluation"]["rule_result"] == "eligible"
         assert len(updated.json()["prior_lines"]) == 2
 
+    def test_labs_sent_with_units_are_stored_in_the_field_unit(self, dr_ben, patient_7a):
+        """Issue 16 item 9, same rule as the page: CRP 12 mg/L → 1.2 mg/dL (no false
+        CAR-HEMATOTOX point), haemoglobin 105 g/L → 10.5 g/dL."""
+        course = screened_course(patient_7a, dr_ben)
+        pk = selectors.screening_for_course(course).pk
+        payload = {
+            "crp_mg_dl": "12",
+            "haemoglobin_g_dl": "105",
+            "units": {"crp_mg_dl": "mg_l", "haemoglobin_g_dl": "g_l"},
+            "version": 2,
+        }
+        response = api(dr_ben).patch(f"/api/eligibility/screenings/{pk}/", payload, format="json")
+        assert response.status_code == 200, response.json()
+        assert (response.json()["crp_mg_dl"], response.json()["haemoglobin_g_dl"]) == (
+            "1.20",
+            "10.5",
+        )
+        points = {
+            c["key"]: c["points"] for c in response.json()["evaluation"]["hematotox"]["components"]
+        }
+        assert points["crp"] == 0
+
+    def test_a_lab_in_the_wrong_unit_gets_the_clinical_message(self, dr_ben, patient_7a):
+        course = screened_course(patient_7a, dr_ben)
+        pk = selectors.screening_for_course(course).pk
+        payload = {"haemoglobin_g_dl": "105", "units": {"haemoglobin_g_dl": "g_dl"}, "version": 2}
+        response = api(dr_ben).patch(f"/api/eligibility/screenings/{pk}/", payload, format="json")
+        assert response.status_code == 400
+        assert "did you mean 10.5" in " ".join(response.json()["haemoglobin_g_dl"])
+
     @pytest.mark.parametrize(
         ("payload", "field", "message"),
         [

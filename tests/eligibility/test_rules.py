@@ -72,6 +72,18 @@ LISO_CEL = Product(
             required_prior_drug_classes=("btk_inhibitor", "bcl2_inhibitor"),
         ),
         Indication("FL", "FL after ≥ 2 lines of systemic therapy", 2, min_age_years=18, ecog_max=2),
+        # Issue 16 item 7: Breyanzi MCL (≥ 2 lines incl. a BTK inhibitor) and MZL (≥ 2 lines).
+        Indication(
+            "MCL",
+            "MCL after ≥ 2 lines incl. a BTK inhibitor",
+            2,
+            min_age_years=18,
+            ecog_max=2,
+            required_prior_drug_classes=("btk_inhibitor",),
+        ),
+        Indication(
+            "MZL", "MZL after ≥ 2 lines of systemic therapy", 2, min_age_years=18, ecog_max=2
+        ),
     ),
 )
 IDE_CEL = Product(

@@ -1,6 +1,7 @@
 """Screening pages: who may open and post what, and clear refusals that change nothing."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -210,6 +211,45 @@ class TestScreeningForm:
         assert body.count("invalid-feedback d-block") == 1
         assessment.refresh_from_db()
         assert assessment.version == 1 and assessment.ecog is None
+
+    def test_labs_in_si_units_are_stored_in_the_field_unit(self, client, dr_ben, patient_7a):
+        """Issue 16 item 9: CRP 12 mg/L is 1.2 mg/dL (no false CAR-HEMATOTOX point, cut-off
+        3.0 mg/dL); haemoglobin 105 g/L is 10.5 g/dL; bilirubin 17.1 µmol/L is 1 mg/dL."""
+        course, assessment = self._started(patient_7a, dr_ben)
+        url = reverse("eligibility:screening_edit", args=[course.pk])
+        page = login(client, dr_ben).get(url).content.decode()
+        assert 'name="crp_mg_dl_unit"' in page and "mg/L" in page
+        data = screening_post(
+            assessment,
+            {"assessed_on": "2026-06-12"},
+            crp_mg_dl="12",
+            crp_mg_dl_unit="mg_l",
+            haemoglobin_g_dl="105",
+            haemoglobin_g_dl_unit="g_l",
+            bilirubin_mg_dl="17.1",
+            bilirubin_mg_dl_unit="umol_l",
+        )
+        assert client.post(url, data).status_code == 302
+        assessment.refresh_from_db()
+        assert (assessment.crp_mg_dl, assessment.haemoglobin_g_dl, assessment.bilirubin_mg_dl) == (
+            Decimal("1.20"),
+            Decimal("10.5"),
+            Decimal("1.00"),
+        )
+
+    def test_a_value_in_the_wrong_unit_gets_a_clinical_message(self, client, dr_ben, patient_7a):
+        course, assessment = self._started(patient_7a, dr_ben)
+        url = reverse("eligibility:screening_edit", args=[course.pk])
+        data = screening_post(
+            assessment,
+            {"assessed_on": "2026-06-12"},
+            haemoglobin_g_dl="105",
+            haemoglobin_g_dl_unit="g_dl",
+        )
+        body = login(client, dr_ben).post(url, data).content.decode()
+        assert "Haemoglobin 105 g/dL is not possible — did you mean 10.5?" in body
+        assessment.refresh_from_db()
+        assert assessment.haemoglobin_g_dl is None
 
     def test_future_line_date_is_refused(self, client, dr_ben, patient_7a):
         course, assessment = self._started(patient_7a, dr_ben)

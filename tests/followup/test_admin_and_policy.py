@@ -2,10 +2,9 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 
 from followup import selectors, signals
-from followup.models import RestrictionPolicy, ScheduledVisit
+from followup.models import ScheduledVisit
 from tests.factories import product
 
 pytestmark = pytest.mark.django_db
@@ -17,38 +16,34 @@ def frozen_today():
         yield
 
 
-class TestRestrictionPolicy:
-    def test_seeded_with_the_current_us_label_for_every_product(self):
-        default = RestrictionPolicy.objects.get(is_default=True)
-        assert (default.stay_near_centre_days, default.no_driving_days) == (14, 14)
-        assert RestrictionPolicy.objects.filter(product=product("cilta-cel")).exists()
+class TestRestrictionsFromTheLabel:
+    """Issue 16 item 10: the product's label row is the one home of its restrictions."""
 
-    def test_the_default_row_applies_to_a_product_without_its_own(self):
-        RestrictionPolicy.objects.filter(product__isnull=False).delete()
-        RestrictionPolicy.objects.filter(is_default=True).update(
-            stay_near_centre_days=28, no_driving_days=56, source="Institutional SOP 2024"
-        )
-        r = selectors.restrictions_for(product=product("axi-cel"), day0=date(2026, 3, 2))
-        assert (r.stay_near_centre_until, r.no_driving_until, r.source) == (
+    @pytest.mark.parametrize(
+        "code", ["axi-cel", "tisa-cel", "liso-cel", "brexu-cel", "ide-cel", "cilta-cel"]
+    )
+    def test_the_six_us_products_have_the_june_2025_terms(self, code):
+        r = selectors.restrictions_for(product=product(code), day0=date(2026, 3, 2))
+        assert (r.stay_near_centre_days, r.no_driving_days) == (14, 14)
+        assert "June 2025" in r.source
+
+    @pytest.mark.parametrize("code", ["relma-cel", "obe-cel"])
+    def test_other_products_keep_their_own_label_terms_with_the_source(self, code):
+        r = selectors.restrictions_for(product=product(code), day0=date(2026, 3, 2))
+        assert (r.stay_near_centre_days, r.no_driving_days) == (28, 56)
+        assert (r.stay_near_centre_until, r.no_driving_until) == (
             date(2026, 3, 30),
             date(2026, 4, 27),
-            "Institutional SOP 2024",
         )
+        assert "confirm" in r.source
 
-    def test_without_any_row_the_label_default_applies(self):
-        RestrictionPolicy.objects.all().delete()
+    def test_without_a_label_row_the_longer_older_terms_apply_and_say_so(self):
+        from eligibility.models import ProductLabel
+
+        ProductLabel.objects.filter(product=product("axi-cel")).delete()
         r = selectors.restrictions_for(product=product("axi-cel"), day0=date(2026, 3, 2))
-        assert r.no_driving_until == date(2026, 3, 16)
-
-    def test_a_second_default_row_is_refused(self):
-        with pytest.raises(ValidationError):
-            RestrictionPolicy(stay_near_centre_days=7, no_driving_days=7, source="x").full_clean()
-
-    def test_an_implausible_duration_is_refused(self):
-        policy = RestrictionPolicy.objects.get(product=product("axi-cel"))
-        policy.no_driving_days = 4000
-        with pytest.raises(ValidationError):
-            policy.full_clean()
+        assert r.no_driving_until == date(2026, 4, 27)
+        assert "No label data" in r.source
 
 
 class TestAdmin:

@@ -84,6 +84,22 @@ class TestVisitsApi:
             "kind": "censored_last_alive",
         }
 
+    def test_cr_with_deauville_5_is_refused_without_confirmation(self, dr_ben, infused_7a):
+        """Lugano 2014: CR is Deauville 1–3 (issue 16 item 11)."""
+        body = {
+            "course": infused_7a.pk,
+            "visit_date": "2026-06-10",
+            "lugano_response": "CR",
+            "imaging_method": "pet_ct",
+            "deauville_score": 5,
+        }
+        r = api(dr_ben).post("/api/follow-up/visits/", body, format="json")
+        assert r.status_code == 400 and "cr_deauville_confirmed" in r.json()
+        body.update(cr_deauville_confirmed=True, cr_deauville_reason="Inflammatory uptake")
+        r = api(dr_ben).post("/api/follow-up/visits/", body, format="json")
+        assert r.status_code == 201, r.json()
+        assert r.json()["cr_deauville_confirmed"] is True
+
     def test_an_explicit_null_records_an_unscheduled_visit(self, dr_ben, infused_7a):
         r = api(dr_ben).post(
             "/api/follow-up/visits/",

@@ -135,6 +135,26 @@ def test_a_new_therapy_before_progression_censors_pfs_and_limits_best_response()
     assert result.progression_date == day(200)
 
 
+def test_ema_convention_counts_progression_after_a_new_therapy():
+    """EMA anticancer guideline, Appendix 1 on PFS: a new therapy does not censor; FDA 2018
+    (the default) censors at the last adequate assessment before it (issue 16 item 11)."""
+    records = (
+        Assessment(day(28), o.SD),
+        Assessment(day(60), o.SD, new_therapy_start=day(45)),
+        Assessment(day(200), o.PD),
+    )
+    ema = o.course_outcome(day0=DAY0, assessments=records, pfs_censoring=o.PFS_EMA)
+    assert (ema.pfs.days, ema.pfs.event, ema.pfs.kind) == (200, True, o.EVENT_PROGRESSION)
+    assert ema.best_response == o.SD  # the response still belongs to the CAR-T
+    fda = o.course_outcome(day0=DAY0, assessments=records, pfs_censoring=o.PFS_FDA_2018)
+    assert (fda.pfs.days, fda.pfs.event) == (28, False)
+
+
+def test_an_unknown_pfs_convention_is_refused():
+    with pytest.raises(ValueError, match="PFS censoring convention"):
+        o.course_outcome(day0=DAY0, assessments=(), pfs_censoring="nih")
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -162,3 +182,18 @@ def test_outcomes_module_imports_nothing_from_django():
         for alias in node.names
     }
     assert not any(name.startswith("django") for name in imported)
+
+
+@pytest.mark.parametrize(
+    ("response", "score", "needs"),
+    [
+        (o.CR, 3, False),
+        (o.CR, 4, True),
+        (o.CR, 5, True),
+        (o.CR, None, False),
+        (o.PR, 5, False),
+    ],
+)
+def test_lugano_2014_cr_is_deauville_1_to_3_so_4_or_5_needs_confirmation(response, score, needs):
+    """Lugano 2014 (Cheson, JCO 2014;32:3059): complete metabolic response is Deauville 1–3."""
+    assert o.cr_needs_deauville_confirmation(response, score) is needs

@@ -140,3 +140,47 @@ class TestRestrictions:
     def test_implausible_durations_are_refused(self, days):
         with pytest.raises(ValueError):
             rules.restriction_end_dates(day0=date(2026, 3, 2), no_driving_days=days)
+
+
+# --- CIBMTR form 4100 windows (issue 16 item 12) ----------------------------------------------
+
+
+def test_cibmtr_4100_plan_day100_month6_then_one_year_contact_from_day365():
+    """CIBMTR form 4100: the 1-year contact is due from Day 365, never before it."""
+    visits = schedule.visit_schedule(
+        day0=date(2026, 3, 2), plan=schedule.plan_named(schedule.CIBMTR_4100)
+    )
+    assert [v.code for v in visits] == ["d100", "m6", "d365"] + [f"y{n}" for n in range(2, 16)]
+    year1 = visits[2]
+    assert year1.target_date == date(2027, 3, 2)  # Day 365 (2026 is not a leap year)
+    assert year1.window_start == year1.target_date  # not before Day 365
+    assert year1.window_end == date(2027, 4, 1)  # + 30 days
+    assert year1.contact == schedule.CONTACT
+
+
+def test_cibmtr_4100_annual_windows_are_plus_minus_30_days():
+    """CIBMTR form 4100: annual follow-up ±30 days around each anniversary of Day 0."""
+    visits = {
+        v.code: v
+        for v in schedule.visit_schedule(
+            day0=date(2024, 2, 29), plan=schedule.plan_named("cibmtr_4100")
+        )
+    }
+    for n in range(2, 16):
+        v = visits[f"y{n}"]
+        assert (v.target_date - v.window_start).days == 30
+        assert (v.window_end - v.target_date).days == 30
+    ordered = sorted(visits.values(), key=lambda v: v.sequence)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        assert earlier.window_end < later.window_start
+
+
+def test_institutional_plan_stays_the_default_and_unknown_plans_are_refused():
+    assert schedule.plan_named("institutional") is schedule.DEFAULT_PLAN
+    with pytest.raises(ValueError, match="unknown visit plan"):
+        schedule.plan_named("weekly")
+
+
+def test_a_visit_code_of_the_other_plan_keeps_its_spec():
+    assert schedule.spec_for("d365").number == 365
+    assert schedule.spec_for("d14").number == 14

@@ -11,7 +11,6 @@ from followup.models import (
     Discharge,
     FollowUpVisit,
     Infection,
-    RestrictionPolicy,
     ScheduledVisit,
     VisitReminder,
 )
@@ -51,6 +50,25 @@ class TestScheduleAtInfusion:
             ScheduledVisit.objects.filter(course=course).first().history.first().history_user
             == nurse_ada
         )
+
+    def test_the_cibmtr_4100_setting_lays_out_the_registry_windows(
+        self, patient_7a, dr_ben, settings
+    ):
+        """CIBMTR form 4100 plan (issue 16 item 12): 1-year contact from Day 365, annual ±30."""
+        settings.FOLLOWUP_VISIT_PLAN = "cibmtr_4100"
+        course = infuse(patient_7a, dr_ben, DAY0)
+        visits = {v.code: v for v in ScheduledVisit.objects.filter(course=course)}
+        assert list(visits)[:3] == ["d100", "m6", "d365"] and len(visits) == 17
+        assert visits["d365"].window_start == date(2027, 3, 2)
+        assert visits["d365"].label == "Day 365 (Year 1)"
+        assert (visits["y2"].window_end - visits["y2"].target_date).days == 30
+
+    def test_switching_plan_cancels_only_planned_visits_of_the_old_plan(self, infused_7a, settings):
+        settings.FOLLOWUP_VISIT_PLAN = "cibmtr_4100"
+        assert services.schedule_generate(course=infused_7a)["created"] == 1  # d365
+        after = states(infused_7a)
+        assert after["d14"] == after["m12"] == "cancelled"
+        assert after["d365"] == after["d100"] == "planned"
 
     def test_generating_again_changes_nothing(self, infused_7a):
         assert services.schedule_generate(course=infused_7a) == {"created": 0, "moved": 0}
@@ -119,10 +137,11 @@ class TestDischarge:
         assert {n.recipient for n in notes} == {dr_ben, nurse_ada}
         assert "no driving" in notes.first().subject
 
-    def test_the_product_policy_sets_the_dates(self, infused_7a, nurse_ada):
-        RestrictionPolicy.objects.update_or_create(
-            product=product("axi-cel"),
-            defaults={"stay_near_centre_days": 28, "no_driving_days": 56, "source": "2019 SOP"},
+    def test_the_product_label_sets_the_dates(self, infused_7a, nurse_ada):
+        from eligibility.models import ProductLabel
+
+        ProductLabel.objects.filter(product=product("axi-cel")).update(
+            proximity_restriction_weeks=4, driving_restriction_weeks=8, source="2019 SOP"
         )
         discharge = services.discharge_record(by=nurse_ada, course=infused_7a, **self.fields())
         assert (discharge.stay_near_centre_until, discharge.no_driving_until) == (
@@ -168,6 +187,43 @@ class TestDischarge:
 class TestVisitRecord:
     def d(self, course, code):
         return ScheduledVisit.objects.get(course=course, code=code)
+
+    def test_cr_with_deauville_4_needs_confirmation_and_reason(self, infused_7a, dr_ben):
+        """Lugano 2014: CR is Deauville 1–3; 4–5 only with an explicit confirmation and reason."""
+        record = {
+            "by": dr_ben,
+            "course": infused_7a,
+            "visit_date": date(2026, 6, 10),
+            "lugano_response": "CR",
+            "imaging_method": "pet_ct",
+            "deauville_score": 4,
+        }
+        with pytest.raises(ValidationError) as refused:
+            services.visit_record(**record)
+        assert "Deauville 4 is not a complete metabolic response" in str(refused.value)
+        assert {"cr_deauville_confirmed", "cr_deauville_reason"} <= set(refused.value.message_dict)
+        with pytest.raises(ValidationError):
+            services.visit_record(**record, cr_deauville_confirmed=True)
+        assert not FollowUpVisit.objects.filter(course=infused_7a).exists()
+        visit = services.visit_record(
+            **record,
+            cr_deauville_confirmed=True,
+            cr_deauville_reason="Residual uptake at a biopsy-proven inflammatory site.",
+        )
+        assert visit.cr_deauville_confirmed and visit.lugano_response == "CR"
+
+    def test_the_database_refuses_an_unconfirmed_cr_with_deauville_5(self, infused_7a, dr_ben):
+        from django.db import IntegrityError, transaction
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FollowUpVisit.objects.create(
+                course=infused_7a,
+                visit_date=date(2026, 6, 10),
+                lugano_response="CR",
+                imaging_method="pet_ct",
+                deauville_score=5,
+                recorded_by=dr_ben,
+            )
 
     def test_nurse_records_day28_with_labs_infection_and_late_event(self, infused_7a, nurse_ada):
         visit = services.visit_record(

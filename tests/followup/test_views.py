@@ -75,6 +75,21 @@ class TestCalendar:
 
 
 class TestVisitForm:
+    def test_cr_with_deauville_4_shows_the_lugano_message_then_accepts_a_confirmation(
+        self, client, dr_ben, infused_7a
+    ):
+        """Lugano 2014: CR is Deauville 1–3; the form asks for confirmation and reason."""
+        login(client, dr_ben)
+        url = reverse("followup:visit_create", args=[infused_7a.pk])
+        data = visit_post(visit_date="2026-06-10", lugano_response="CR", deauville_score="4")
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert "Lugano 2014: CR is Deauville 1–3" in response.content.decode()
+        assert not infused_7a.followup_visits.exists()
+        data.update(cr_deauville_confirmed="on", cr_deauville_reason="Thymic rebound")
+        assert client.post(url, data).status_code == 302
+        assert infused_7a.followup_visits.get().cr_deauville_reason == "Thymic rebound"
+
     def test_nurse_records_day28_and_sees_best_response(self, client, nurse_ada, infused_7a):
         d28 = ScheduledVisit.objects.get(course=infused_7a, code="d28")
         login(client, nurse_ada)

@@ -34,6 +34,29 @@ class TestPlans:
             ("Day \u22125", "fludarabine", "55.0"),
         ]
 
+    def test_api_computes_cockcroft_gault_from_a_creatinine_with_a_unit(self, dr_ben, course):
+        """Issue 16 item 8: same rule as the page; method and inputs in the response."""
+        from .conftest import TODAY
+
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        body = {
+            "course": course.pk,
+            "creatinine": "88.4",
+            "creatinine_unit": "umol_l",
+            "creatinine_drawn_on": TODAY.isoformat(),
+        }
+        response = api(dr_ben).post("/api/lymphodepletion-plans/", body, format="json")
+        assert response.status_code == 201, response.json()
+        plan = response.json()
+        assert plan["crcl_ml_min"] == "69.4" and "Cockcroft–Gault" in plan["crcl_method"]
+        assert (plan["creatinine_umol_l"], plan["renal_table"]) == ("88.4", "us_fludarabine")
+
+    def test_api_refuses_a_creatinine_without_its_date(self, dr_ben, course):
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        body = {"course": course.pk, "creatinine": "88.4"}
+        response = api(dr_ben).post("/api/lymphodepletion-plans/", body, format="json")
+        assert response.status_code == 400 and "creatinine_drawn_on" in response.json()
+
     def test_bad_input_is_400_and_changes_nothing(self, dr_ben, course):
         response = api(dr_ben).post(
             "/api/lymphodepletion-plans/", {"course": course.pk, "crcl_ml_min": "90"}, format="json"

@@ -158,7 +158,8 @@ def test_bsa_invalid_input_names_the_field(kwargs, field):
     ("crcl", "factor", "decision"),
     [
         (140, 1.0, False),
-        (70, 1.0, False),  # 70 exactly: full dose
+        (70.1, 1.0, False),
+        (70, 0.8, False),  # 70 exactly: reduced (US label: 30–70 inclusive, issue 16 item 8)
         (69.9, 0.8, False),
         (55, 0.8, False),
         (30, 0.8, False),  # 30 exactly: reduced, not withheld
@@ -176,7 +177,7 @@ def test_fludarabine_renal_bands(crcl, factor, decision):
 
 def test_fludarabine_renal_reason_text():
     assert fludarabine_renal_adjustment(creatinine_clearance_ml_min=55).reason == (
-        "CrCl 55 mL/min (30–69): reduce by 20%."
+        "CrCl 55 mL/min (30–70): reduce by 20%."
     )
     assert fludarabine_renal_adjustment(creatinine_clearance_ml_min=25).reason == (
         "CrCl 25 mL/min (< 30): do not give fludarabine without a clinician's decision."
@@ -205,7 +206,7 @@ def test_fludarabine_full_dose_170_cm_70_kg():
     assert result.flags == ()
     assert result.requires_clinician_decision is False
     assert result.calculation == (
-        "30 mg/m² × 1.82 m² = 54.6 mg; CrCl 90 mL/min (≥ 70) → full dose; "
+        "30 mg/m² × 1.82 m² = 54.6 mg; CrCl 90 mL/min (> 70) → full dose; "
         "rounded to 55 mg (nearest 1 mg)"
     )
 
@@ -223,7 +224,7 @@ def test_fludarabine_crcl_55_reduced_by_20_percent():
     assert result.dose_mg == 44
     assert result.flags == (FLAG_RENAL_ADJUSTED,)
     assert result.calculation == (
-        f"30 mg/m² × 1.85 m² = 55.5 mg; CrCl 55 mL/min → {MINUS}20% = 44.4 mg; "
+        f"30 mg/m² × 1.85 m² = 55.5 mg; CrCl 55 mL/min (30–70) → {MINUS}20% = 44.4 mg; "
         "rounded to 44 mg (nearest 1 mg)"
     )
 
@@ -466,7 +467,7 @@ def test_plan_axi_cel_across_leap_day():
     ]
     assert plan[1].calculation == (
         "BSA √(170 cm × 70 kg / 3600) = 1.82 m²; 30 mg/m² × 1.82 m² = 54.6 mg; "
-        "CrCl 90 mL/min (≥ 70) → full dose; rounded to 55 mg (nearest 1 mg)"
+        "CrCl 90 mL/min (> 70) → full dose; rounded to 55 mg (nearest 1 mg)"
     )
     assert all(p.warnings == () and p.flags == () for p in plan)
 

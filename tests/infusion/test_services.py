@@ -16,6 +16,7 @@ from infusion.models import (
     GateOverride,
     GateReview,
     InfusionRecord,
+    LymphodepletionPlan,
     PlanSignature,
     TocilizumabStockCheck,
 )
@@ -47,17 +48,57 @@ class TestPlan:
             (-3, date(2026, 6, 17), "cyclophosphamide", Decimal("910.0")),
         ]
 
-    def test_crcl_defaults_to_the_screening_value_and_reduces_fludarabine(self, course, dr_ben):
+    def test_the_screening_clearance_is_never_used_silently(self, course, dr_ben):
+        """Issue 16 item 8: the plan used to fall back to the screening's CrCl without saying."""
         ScreeningAssessment.objects.create(
             course=course, assessed_on=TODAY, crcl_ml_min=55, created_by=dr_ben, updated_by=dr_ben
         )
         services.day0_change(by=dr_ben, course=course, new_date=DAY0)
-        plan = services.plan_create(by=dr_ben, course=course)
-        assert plan.crcl_ml_min == Decimal("55")
+        with pytest.raises(ValidationError) as error:
+            services.plan_create(by=dr_ben, course=course)
+        assert "creatinine" in error.value.message_dict
+        assert not LymphodepletionPlan.objects.filter(course=course).exists()
+
+    def test_cockcroft_gault_from_the_latest_creatinine_with_the_method_shown(self, course, dr_ben):
+        """Cockcroft–Gault (1976), actual weight; US fludarabine label 30–70 → −20%.
+        Mrs Liu: 56 y, female, 70 kg, creatinine 88.4 µmol/L (1.00 mg/dL):
+        (140 − 56) × 70 / 72 × 0.85 = 69.4 mL/min → reduced by 20%."""
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        plan = services.plan_create(
+            by=dr_ben,
+            course=course,
+            creatinine=Decimal("88.4"),
+            creatinine_unit="umol_l",
+            creatinine_drawn_on=TODAY,
+        )
+        assert plan.crcl_ml_min == Decimal("69.4")
+        assert "Cockcroft–Gault" in plan.crcl_method and "actual weight" in plan.crcl_method
+        assert plan.creatinine_umol_l == Decimal("88.4")
         flu = plan.doses.filter(drug="fludarabine").first()
-        # 54.6 mg × 0.8 = 43.68 → 44 mg.
-        assert flu.dose_mg == Decimal("44")
         assert "renal_adjusted" in flu.flags
+
+    def test_the_same_creatinine_in_mg_dl_gives_the_same_clearance(self, course, dr_ben):
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        plan = services.plan_create(
+            by=dr_ben,
+            course=course,
+            creatinine=Decimal("1.00"),
+            creatinine_unit="mg_dl",
+            creatinine_drawn_on=TODAY,
+        )
+        assert plan.crcl_ml_min == Decimal("69.4")
+
+    def test_a_creatinine_older_than_7_days_is_refused_unless_re_entered(self, course, dr_ben):
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        old = {
+            "creatinine": Decimal("88.4"),
+            "creatinine_drawn_on": TODAY - timedelta(days=8),
+        }
+        with pytest.raises(ValidationError) as error:
+            services.plan_create(by=dr_ben, course=course, **old)
+        assert "more than 7 days ago" in str(error.value.message_dict["creatinine_drawn_on"])
+        plan = services.plan_create(by=dr_ben, course=course, creatinine_reentered=True, **old)
+        assert "re-entered by the clinician" in plan.crcl_method
 
     def test_bsa_cap_from_settings(self, settings, course, dr_ben, patient_7a):
         settings.BSA_CAP_M2 = 2.0
@@ -77,7 +118,7 @@ class TestPlan:
         services.day0_change(by=dr_ben, course=course, new_date=DAY0)
         with pytest.raises(ValidationError) as error:
             services.plan_create(by=dr_ben, course=course)
-        assert "crcl_ml_min" in error.value.message_dict
+        assert "creatinine" in error.value.message_dict
         assert not hasattr(course, "lymphodepletion_plan")
 
     def test_without_day0_is_refused(self, course, dr_ben):

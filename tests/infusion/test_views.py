@@ -67,6 +67,26 @@ class TestPlanPages:
         assert "Lymphodepletion plan made" in response.content.decode()
         assert selectors.plan_for(course).doses.count() == 6
 
+    def test_plan_page_shows_cockcroft_gault_and_its_inputs(self, client, dr_ben, course):
+        """Issue 16 item 8: the clearance is computed (Cockcroft–Gault) and the method shown."""
+        services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        login(client, dr_ben)
+        response = client.post(
+            reverse("infusion:plan_new", args=[course.pk]),
+            {
+                "regimen_key": "axi-cel",
+                "creatinine": "1.00",
+                "creatinine_unit": "mg_dl",
+                "creatinine_drawn_on": TODAY.isoformat(),
+                "weight_basis": "actual",
+            },
+            follow=True,
+        )
+        assert "Lymphodepletion plan made" in response.content.decode()
+        page = client.get(reverse("infusion:plan", args=[course.pk])).content.decode()
+        assert "Cockcroft–Gault" in page and "70.0 kg (actual weight)" in page
+        assert "US fludarabine phosphate injection label" in page
+
     def test_nurse_cannot_make_a_plan(self, client, nurse_ada, dr_ben, course):
         services.day0_change(by=dr_ben, course=course, new_date=DAY0)
         login(client, nurse_ada)

@@ -134,3 +134,33 @@ class TestOtherEndpoints:
         ok = api(dr_ben).post(f"/api/escalations/{pk}/acknowledge/", {"note": "seen"})
         assert ok.status_code == 200 and ok.json()["acknowledged_by"] == dr_ben.pk
         assert api(dr_ben).get("/api/escalations/", {"open": "true"}).json()["count"] == 0
+
+
+class TestGradesFollowTheVitalsThroughTheApi:
+    """Issue 16 item 2 through the API: the same derivation as the bedside form."""
+
+    def test_assessment_with_82_over_48_and_no_box_is_crs_2_with_the_reason(
+        self, monitored, nurse_ada
+    ):
+        response = api(nurse_ada).post(
+            "/api/assessments/",
+            payload(monitored, temperature_c="38.6", systolic_bp_mmhg=82, diastolic_bp_mmhg=48),
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert body["crs_grade"] == 2 and body["hypotension"] is False
+        assert "82 mmHg is below 90 mmHg" in body["vitals_note"]
+        assert body["vitals_findings"][0]["code"] == "systolic_low"
+
+    def test_preview_derives_hypoxia_from_spo2_89_not_90(self, nurse_ada):
+        def preview(spo2):
+            return api(nurse_ada).post(
+                "/api/grading/preview/",
+                {"age_years": 60, "temperature_c": 38.5, "spo2_percent": spo2},
+                format="json",
+            )
+
+        low = preview(89).json()
+        assert low["crs_grade"] == 2 and "SpO₂ 89% on room air" in low["vitals_note"]
+        assert preview(90).json()["crs_grade"] == 1

@@ -277,7 +277,9 @@ class TestSustainedGrade:
 
 
 class TestMonitoringWindow:
-    def test_the_product_label_sets_the_window(self, frozen, dr_ben, ward_7a):
+    def test_the_label_window_is_a_minimum_tasks_go_on_after_it(self, frozen, dr_ben, ward_7a):
+        """Issue 16 item 3 (clinical reference §3): tasks stopped at the end of the label
+        window; now they go on until a clinician ends monitoring."""
         from datetime import date
 
         from eligibility.models import ProductLabel
@@ -297,4 +299,37 @@ class TestMonitoringWindow:
             MonitoringTask._base_manager.all().delete()
         label.monitoring_window_days = 7
         label.save()
-        assert services.tasks_create_due(now=timezone.now()) == 0  # Day +10: window over
+        assert services.tasks_create_due(now=timezone.now()) == 2  # Day +10: window over
+
+
+class TestGradesFollowTheVitalsTyped:
+    """Issue 16 item 2: 38.6 °C with BP 82/48 and the hypotension box unticked was CRS 1."""
+
+    def test_service_grades_on_the_pressure_and_stores_why(self, monitored, nurse_ada):
+        a = record(
+            nurse_ada,
+            monitored,
+            **{**CALM, "temperature_c": "38.6", "systolic_bp_mmhg": 82, "diastolic_bp_mmhg": 48},
+        )
+        assert a.hypotension is False  # the box as the nurse left it
+        assert a.crs_grade == 2
+        assert [f["code"] for f in a.vitals_findings] == [
+            "systolic_low",
+            "map_low",
+            "hypotension_from_numbers",
+        ]
+        assert "82 mmHg is below 90 mmHg" in a.vitals_note
+        assert Escalation.objects.filter(assessment=a).exists()
+
+    def test_threshold_from_the_catalogue(self, monitored, nurse_ada):
+        from monitoring.catalogue import VitalSignThreshold
+
+        row = VitalSignThreshold.objects.get(key="systolic_below_mmhg")
+        row.value = Decimal("100")
+        row.save()
+        a = record(
+            nurse_ada,
+            monitored,
+            **{**CALM, "temperature_c": "38.6", "systolic_bp_mmhg": 95, "diastolic_bp_mmhg": 70},
+        )
+        assert a.crs_grade == 2 and "below 100 mmHg" in a.vitals_note

@@ -52,7 +52,9 @@ class TestToday:
                 )
         services.monitoring_sweep()
         client.force_login(nurse_ada)
-        with django_assert_max_num_queries(14):
+        # 17: three for the end-of-monitoring rule (recent treatments, label windows,
+        # discharges), whatever the number of patients.
+        with django_assert_max_num_queries(17):
             response = client.get(reverse("monitoring:today"))
         assert response.content.decode().count('data-testid="today-row-') == 8
 
@@ -83,6 +85,16 @@ class TestAssessPage:
         body = response.content.decode()
         assert response.status_code == 200 and "Nothing was saved" in body
         assert not Assessment.objects.exists()
+
+    def test_an_impossible_temperature_gets_a_clinical_message(self, client, monitored, nurse_ada):
+        """Issue 16 item 9: "372" was refused with Django's digit count; now the likely value."""
+        client.force_login(nurse_ada)
+        response = client.post(
+            reverse("monitoring:assess", args=[monitored.pk]), form_data(temperature_c="372")
+        )
+        body = response.content.decode()
+        assert "Temperature 372 °C is not possible — did you mean 37.2?" in body
+        assert "digits" not in body and not Assessment.objects.exists()
 
     def test_grade_preview_grades_as_the_nurse_types(self, client, monitored, nurse_ada):
         client.force_login(nurse_ada)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.files import FileMissing, stored_path
 from core.roles import Role
 from reports import services, tasks
 from reports.datasets import Filters
@@ -33,7 +34,7 @@ def test_the_task_writes_the_file_and_completes_the_log(programme, admin_alex, m
         100,
     )
     assert job.file_path.startswith("exports/") and job.file_path.endswith(".csv")
-    path = services.job_file(job)
+    path = stored_path(services.job_file(job), under="exports")
     assert path.parent == (media / "exports").resolve()
     lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
     # An administrator's job is pseudonymised: a study code instead of the MRN.
@@ -48,7 +49,7 @@ def test_xlsx_job(programme, auditor_cara, media):
     job = request(auditor_cara, key="followup_visits", file_format="xlsx")
     services.export_job_run(job_id=job.pk)
     job.refresh_from_db()
-    sheet = load_workbook(services.job_file(job)).active
+    sheet = load_workbook(media / services.job_file(job)).active
     assert sheet.max_row == 6 and job.row_count == 5
 
 
@@ -107,8 +108,8 @@ def test_a_file_path_outside_the_export_folder_is_refused(programme, admin_alex,
     (media / "secret.txt").write_text("x")
     ExportJob.objects.filter(pk=job.pk).update(status="done", file_path="exports/../secret.txt")
     job.refresh_from_db()
-    with pytest.raises(ValidationError, match="missing"):
-        services.job_file(job)
+    with pytest.raises(FileMissing):
+        stored_path(services.job_file(job), under="exports")
 
 
 @pytest.mark.parametrize("role", [Role.APHERESIS_COORDINATOR, Role.NURSE, Role.PHARMACIST])

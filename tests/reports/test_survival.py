@@ -163,3 +163,24 @@ def test_thin_points_keeps_the_shape_within_the_budget():
     assert all(by_time[p["t"]] == p["s"] for p in thinned)
     assert any(p["censored"] for p in thinned)
     assert thin_points(points[:50], 100) == points[:50]
+
+
+# --- Median on a plateau exactly at 0.5: R survival's quantile.survfit (issue 16 item 11) ------
+
+
+def test_median_on_a_plateau_at_half_is_its_midpoint_as_r_quantile_survfit():
+    """R: median(survfit(Surv(1:4) ~ 1)) is 2.5 — S is exactly 0.5 from 2 until the drop at 3."""
+    curve = survival.kaplan_meier([1, 2, 3, 4], [True, True, True, True])
+    assert curve.median == 2.5
+
+
+def test_median_on_a_plateau_at_half_to_the_end_uses_the_last_time_as_r():
+    """R's findq: a flat at 0.5 at the end of the curve runs to the last time (xmax), so
+    survfit(Surv(c(1, 2, 3, 4), c(1, 1, 0, 0))) has median (2 + 4) / 2 = 3."""
+    curve = survival.kaplan_meier([1, 2, 3, 4], [True, True, False, False])
+    assert curve.median == 3
+
+
+def test_median_crossing_below_half_is_the_first_time_at_or_below():
+    curve = survival.kaplan_meier([1, 2, 3], [True, True, True])  # 2/3, 1/3, 0
+    assert curve.median == 2

@@ -59,6 +59,24 @@ class TestAccess:
         assert response.status_code == 200
         assert 'id="dashboard-data"' in response.content.decode()
 
+    def test_dashboard_states_the_pfs_censoring_convention_and_the_median_rule(
+        self, client, admin_alex, programme, settings
+    ):
+        """Issue 16 item 11: the PFS convention (FDA 2018 vs EMA) is a setting, stated on the
+        dashboard and in the API, as is the median rule on a plateau at 0.5."""
+        from reports import services as report_services
+        from reports.forms import DashboardFilterForm
+
+        as_user(client, admin_alex)
+        page = client.get(reverse("reports:dashboard")).content.decode()
+        assert "PFS censoring: FDA 2018" in page and "quantile.survfit" in page
+        settings.PFS_CENSORING = "ema"
+        report_services.dashboard_recompute(scope=DashboardFilterForm(None).scope())
+        page = client.get(reverse("reports:dashboard")).content.decode()
+        assert "PFS censoring: EMA" in page
+        body = client.get("/api/reports/dashboard/").json()
+        assert body["pfs_censoring"] == "ema" and "EMA" in body["pfs_censoring_text"]
+
     @pytest.mark.parametrize("role", NO_DASHBOARD)
     def test_no_dashboard_for_nurses_coordinators_pharmacists(self, client, personas, role):
         as_user(client, personas[role])
@@ -242,8 +260,10 @@ class TestDashboard:
             50.0,
         )
         pfs = {c["product"]: c for c in data["pfs"]}
-        # PFS months: A censored at 183 d (6.0), B event at 28 d (0.9): S = 0.5 from 0.9 m.
-        assert (pfs["all"]["n"], pfs["all"]["events"], pfs["all"]["median"]) == (2, 1, 0.9)
+        # PFS months: A censored at 183 d (6.0), B event at 28 d (0.9): S = 0.5 from 0.9 m to
+        # the end of the curve, so the median is the plateau's midpoint, (0.92 + 6.01) / 2,
+        # as R's quantile.survfit (issue 16 item 11; it was 0.9 before).
+        assert (pfs["all"]["n"], pfs["all"]["events"], pfs["all"]["median"]) == (2, 1, 3.5)
         assert pfs["all"]["at_risk"] == [2, 1, 1, 0, 0, 0]
         os_ = {c["product"]: c for c in data["os"]}
         assert os_["tisa-cel"]["median"] == 1.9 and os_["axi-cel"]["median"] is None
@@ -296,3 +316,26 @@ class TestQueryCounts:
         with django_assert_max_num_queries(4):
             rows = list(datasets.get("registry").rows(Filters()))
         assert len(rows) == 2
+
+
+class TestLargeExportsGoToTheBackground:
+    """A direct download over EXPORT_BACKGROUND_ABOVE_ROWS would be cut off by timeouts: it
+    becomes a background job with the progress page; small ones still download at once."""
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_above_the_threshold_a_job_is_queued(
+        self, client, admin_alex, programme, settings, file_format
+    ):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1
+        response = export(as_user(client, admin_alex), file_format=file_format)
+        job = ExportJob.objects.get()
+        assert response.status_code == 302 and response.url == reverse("reports:job", args=[job.pk])
+        assert (job.file_format, job.log.delivery) == (file_format, "background")
+        page = client.get(response.url).content.decode()
+        assert "too many to download at once" in page
+
+    def test_below_the_threshold_it_downloads_now(self, client, admin_alex, programme, settings):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1000
+        response = export(as_user(client, admin_alex))
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert not ExportJob.objects.exists()

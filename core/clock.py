@@ -1,0 +1,23 @@
+"""How a moment is shown: local time (settings.TIME_ZONE), with the date unless it is today.
+
+Issue 16 item 5: "02:00" on an escalation 13 days old read as this morning, and the
+"prompted by assessment" picker showed UTC. Every time shown goes through local_when(), in
+templates as the `when` filter ({% load clock %}), in messages and notifications directly.
+"""
+
+from datetime import datetime
+
+from django.utils import formats, timezone
+
+
+def local_when(value: datetime | None, *, now: datetime | None = None) -> str:
+    """ "14:05" today; "2026-06-02 14:05" any other day (both local)."""
+    if value is None:
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    local = timezone.localtime(value)
+    today = timezone.localtime(now or timezone.now()).date()
+    if local.date() == today:
+        return formats.time_format(local, "TIME_FORMAT")
+    return formats.date_format(local, "SHORT_DATETIME_FORMAT")
