@@ -7,6 +7,7 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential libpq-dev gettext \
+        libldap2-dev libsasl2-dev \
     && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /venv
 COPY requirements/prod.lock /tmp/prod.lock
@@ -24,9 +25,10 @@ RUN DEBUG=false SECRET_KEY=build-only-not-secret /venv/bin/python manage.py comp
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/venv/bin:$PATH \
     MEDIA_ROOT=/data/media
-# libpq5 for psycopg2 (backups run in the postgres image: see docker-compose.yml).
+# libpq5 for psycopg2 (backups run in the postgres image: see docker-compose.yml); OpenLDAP's
+# client library for python-ldap (LDAP/Active Directory login).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get install -y --no-install-recommends libpq5 libldap-2.5-0 libsasl2-2 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /app --shell /usr/sbin/nologin cart \
     && mkdir -p /data/media /backups \

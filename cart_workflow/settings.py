@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "followup",
     "reports",
     "interfaces",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "sso.context_processors.single_sign_on",
             ],
         },
     },
@@ -172,7 +174,61 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The directory backends do nothing unless their settings below switch them on. Directory
+    # users have no usable local password, so ModelBackend never answers for them.
+    "sso.backends.HospitalLDAPBackend",
+    "sso.backends.HospitalOIDCBackend",
 ]
+# --- Single sign-on (README "Integration" > "Single sign-on") ---------------------------
+# OpenID Connect, on when OIDC_RP_CLIENT_ID is set (mozilla-django-oidc reads these names).
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:oidc_callback"
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_LOGIN_LABEL = env("OIDC_LOGIN_LABEL", default="")
+# The IdP's second factor replaces ours when the ID token's amr names one of these methods
+# (RFC 8176), or its acr is listed, or OIDC_TRUST_IDP_MFA says the IdP always enforces one.
+OIDC_MFA_AMR = env.list(
+    "OIDC_MFA_AMR",
+    default=["mfa", "otp", "hwk", "swk", "sc", "fpt", "face", "iris", "retina", "vbm"],
+)
+OIDC_MFA_ACR = env.list("OIDC_MFA_ACR", default=[])
+OIDC_TRUST_IDP_MFA = env.bool("OIDC_TRUST_IDP_MFA", default=False)
+# A signature confirmed at the IdP must be used within this time, once.
+OIDC_REAUTH_VALID_SECONDS = env.int("OIDC_REAUTH_VALID_SECONDS", default=300)
+OIDC_REAUTH_CLOCK_SKEW_SECONDS = env.int("OIDC_REAUTH_CLOCK_SKEW_SECONDS", default=10)
+
+# LDAP / Active Directory, on when LDAP_SERVER_URI is set.
+LDAP_ENABLED = bool(env("LDAP_SERVER_URI", default=""))
+LDAP_ATTR_GIVEN_NAME = env("LDAP_ATTR_GIVEN_NAME", default="givenName")
+LDAP_ATTR_FAMILY_NAME = env("LDAP_ATTR_FAMILY_NAME", default="sn")
+LDAP_ATTR_EMAIL = env("LDAP_ATTR_EMAIL", default="mail")
+if LDAP_ENABLED:
+    from sso.ldap_config import auth_ldap_settings
+
+    vars().update(
+        auth_ldap_settings(
+            server_uri=env("LDAP_SERVER_URI"),
+            bind_dn=env("LDAP_BIND_DN", default=""),
+            bind_password=env("LDAP_BIND_PASSWORD", default=""),
+            user_search_base=env("LDAP_USER_SEARCH_BASE"),
+            user_filter=env("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+            group_search_base=env("LDAP_GROUP_SEARCH_BASE"),
+            group_type=env("LDAP_GROUP_TYPE", default="groupOfNames"),
+            start_tls=env.bool("LDAP_START_TLS", default=False),
+        )
+    )
+
 # Lockout after repeated failures, by username: ward computers share one address.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
@@ -252,6 +308,8 @@ PROTECTED_MEDIA_ACCEL_PREFIX = env("PROTECTED_MEDIA_ACCEL_PREFIX", default="")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cart-workflow@localhost")
+# The address staff open the app at: e-mails carry absolute links built from it.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 # --- Redis and Celery ------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("interfaces/", include("interfaces.urls")),
     path("fhir/", include("interfaces.fhir_urls")),
+    path("accounts/sso/", include("sso.urls")),
     # One login page for the whole site, so lockout and second factor apply to the admin too.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),

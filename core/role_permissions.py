@@ -20,7 +20,10 @@ ADMINISTRATOR_MODELS = {
     # Monitoring's catalogue rows (issue 16 items 2 and 4): thresholds and advice wording.
     ("monitoring", "vitalsignthreshold"),
     ("monitoring", "managementadvice"),
+    ("sso", "directorygroupmapping"),
 }
+# A directory group mapping that is wrong must be removable (its history stays).
+ADMINISTRATOR_DELETABLE = {("sso", "directorygroupmapping")}
 
 
 def sync_role_permissions(**kwargs) -> None:
@@ -30,7 +33,10 @@ def sync_role_permissions(**kwargs) -> None:
         perm
         for perm in Permission.objects.select_related("content_type")
         if (perm.content_type.app_label, perm.content_type.model) in ADMINISTRATOR_MODELS
-        and not perm.codename.startswith("delete_")
+        and (
+            not perm.codename.startswith("delete_")
+            or (perm.content_type.app_label, perm.content_type.model) in ADMINISTRATOR_DELETABLE
+        )
     ]
     admin_perms += list(
         Permission.objects.filter(content_type__app_label="auth", codename="view_group")

@@ -3,7 +3,9 @@ import logging
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from . import messaging
 from .models import ApiToken, Notification, User, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -26,10 +28,21 @@ def user_set_language(*, user: User, language: str) -> User:
 
 
 def notification_send(
-    *, recipient: User, subject: str, body: str = "", link: str = "", source_key: str
+    *,
+    recipient: User,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    source_key: str,
+    email_subject: str = "",
 ) -> Notification | None:
     """In-app notification plus e-mail after commit; a second call for the same cause does
-    nothing (unique recipient + source_key), so callers may retry freely."""
+    nothing (unique recipient + source_key), so callers may retry freely.
+
+    Compose ``subject`` and ``body`` inside ``core.messaging.in_language_of(recipient)``.
+    ``subject`` is the in-app line (it may name the patient: it is read behind the login);
+    the e-mail subject is ``email_subject``, which must not identify the patient, or a
+    generic "New message"; ``link`` is the page's path, sent by e-mail as an absolute link."""
     notification, created = Notification.objects.get_or_create(
         recipient=recipient,
         source_key=source_key,
@@ -38,9 +51,10 @@ def notification_send(
     if not created:
         return None
     if recipient.email:
-        transaction.on_commit(
-            lambda: _email(recipient.email, f"[CAR-T] {subject}"[:200], f"{body}\n\n{link}".strip())
-        )
+        with messaging.in_language_of(recipient):
+            mail_subject = messaging.email_subject(email_subject or _("New message"))
+            message = messaging.email_body(headline=subject, body=body, link=link)
+        transaction.on_commit(lambda: _email(recipient.email, mail_subject, message))
     return notification
 
 

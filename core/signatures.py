@@ -67,10 +67,26 @@ def reauthenticate(request, user: User, password: str) -> None:
     verification, gate review, bag check). Wrong passwords count towards the login lockout,
     and a locked-out user cannot sign. ``request`` may be None: the request being served is
     used. Raises ValidationError on ``password``; returns nothing when the user is confirmed.
+    LDAP users re-enter their directory password (``authenticate()`` asks the directory).
     """
+    from sso import reauth
+
     from .request_context import request_var
 
     request = _django_request(request if request is not None else request_var.get())
+    if reauth.uses_identity_provider(request):
+        # Signed in at the hospital's identity provider: she confirms there again (sso.reauth,
+        # prompt=login and a fresh auth_time), never with a local password.
+        if not reauth.consume_confirmation(request, user=user):
+            raise ValidationError(
+                {
+                    "password": _(
+                        "Confirm your identity at the hospital sign-in first; nothing was signed."
+                    )
+                },
+                code="reauthenticate",
+            )
+        return
     confirmed = authenticate_password(request, user.get_username(), password)
     if confirmed is None or confirmed.pk != user.pk:
         if getattr(request, "axes_locked_out", False):

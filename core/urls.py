@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from sso.forms import DirectoryAwareAuthenticationForm
+
 from . import views, views_accounts
 from .forms import StyledPasswordChangeForm, StyledSetPasswordForm
 
@@ -15,7 +17,9 @@ urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=DirectoryAwareAuthenticationForm,
         ),
         name="login",
     ),

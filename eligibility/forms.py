@@ -281,9 +281,12 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
             "decline an eligible one."
         ),
     )
+    # Not required here: core.signatures.reauthenticate refuses a missing password, and a
+    # session from the hospital's identity provider signs by confirming there instead.
     password = forms.CharField(
         label=_("Your password (electronic signature)"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
         help_text=_("Signing records your name, the decision and the time."),
     )
 

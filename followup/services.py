@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import date, timedelta
 from functools import partial
 
@@ -12,9 +13,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.messaging import absolute_url, email_subject, in_language_of, recipient_language
 from core.models import User
 from core.roles import Role
 from patients import rules as patient_rules
@@ -510,14 +512,50 @@ def reminders_sweep(*, today: date | None = None) -> list[int]:
     return pending
 
 
-def _reminder_recipients(course: TreatmentCourse) -> list[str]:
-    nurses = User.objects.filter(
-        groups__name=Role.NURSE, wards=course.patient.ward_id, is_active=True
-    ).exclude(email="")
-    emails = sorted(set(nurses.values_list("email", flat=True)))
-    if not emails and course.patient.attending_clinician.email:
-        emails = [course.patient.attending_clinician.email]
-    return emails
+def _reminder_recipients(course: TreatmentCourse) -> list[User]:
+    """The ward's nurses who have an e-mail address, else the attending clinician."""
+    nurses = list(
+        User.objects.filter(groups__name=Role.NURSE, wards=course.patient.ward_id, is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
+    )
+    if not nurses and course.patient.attending_clinician.email:
+        nurses = [course.patient.attending_clinician]
+    return nurses
+
+
+def _reminder_message(reminder, visit, course, path: str) -> tuple[str, str]:
+    """Subject and body of a follow-up reminder, in the active language."""
+    values = {
+        "visit": visit.label,
+        "mrn": course.patient.mrn,
+        "ward": course.patient.ward,
+        "target": visit.target_date.isoformat(),
+        "start": visit.window_start.isoformat(),
+        "end": visit.window_end.isoformat(),
+        "path": absolute_url(path),
+    }
+    if reminder.reminder_kind == ReminderKind.OVERDUE:
+        subject = _("Follow-up visit overdue: %(visit)s") % values
+        body = (
+            _(
+                "The %(visit)s follow-up visit of patient MRN %(mrn)s (%(ward)s) was due on "
+                "%(target)s; its window closed on %(end)s and no visit has been recorded.\n\n"
+                "Follow-up calendar: %(path)s"
+            )
+            % values
+        )
+    else:
+        subject = _("Follow-up visit coming up: %(visit)s") % values
+        body = (
+            _(
+                "The %(visit)s follow-up visit of patient MRN %(mrn)s (%(ward)s) is due on "
+                "%(target)s (window %(start)s to %(end)s).\n\nFollow-up calendar: %(path)s"
+            )
+            % values
+        )
+    return subject, body
 
 
 def reminder_send(*, reminder_id: int) -> bool:
@@ -542,38 +580,23 @@ def reminder_send(*, reminder_id: int) -> bool:
             reminder.save(update_fields=["skipped"])
             return False
         recipients = _reminder_recipients(course)
-        values = {
-            "visit": visit.label,
-            "mrn": course.patient.mrn,
-            "ward": course.patient.ward,
-            "target": visit.target_date.isoformat(),
-            "start": visit.window_start.isoformat(),
-            "end": visit.window_end.isoformat(),
-            "path": reverse("followup:course", args=[course.pk]),
-        }
-        if reminder.reminder_kind == ReminderKind.OVERDUE:
-            subject = _("Follow-up visit overdue: %(visit)s, MRN %(mrn)s") % values
-            body = (
-                _(
-                    "The %(visit)s follow-up visit of patient MRN %(mrn)s (%(ward)s) was due on "
-                    "%(target)s; its window closed on %(end)s and no visit has been recorded.\n\n"
-                    "Follow-up calendar: %(path)s"
+        path = reverse("followup:course", args=[course.pk])
+        by_language: dict[str, list[User]] = defaultdict(list)
+        for recipient in recipients:
+            by_language[recipient_language(recipient)].append(recipient)
+        for language, group in sorted(by_language.items()):
+            # One message per language, each in that language; the subject names no patient.
+            with translation.override(language):
+                subject, body = _reminder_message(reminder, visit, course, path)
+                send_mail(
+                    email_subject(subject),
+                    body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    sorted({r.email for r in group}),
                 )
-                % values
-            )
-        else:
-            subject = _("Follow-up visit coming up: %(visit)s, MRN %(mrn)s") % values
-            body = (
-                _(
-                    "The %(visit)s follow-up visit of patient MRN %(mrn)s (%(ward)s) is due on "
-                    "%(target)s (window %(start)s to %(end)s).\n\nFollow-up calendar: %(path)s"
-                )
-                % values
-            )
-        if recipients:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        else:
+        if not recipients:
             log.warning("No recipient for follow-up reminder %s", reminder_id)
+        recipients = sorted({r.email for r in recipients})
         reminder.recipients = ", ".join(recipients)
         reminder.save(update_fields=["recipients"])
     return True
@@ -592,24 +615,25 @@ def restriction_endings_notify(*, today: date | None = None) -> int:
     ).select_related("course__patient__attending_clinician", "course__patient__ward")
     for discharge in discharges:
         patient = discharge.course.patient
-        ending = []
-        if discharge.stay_near_centre_until == today:
-            ending.append(str(_("stay near the treating centre")))
-        if discharge.no_driving_until == today:
-            ending.append(str(_("no driving or hazardous machinery")))
         recipients = [
             patient.attending_clinician,
             *User.objects.filter(groups__name=Role.NURSE, wards=patient.ward_id, is_active=True),
         ]
         for recipient in recipients:
-            with transaction.atomic():
+            with transaction.atomic(), in_language_of(recipient):
+                ending = []
+                if discharge.stay_near_centre_until == today:
+                    ending.append(str(_("stay near the treating centre")))
+                if discharge.no_driving_until == today:
+                    ending.append(str(_("no driving or hazardous machinery")))
                 note = notification_send(
                     recipient=recipient,
                     subject=_("Restrictions end today for %(patient)s: %(what)s")
                     % {
-                        "patient": f"{patient.family_name.upper()} {patient.mrn}",
+                        "patient": f"{patient.display_name} {patient.mrn}",
                         "what": ", ".join(ending),
                     },
+                    email_subject=_("Restrictions end today for a patient of yours"),
                     link=reverse("followup:course", args=[discharge.course_id]),
                     source_key=f"restriction-end:{discharge.pk}:{today.isoformat()}",
                 )

@@ -119,10 +119,13 @@ class PlanRecalculateForm(BootstrapFormMixin, RenalInputsMixin):
 
 
 class VerifyForm(BootstrapFormMixin, forms.Form):
+    # Not required here: core.signatures.reauthenticate refuses a missing password, and a
+    # session from the hospital's identity provider signs by confirming there instead.
     password = forms.CharField(
         label=_("Your password (electronic signature)"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import messaging
 from core.clock import local_when
+from core.messaging import in_language_of
 from core.models import Notification, User, Ward
 from core.permissions import is_his_interface
 from core.roles import Role
@@ -307,21 +309,24 @@ def escalation_notify(*, escalation: Escalation) -> bool:
             return False
         course = escalation.course
         patient = course.patient
-        notification_send(
-            recipient=patient.attending_clinician,
-            subject=_("Escalation: %(patient)s – %(reason)s")
-            % {
-                "patient": f"{patient.family_name.upper()} {patient.mrn}",
-                "reason": escalation.reason,
-            },
-            body="; ".join(
-                part
-                for part in (escalation.assessment.crs_reason, escalation.assessment.vitals_note)
-                if part
-            ),
-            link=reverse("monitoring:course", args=[course.pk]),
-            source_key=f"escalation:{escalation.pk}",
-        )
+        recipient = patient.attending_clinician
+        with in_language_of(recipient):
+            notification_send(
+                recipient=recipient,
+                subject=_("Escalation: %(patient)s – %(reason)s")
+                % {"patient": f"{patient.display_name} {patient.mrn}", "reason": escalation.reason},
+                email_subject=_("A patient needs your review (escalation)"),
+                body="; ".join(
+                    part
+                    for part in (
+                        escalation.assessment.crs_reason,
+                        escalation.assessment.vitals_note,
+                    )
+                    if part
+                ),
+                link=reverse("monitoring:course", args=[course.pk]),
+                source_key=f"escalation:{escalation.pk}",
+            )
     return True
 
 
@@ -882,20 +887,26 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     for membership in memberships:
         nurses_by_ward[membership.ward_id].append(membership.user)
     notifications = []
+    email_subjects: dict[int, tuple[str, str]] = {}
     for reminder in reminders:
         task = reminder.task
         patient = task.course.patient
-        if reminder.kind == ReminderKind.OVERDUE:
-            subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
-        else:
-            subject = _("Due soon: %(task)s for %(patient)s at %(when)s")
-        subject = subject % {
-            "task": task.get_kind_display(),
-            "patient": f"{patient.family_name.upper()} {patient.mrn}",
-            "when": local_when(task.due_at),
-        }
         link = reverse("monitoring:assess", args=[task.course_id])
         for recipient in nurses_by_ward[patient.ward_id] or [patient.attending_clinician]:
+            # Each recipient reads it in her own language; the e-mail subject names no one.
+            with in_language_of(recipient):
+                if reminder.kind == ReminderKind.OVERDUE:
+                    subject = _("OVERDUE: %(task)s for %(patient)s (due %(when)s)")
+                    mail_subject = _("Overdue: a monitoring task on your ward")
+                else:
+                    subject = _("Due soon: %(task)s for %(patient)s at %(when)s")
+                    mail_subject = _("Due soon: a monitoring task on your ward")
+                subject = subject % {
+                    "task": task.get_kind_display(),
+                    "patient": f"{patient.display_name} {patient.mrn}",
+                    "when": local_when(task.due_at),
+                }
+                message = messaging.email_body(headline=subject, link=link)
             notifications.append(
                 Notification(
                     recipient=recipient,
@@ -904,6 +915,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
                     source_key=f"reminder:{reminder.pk}",
                 )
             )
+            email_subjects[id(notifications[-1])] = (messaging.email_subject(mail_subject), message)
     already_sent = set(
         Notification.objects.filter(
             recipient_id__in={n.recipient_id for n in notifications},
@@ -912,9 +924,7 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     )
     new = [n for n in notifications if (n.recipient_id, n.source_key) not in already_sent]
     Notification.objects.bulk_create(new)
-    emails = [
-        (n.recipient.email, f"[CAR-T] {n.subject}"[:200], n.link) for n in new if n.recipient.email
-    ]
+    emails = [(n.recipient.email, *email_subjects[id(n)]) for n in new if n.recipient.email]
     if emails:
         transaction.on_commit(lambda: _send_emails(emails))
 

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from core.audit import AuditedManager, NoDeleteMixin
 
 from . import rules
+from .names import patient_display_name
 
 
 class Diagnosis(models.TextChoices):
@@ -158,11 +159,12 @@ class Patient(NoDeleteMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name} ({self.mrn})"
+        return f"{self.display_name} ({self.mrn})"
 
     @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+    def display_name(self) -> str:
+        """The name as every page, label and message prints it (patients/names.py)."""
+        return patient_display_name(self.family_name, self.given_name)
 
     @property
     def body_surface_area_m2(self) -> float:

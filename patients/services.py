@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.messaging import in_language_of
 from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
 from core.roles import Role
@@ -348,14 +349,18 @@ def _notify_receiving_ward(transfer: WardTransfer) -> None:
         wards=transfer.to_ward, groups__name=Role.NURSE, is_active=True
     ).distinct()
     for nurse in nurses:
-        notification_send(
-            recipient=nurse,
-            subject=_("Patient transferred to %(ward)s") % {"ward": transfer.to_ward},
-            body=_("%(patient)s arrives from %(from)s. Reason: %(reason)s")
-            % {"patient": patient, "from": transfer.from_ward, "reason": transfer.reason},
-            link=reverse("patients:detail", args=[patient.pk]),
-            source_key=f"ward-transfer:{transfer.pk}",
-        )
+        # In her language; the subject names the ward only, so it may be the e-mail's too.
+        with in_language_of(nurse):
+            subject = _("Patient transferred to %(ward)s") % {"ward": transfer.to_ward}
+            notification_send(
+                recipient=nurse,
+                subject=subject,
+                email_subject=subject,
+                body=_("%(patient)s arrives from %(from)s. Reason: %(reason)s")
+                % {"patient": patient, "from": transfer.from_ward, "reason": transfer.reason},
+                link=reverse("patients:detail", args=[patient.pk]),
+                source_key=f"ward-transfer:{transfer.pk}",
+            )
 
 
 @transaction.atomic

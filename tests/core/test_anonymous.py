@@ -18,6 +18,11 @@ PUBLIC = {
     # A one-time password-reset link is opened before logging in (an invalid one says so).
     "/accounts/reset/1/1/",
     "/accounts/reset/done/",
+    # Single sign-on's login flow (404 while OIDC is off; the failure page shows only what
+    # the session's own failed login recorded): tests/sso.
+    "/accounts/sso/oidc/login/",
+    "/accounts/sso/oidc/callback/",
+    "/accounts/sso/failed/",
 }
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")

@@ -24,6 +24,7 @@ SKIP_PREFIXES = (
     "/accounts/logout",
     "/accounts/second-factor",
     "/accounts/reset/",
+    "/accounts/sso/",  # single sign-on's login flow: tests/sso
     "/language/",
     "/health/",
     "/api/auth/token/",

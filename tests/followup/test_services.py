@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -436,8 +437,9 @@ class TestReminders:
         assert len(mail.outbox) == 3
         assert {tuple(m.to) for m in mail.outbox} == {("ada@cart.example",)}
         overdue = next(m for m in mail.outbox if "Day 28" in m.subject)
-        assert overdue.subject == "Follow-up visit overdue: Day 28, MRN CQ7A0001"
-        assert f"/follow-up/courses/{infused_7a.pk}/" in overdue.body
+        assert overdue.subject == "[CAR-T] Follow-up visit overdue: Day 28"
+        assert f"{settings.SITE_URL}/follow-up/courses/{infused_7a.pk}/" in overdue.body
+        assert "MRN CQ7A0001" in overdue.body
 
         with django_capture_on_commit_callbacks(execute=True):
             tasks.sweep_followup_reminders()

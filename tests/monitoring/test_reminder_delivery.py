@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -217,14 +218,19 @@ class TestWhatIsSent:
                 assert {n.link for n in sent} == {reverse("monitoring:assess", args=[course.pk])}
                 assert {n.subject for n in sent} == {
                     f"Due soon: {reminder.task.get_kind_display()} for "
-                    f"{patient.family_name.upper()} {patient.mrn} at 09:00"
+                    f"{patient.display_name} {patient.mrn} at 09:00"
                 }
         # Only Ada has an address: her two reminders, by e-mail, once the sweep committed.
-        assert sorted(m.subject for m in mail.outbox) == sorted(
-            f"[CAR-T] {n.subject}" for n in Notification.objects.filter(recipient=nurse_ada)
-        )
+        # The subject names no patient; the body carries the in-app line and an absolute link.
+        assert [m.subject for m in mail.outbox] == [
+            "[CAR-T] Due soon: a monitoring task on your ward"
+        ] * 2
         assert len(mail.outbox) == 2 and {m.to[0] for m in mail.outbox} == {nurse_ada.email}
-        assert mail.outbox[0].body == reverse("monitoring:assess", args=[on_7a.pk])
+        assert sorted(m.body.split("\n\n")[0] for m in mail.outbox) == sorted(
+            n.subject for n in Notification.objects.filter(recipient=nurse_ada)
+        )
+        link = settings.SITE_URL + reverse("monitoring:assess", args=[on_7a.pk])
+        assert mail.outbox[0].body.endswith(f"Open in the CAR-T workflow: {link}")
 
     def test_overdue_reminders_say_so(self, wards, dr_ben, nurse_dan, frozen):
         admit(wards, dr_ben)
@@ -272,3 +278,23 @@ class TestWhatIsSent:
             ("eve", False),
         ]
         assert len(mail.outbox) == 1  # Ada's other reminder only
+
+
+def test_a_chinese_nurse_reads_her_reminders_in_chinese(
+    wards, dr_ben, nurse_ada, nurse_eve, django_capture_on_commit_callbacks
+):
+    nurse_ada.language = "zh-hans"
+    nurse_ada.email = "ada@hospital.example"
+    nurse_ada.save()
+    admit(wards, dr_ben)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.monitoring_sweep()
+
+    assert all(
+        n.subject.startswith("即将到期：") for n in Notification.objects.filter(recipient=nurse_ada)
+    )
+    assert all(
+        n.subject.startswith("Due soon: ") for n in Notification.objects.filter(recipient=nurse_eve)
+    )
+    assert {m.subject for m in mail.outbox} == {"[CAR-T] 即将到期：您病区的一项监测任务"}
+    assert all("在 CAR-T 工作流中打开：" in m.body for m in mail.outbox)

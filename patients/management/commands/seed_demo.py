@@ -187,6 +187,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND=DUMMY_EMAIL), transaction.atomic():
             wards = self._wards()
             staff, created_users = self._staff(wards)
+            self._directory_mappings(wards)
             created_patients = self._patients(staff, wards)
             # Each stage app adds its own demo records, in workflow order.
             for module in DEMO_MODULES:
@@ -207,6 +208,27 @@ class Command(BaseCommand):
             code: Ward.objects.get_or_create(code=code, defaults={"name": name})[0]
             for code, name in WARDS
         }
+
+    def _directory_mappings(self, wards):
+        """Example rows of the single sign-on table (README "Single sign-on"): used only when
+        OIDC or LDAP is switched on, and edited by the administrator for the real groups."""
+        from sso.models import DirectoryGroupMapping
+
+        examples = [
+            ("CART-Clinicians", Role.CLINICIAN, None),
+            ("CART-Nurses", Role.NURSE, None),
+            ("CART-Apheresis", Role.APHERESIS_COORDINATOR, None),
+            ("CART-Pharmacists", Role.PHARMACIST, None),
+            ("CART-Admins", Role.ADMINISTRATOR, None),
+            ("CART-Audit", Role.AUDITOR, None),
+            ("Ward-7A", "", wards["7a"]),
+            ("Ward-7B", "", wards["7b"]),
+            ("Ward-ICU", "", wards["icu"]),
+        ]
+        for group, role, ward in examples:
+            DirectoryGroupMapping.objects.get_or_create(
+                source="any", group=group, role=role, ward=ward, defaults={"note": "demo"}
+            )
 
     def _staff(self, wards):
         staff, created = {}, 0
