@@ -92,8 +92,9 @@ class ScheduleSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
             "version",
             "units",
             "checks",
+            "lab_sources",
         ]
-        read_only_fields = ["status", "cancel_reason", "created_by", "created_at"]
+        read_only_fields = ["status", "cancel_reason", "created_by", "created_at", "lab_sources"]
         extra_kwargs = {
             "version": {
                 "required": False,

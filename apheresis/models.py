@@ -167,6 +167,8 @@ class CollectionSchedule(models.Model):
         validators=[MaxValueValidator(100000)],
     )
     counts_drawn_on = models.DateField(_("counts drawn on"), null=True, blank=True)
+    # Per count: typed or from the lab system, observed when, which message (core/lab_sources).
+    lab_sources = models.JSONField(_("lab value sources"), default=dict, blank=True, editable=False)
     status = models.CharField(
         _("status"),
         max_length=20,

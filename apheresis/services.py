@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core import lab_sources
 from core.models import User
 from core.roles import Role
 from core.uploads import check_upload_content, read_upload
@@ -19,6 +20,7 @@ from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
 from . import rules, text
+from .lab_services import COUNT_FIELD_NAMES
 from .models import (
     BagVerification,
     ChainOfIdentity,
@@ -267,8 +269,14 @@ def schedule_update(
             % {"status": current.get_status_display()}
         )
     _stale(current, expected_version)
+    retyped = [
+        name
+        for name, value in fields.items()
+        if name in COUNT_FIELD_NAMES and getattr(current, name) != value
+    ]
     for name, value in fields.items():
         setattr(current, name, value)
+    current.lab_sources = lab_sources.typed(current.lab_sources, retyped, at=timezone.now())
     _check_schedule_fields(current, new="collection_date" in fields)
     current.full_clean()
     current.version += 1

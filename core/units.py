@@ -229,3 +229,35 @@ def to_canonical(
     if places is not None:
         canonical = canonical.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return canonical
+
+
+# UCUM spellings laboratory systems send (HL7 OBX-6, FHIR Quantity.code) → the unit codes
+# above. One table for the whole programme: monitoring/labs.py derives its counts from it.
+UCUM = {
+    "g/L": "g_l",
+    "g/dL": "g_dl",
+    "mg/L": "mg_l",
+    "mg/dL": "mg_dl",
+    "umol/L": "umol_l",
+    "ug/L": "ug_l",
+    "ng/mL": "ng_ml",
+    "10*9/L": "10e9_l",
+    "10^9/L": "10e9_l",
+    "x10E9/L": "10e9_l",
+    "10*3/uL": "10e9_l",
+    "10^3/uL": "10e9_l",
+    "x10E3/uL": "10e9_l",
+    "/uL": "per_ul",
+    "{cells}/uL": "per_ul",
+    "Cel": "c",
+    "[degF]": "f",
+}
+
+
+def from_ucum(quantity: str, value, ucum: str, *, places: int | None = None) -> Decimal:
+    """A laboratory result in its UCUM unit → the stored unit (blank: the stored unit).
+    ValueError when the unit is not one of this quantity's or the value is not plausible."""
+    q = QUANTITIES[quantity]
+    ucum = (ucum or "").strip()
+    code = UCUM.get(ucum, ucum) if ucum else q.canonical
+    return to_canonical(quantity, value, code, places=places)

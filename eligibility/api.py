@@ -303,8 +303,9 @@ class ScreeningSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
             "updated_by",
             "updated_at",
             "evaluation",
+            "lab_sources",
         ]
-        read_only_fields = ["updated_at"]
+        read_only_fields = ["updated_at", "lab_sources"]
         # The same words as the pages for out-of-range values.
         extra_kwargs = {
             "assessed_on": {"required": False},

@@ -435,6 +435,8 @@ class ScreeningAssessment(models.Model):
         _("pregnancy"), max_length=20, choices=Pregnancy.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Per lab field: typed or from the lab system, observed when, which message (core/lab_sources).
+    lab_sources = models.JSONField(_("lab value sources"), default=dict, blank=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

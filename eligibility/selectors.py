@@ -17,6 +17,7 @@ from patients.models import CarTProduct, TreatmentCourse
 from patients.selectors import courses_visible_to
 
 from . import rules
+from .lab_services import SCREENING_LABS
 from .models import (
     ConsentRecord,
     MdtDecision,
@@ -306,3 +307,17 @@ def _has_screening(course: TreatmentCourse) -> bool:
     except ScreeningAssessment.DoesNotExist:
         return False
     return True
+
+
+def lab_rows(assessment: ScreeningAssessment | None) -> list[dict]:
+    """The screening's laboratory values, each with its field (for the lab-system badge)."""
+    if assessment is None:
+        return []
+    return [
+        {
+            "field": field,
+            "label": ScreeningAssessment._meta.get_field(field).verbose_name,
+            "value": getattr(assessment, field),
+        }
+        for field, _quantity, _places in SCREENING_LABS.values()
+    ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core import lab_sources
 from core.models import SignatureMeaning, User
 from core.permissions import can_edit_patients
 from core.roles import Role
@@ -22,6 +23,7 @@ from patients.selectors import last_change, user_can_see_patient
 from patients.services import StaleEditError, course_change_stage
 
 from . import rules, selectors
+from .lab_services import LAB_FIELD_NAMES
 from .models import (
     CONSENT_ITEMS,
     ConsentRecord,
@@ -279,10 +281,14 @@ def screening_update(
             },
             code="stale",
         )
+    retyped = []
     for name, value in fields.items():
         if value is None and name in _BLANK_TEXT_FIELDS:
             value = ""
+        if name in LAB_FIELD_NAMES and getattr(current, name) != value:
+            retyped.append(name)
         setattr(current, name, value)
+    current.lab_sources = lab_sources.typed(current.lab_sources, retyped, at=timezone.now())
     _check_screening(current)
     current.full_clean()
 

@@ -100,6 +100,7 @@ def course_screening(request, pk):
         and assessment is not None
         and course.stage == course_rules.SCREENING,
         "can_consent": can_edit and course.stage == course_rules.ELIGIBLE,
+        "lab_rows": selectors.lab_rows(assessment),
         **_evaluation_context(assessment),
     }
     return render(request, "eligibility/course_screening.html", context)

@@ -15,12 +15,13 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from core.models import User
+from monitoring import labs as monitoring_labs
 from monitoring import services as monitoring_services
 from monitoring.models import LabSource
 from patients.models import Patient
 
 from . import handlers, hl7v2
-from .labs import analyte_for, open_course
+from .labs import analyte_for, open_course, stage_labs_receive
 from .models import Channel, InboundMessage, MessageStatus
 from .services import interface_account, message_store
 
@@ -251,17 +252,33 @@ def handle_observation(resource, *, data, message, by):
         return MessageStatus.IGNORED, _("%(mrn)s has no course under way.") % {"mrn": patient.mrn}
     analyte, default_unit = found
     key = message.control_id or (resource.id or "")
+    unit = quantity.code or quantity.unit or default_unit
+    observed_at = handlers.aware(resource.effectiveDateTime or resource.issued)
+    filled = stage_labs_receive(
+        by=by,
+        course=course,
+        results=[(analyte, quantity.value, unit, observed_at)],
+        message=f"FHIR Observation/{key}",
+    )
+    if analyte not in monitoring_labs.ANALYTES:
+        if not filled:
+            return MessageStatus.IGNORED, _(
+                "%(mrn)s: no open screening or planned collection takes %(code)s."
+            ) % {"mrn": patient.mrn, "code": _code(resource.code)}
+        return MessageStatus.PROCESSED, f"{patient.mrn}: {', '.join(filled)}"
     result = monitoring_services.lab_result_record(
         by=by,
         course=course,
         analyte=analyte,
         value=quantity.value,
-        unit=quantity.code or quantity.unit or default_unit,
-        measured_at=handlers.aware(resource.effectiveDateTime or resource.issued),
+        unit=unit,
+        measured_at=observed_at,
         source=LabSource.LAB_SYSTEM,
         external_key=f"fhir:Observation/{key}" if key else "",
     )
-    return MessageStatus.PROCESSED, f"{patient.mrn}: {result.get_analyte_display()} {result.value}"
+    return MessageStatus.PROCESSED, "; ".join(
+        [f"{patient.mrn}: {result.get_analyte_display()} {result.value}", *filled]
+    )
 
 
 HANDLERS = {

@@ -59,6 +59,36 @@ LOINC_ANALYTE = {
     "753-4": "anc",  # Neutrophils [#/volume] in Blood by Manual count
     "777-3": "platelets",  # Platelets [#/volume] in Blood by Automated count
     "26515-7": "platelets",  # Platelets [#/volume] in Blood
+    # Screening labs, pre-collection counts and CAR-HEMATOTOX inputs (issue 18).
+    "718-7": "haemoglobin",  # Hemoglobin [Mass/volume] in Blood
+    "731-0": "alc",  # Lymphocytes [#/volume] in Blood by Automated count
+    "26474-7": "alc",  # Lymphocytes [#/volume] in Blood
+    "732-8": "alc",  # Lymphocytes [#/volume] in Blood by Manual count
+    "8124-0": "cd3",  # CD3 cells [#/volume] in Blood
+    "2532-0": "ldh",  # Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma
+    "14804-9": "ldh",  # Lactate dehydrogenase ... by Lactate to pyruvate reaction
+    "1975-2": "bilirubin",  # Bilirubin.total [Mass/volume] in Serum or Plasma
+    "14631-6": "bilirubin",  # Bilirubin.total [Moles/volume] in Serum or Plasma
+    "1742-6": "alt",  # Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma
+    "1920-8": "ast",  # Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma
+    "2164-2": "crcl",  # Creatinine renal clearance in 24 hour Urine and Serum or Plasma
+}
+
+# Every test a result may carry here, for the administrators' local-code table.
+LAB_TESTS = {
+    "crp": "CRP",
+    "ferritin": "Ferritin",
+    "fibrinogen": "Fibrinogen",
+    "anc": "ANC",
+    "platelets": "Platelets",
+    "haemoglobin": "Haemoglobin",
+    "alc": "ALC",
+    "cd3": "CD3+",
+    "ldh": "LDH",
+    "bilirubin": "Bilirubin",
+    "alt": "ALT",
+    "ast": "AST",
+    "crcl": "CrCl",
 }
 
 # OBX-11 result status: F final, C corrected; P preliminary is shown too (CRS decisions

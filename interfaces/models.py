@@ -166,8 +166,8 @@ class WardCode(models.Model):
 
 
 class LocalLabCode(models.Model):
-    """The laboratory's own code for a monitoring test, for results sent without LOINC
-    (OBX-3 local code). Edited by administrators."""
+    """The laboratory's own code for a test (monitoring, screening, pre-collection counts),
+    for results sent without LOINC (OBX-3 local code). Edited by administrators."""
 
     local_code = models.CharField(_("laboratory code"), max_length=40, unique=True)
     analyte = models.CharField(
@@ -179,6 +179,14 @@ class LocalLabCode(models.Model):
             ("fibrinogen", _("Fibrinogen")),
             ("anc", "ANC"),
             ("platelets", _("Platelets")),
+            ("haemoglobin", _("Haemoglobin")),
+            ("alc", "ALC"),
+            ("cd3", "CD3+"),
+            ("ldh", "LDH"),
+            ("bilirubin", _("Bilirubin")),
+            ("alt", "ALT"),
+            ("ast", "AST"),
+            ("crcl", _("Creatinine clearance")),
         ],
     )
     unit = models.CharField(

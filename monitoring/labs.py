@@ -8,14 +8,13 @@ CAR-HEMATOTOX, Blood 138:2499). Units are UCUM, as laboratory systems send them.
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from core.units import QUANTITIES, UCUM
+
+# Blood counts in ×10⁹/L, from the programme's one UCUM table (core/units.py).
 COUNT_UNITS = {
-    "10*9/L": Decimal(1),
-    "10^9/L": Decimal(1),
-    "x10E9/L": Decimal(1),
-    "10*3/uL": Decimal(1),
-    "10^3/uL": Decimal(1),
-    "x10E3/uL": Decimal(1),
-    "/uL": Decimal("0.001"),
+    spelling: QUANTITIES["platelets"].unit(code).factor
+    for spelling, code in UCUM.items()
+    if code in ("10e9_l", "per_ul")
 }
 
 
