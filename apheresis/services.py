@@ -236,6 +236,9 @@ def schedule_create(*, by: User, course: TreatmentCourse, **fields) -> Collectio
             _("This course already has a collection planned; change or cancel it instead.")
         )
     schedule = CollectionSchedule(course=course, created_by=by, **fields)
+    schedule.lab_sources = lab_sources.typed(
+        {}, sorted(f for f in COUNT_FIELD_NAMES if fields.get(f) is not None), at=timezone.now()
+    )
     _check_schedule_fields(schedule, new=True)
     schedule.full_clean()
     schedule._history_user = by
