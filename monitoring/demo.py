@@ -204,9 +204,12 @@ def _seed_ended(*, staff: dict, today) -> None:
     )
     clinician = staff["ben"]
     # Demo only: a signature needs the signer's password, which seed_demo may have made
-    # random; it is set on this in-memory object for the one signature and never saved.
+    # random, and is checked through authenticate() (the stored hash): a demo password is
+    # stored for the one signature, and the real hash put back at once.
     password = "demo-signature"  # noqa: S105
+    real_hash = clinician.password
     clinician.set_password(password)
+    clinician.save(update_fields=["password"])
     try:
         ending_service.monitoring_end(
             by=clinician,
@@ -216,4 +219,5 @@ def _seed_ended(*, staff: dict, today) -> None:
             password=password,
         )
     finally:
-        clinician.refresh_from_db(fields=["password"])
+        clinician.password = real_hash
+        clinician.save(update_fields=["password"])
