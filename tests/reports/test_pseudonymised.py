@@ -185,7 +185,7 @@ def test_admin_background_job_is_pseudonymised(
     assert created.status_code == 201 and created.json()["identifiable"] is False
     services.export_job_run(job_id=created.json()["id"])
     job = ExportJob.objects.get()
-    text = services.job_file(job).read_text(encoding="utf-8")
+    text = (media / services.job_file(job)).read_text(encoding="utf-8")
     _assert_pseudonymised(text)
     assert _code("CQ7A0001") in text
 
@@ -263,7 +263,9 @@ def test_identifiable_job_needs_a_purpose_and_keeps_it(
     job = ExportJob.objects.get()
     assert (job.identifiable, job.purpose, job.log.purpose) == (True, PURPOSE, PURPOSE)
     services.export_job_run(job_id=job.pk)
-    assert "CQ7A0001" in services.job_file(ExportJob.objects.get()).read_text(encoding="utf-8")
+    assert "CQ7A0001" in (media / services.job_file(ExportJob.objects.get())).read_text(
+        encoding="utf-8"
+    )
 
 
 def test_job_stops_when_the_role_was_lost_before_it_ran(
