@@ -163,6 +163,10 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A reason for change is clinical documentation (a stage moved back, a record corrected, a
+# transfer): kept whole, never cut at simple-history's default 100 characters (a longer
+# reason failed on PostgreSQL).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -20,10 +20,5 @@ PROGRAMME_WIDE_READERS = frozenset(
 )
 PATIENT_READERS = PROGRAMME_WIDE_READERS | {Role.NURSE}
 PATIENT_EDITORS = frozenset({Role.CLINICIAN})
-# Roles that open patient charts: granting one needs a second administrator's approval
-# (issue 14). Every other role change goes the same way, so one path records them all.
-CLINICAL_ROLES = frozenset(
-    {Role.CLINICIAN, Role.NURSE, Role.APHERESIS_COORDINATOR, Role.PHARMACIST, Role.AUDITOR}
-)
 # Roles that use the admin site (is_staff follows the roles, never a tick box).
 STAFF_SITE_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})

@@ -15,7 +15,23 @@ import time
 import requests
 
 PASSWORD = "correct-horse-battery-9"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A real one-page PDF: the app reads every uploaded PDF (core/uploads.py) and refuses
+    one it cannot parse."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _blank_pdf()
 CONSENT_ITEMS = (
     "explained_price",
     "explained_benefit",

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from patients import signals as patient_signals
+
+        from .signals import monitoring_continues_guard
+
+        patient_signals.course_stage_changed.connect(
+            monitoring_continues_guard, dispatch_uid="monitoring.monitoring_continues_guard"
+        )

@@ -203,11 +203,11 @@ def _seed_ended(*, staff: dict, today) -> None:
         values=lambda moment: {**CALM, "temperature_c": Decimal("36.9"), **ICE_10},
     )
     clinician = staff["ben"]
-    # Demo only: a signature needs the signer's password, which seed_demo may have made
-    # random, and is checked through authenticate() (the stored hash): a demo password is
-    # stored for the one signature, and the real hash put back at once.
+    # Demo only: a signature re-authenticates the signer (authenticate(), as at login), and
+    # seed_demo may have made the passwords random. Set a known one for this one signature,
+    # then put the stored hash back, so the demo login is what seed_demo printed.
     password = "demo-signature"  # noqa: S105
-    real_hash = clinician.password
+    stored_hash = clinician.password
     clinician.set_password(password)
     clinician.save(update_fields=["password"])
     try:
@@ -219,5 +219,5 @@ def _seed_ended(*, staff: dict, today) -> None:
             password=password,
         )
     finally:
-        clinician.password = real_hash
+        clinician.password = stored_hash
         clinician.save(update_fields=["password"])

@@ -248,8 +248,7 @@ def course_change_stage(
         current.day0_date = effective_date
     current.version += 1
     current._history_user = by
-    # simple-history keeps at most 100 characters of a change reason (the event has it all).
-    current._change_reason = (reason or f"{event.from_stage} → {to_stage}")[:100]
+    current._change_reason = reason or f"{event.from_stage} → {to_stage}"
     current.save()
     course_stage_changed.send(sender=TreatmentCourse, course=current, event=event, by=by)
     course.refresh_from_db()

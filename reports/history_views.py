@@ -1,6 +1,7 @@
 """The chart history pages: one patient's, or one course's, changes as people read them."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,6 +12,7 @@ from patients.forms import DateInput
 from patients.selectors import course_for_user, patient_for_user
 
 from . import services
+from .access import can_export_identifiable
 from .audit import history_models
 from .record_history import _path_to_chart, chart_history
 from .views import csv_response
@@ -84,9 +86,14 @@ def history_rows_for(request, *, patient_pk=None, course_pk=None):
     return form, rows, patient, course, scope
 
 
-def _csv(request, form, rows, scope):
+def _csv(request, rows, scope):
+    filters = {k: v for k, v in request.GET.items() if k not in ("format", "purpose")}
     services.chart_history_export_log(
-        by=request.user, scope=scope, filters=request.GET.dict(), rows=len(rows)
+        by=request.user,
+        scope=scope,
+        filters=filters,
+        rows=len(rows),
+        purpose=request.GET.get("purpose", ""),
     )
     lines = csv_lines(
         CSV_HEADERS,
@@ -111,11 +118,17 @@ def _csv(request, form, rows, scope):
 
 def _page(request, **scope):
     form, rows, patient, course, key = history_rows_for(request, **scope)
+    export_error = ""
     if request.GET.get("format") == "csv":
-        return _csv(request, form, rows, key)
+        # An identifiable export: auditor or clinician, with a purpose (reports/export_checks).
+        try:
+            return _csv(request, rows, key)
+        except ValidationError as error:
+            export_error = " ".join(error.messages)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "format", "purpose"):
+        query.pop(name, None)
     return render(
         request,
         "reports/chart_history.html",
@@ -126,6 +139,9 @@ def _page(request, **scope):
             "course": course,
             "query": query.urlencode(),
             "total": len(rows),
+            "can_export": can_export_identifiable(request.user),
+            "export_error": export_error,
+            "filter_fields": [(k, v) for k, v in query.items()],
         },
     )
 

@@ -219,15 +219,21 @@ def dashboard_export_log(*, by: User, chart: str, filters: dict, rows: int) -> E
     return log
 
 
-def chart_history_export_log(*, by: User, scope: str, filters: dict, rows: int) -> ExportLog:
-    """A chart's history downloaded as CSV (identifiable: one patient), logged like any
-    export; ``scope`` is "patient:<id>" or "course:<id>"."""
+def chart_history_export_log(
+    *, by: User, scope: str, filters: dict, rows: int, purpose: str
+) -> ExportLog:
+    """A chart's history downloaded as CSV: an identifiable export of one patient, so like
+    every identifiable export it needs the auditor or clinician role and a stated purpose,
+    logged; ``scope`` is "patient:<id>" or "course:<id>"."""
+    check_identifiable(by=by, purpose=purpose)
     log = ExportLog(
         user=by,
         dataset=f"chart_history:{scope}",
         file_format=FileFormat.CSV,
         delivery=Delivery.DOWNLOAD,
         filters=filters,
+        identifiable=True,
+        purpose=purpose.strip(),
         row_count=rows,
         completed_at=timezone.now(),
     )

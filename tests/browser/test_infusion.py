@@ -42,10 +42,13 @@ def test_course_through_lymphodepletion_to_day0(
         page.get_by_label("Planned Day 0").fill(DAY0.isoformat())
         page.get_by_role("button", name="Save Day 0").click()
         expect(page.get_by_test_id("planned-day0")).to_have_text("2026-06-20")
-        page.get_by_label("Creatinine clearance (mL/min)").fill("55")
+        # Issue 16 item 8: the clearance comes from the latest creatinine (Cockcroft–Gault).
+        page.get_by_label("Latest serum creatinine").fill("112")
+        page.get_by_label("Drawn on").fill(TODAY.isoformat())
         page.get_by_role("button", name="Make the plan").click()
         expect(page.get_by_role("alert").filter(has_text="plan made")).to_be_visible()
-        # 30 mg/m² × 1.82 m² = 54.6 mg, −20% for CrCl 55 = 43.68 → 44 mg.
+        # 56 y, female, 70 kg, 112 µmol/L: CrCl 54.8 mL/min (US label 30–70 → −20%).
+        # 30 mg/m² × 1.82 m² = 54.6 mg, −20% = 43.68 → 44 mg.
         expect(page.get_by_test_id("dose-fludarabine--5")).to_contain_text("44.0 mg")
         expect(page.get_by_test_id("dose-cyclophosphamide--5")).to_contain_text("910.0 mg")
         log_out(page)

@@ -331,7 +331,7 @@ def test_every_threshold_cites_its_source():
 class TestDiagnosis:
     @pytest.mark.parametrize(
         ("product", "diagnosis"),
-        [(AXI_CEL, "MM"), (LISO_CEL, "MCL"), (IDE_CEL, "LBCL")],
+        [(AXI_CEL, "MM"), (LISO_CEL, "MM"), (IDE_CEL, "LBCL")],
         ids=PRODUCT_IDS,
     )
     def test_not_indicated(self, product, diagnosis):

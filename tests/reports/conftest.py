@@ -61,6 +61,13 @@ def walk(course, clinician, steps):
     return course
 
 
+def settle_escalations(course, clinician):
+    for escalation in course.escalations.filter(acknowledged_at__isnull=True):
+        monitoring_services.escalation_acknowledge(
+            by=clinician, escalation=escalation, note="Seen; plan in notes."
+        )
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
@@ -76,8 +83,8 @@ def programme(frozen, patient_7a, patient_7b, ward_7a, dr_ben, nurse_ada, nurse_
 
     Course B (Mr Zhao, 7B, tisa-cel, LBCL): referred 10 Feb, apheresis 1 Mar,
     lymphodepletion 27 Mar, Day 0 1 April. CRS 1 on Day 1 (fever alone), ICANS 0, ICU
-    transfer on Day 1. PD on 29 Apr (Day 28): PFS event at 28 days; died of progression on
-    30 May: OS event at 59 days.
+    transfer on Day 1; grades 0 on 19 April, so monitoring may end. PD on 29 Apr (Day 28):
+    PFS event at 28 days; died of progression on 30 May: OS event at 59 days.
 
     Course C (7A, cilta-cel, MM): referred 1 Sep 2026, nothing else.
     """
@@ -122,6 +129,8 @@ def programme(frozen, patient_7a, patient_7b, ward_7a, dr_ben, nurse_ada, nurse_
     monitoring_services.assessment_record(
         by=nurse_ada, course=a, assessed_at=at(date(2026, 3, 4), 10), **CALM, **ICE_PERFECT
     )
+    # Monitoring ends only when the rule allows it (issue 16 item 3): escalation seen.
+    settle_escalations(a, dr_ben)
     walk(a, dr_ben, [("follow_up", date(2026, 3, 20), None)])
     for on, response in (
         (date(2026, 3, 30), "PR"),
@@ -159,6 +168,10 @@ def programme(frozen, patient_7a, patient_7b, ward_7a, dr_ben, nurse_ada, nurse_
     monitoring_services.intervention_record(
         by=dr_ben, course=b, kind="icu_transfer", given_at=at(date(2026, 4, 2), 12)
     )
+    monitoring_services.assessment_record(
+        by=nurse_dan, course=b, assessed_at=at(date(2026, 4, 19), 10), **CALM, **ICE_PERFECT
+    )
+    settle_escalations(b, dr_ben)
     walk(b, dr_ben, [("follow_up", date(2026, 4, 20), None)])
     followup_services.visit_record(
         by=nurse_dan,

@@ -75,17 +75,42 @@ def test_filters_by_record_user_field_and_dates(client, dr_ben, charted):
     assert "cannot come before its start" in bad.content.decode()
 
 
-def test_csv_export_is_logged(client, auditor_cara, charted):
+def test_csv_export_states_its_purpose_and_is_logged(client, auditor_cara, charted):
     client.force_login(auditor_cara)
     url = reverse("reports:course_history", args=[charted.pk])
-    response = client.get(url, {"format": "csv", "field": "ecog"})
+    purpose = "Audit of screening corrections, ticket 4711"
+    response = client.get(url, {"format": "csv", "field": "ecog", "purpose": purpose})
     assert response["Content-Disposition"].startswith("attachment;")
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0][:3] == ["changed_at", "changed_by", "change_type"]
     assert [r[6:8] for r in rows[1:]][0] == ["1", "0"]
     log = ExportLog.objects.get(dataset=f"chart_history:course:{charted.pk}")
-    assert log.user == auditor_cara and log.row_count == 2
+    assert (log.user, log.row_count, log.identifiable, log.purpose) == (
+        auditor_cara,
+        2,
+        True,
+        purpose,
+    )
+    assert log.filters == {"field": "ecog"}
+
+
+def test_csv_export_without_a_purpose_is_refused_and_not_logged(client, dr_ben, charted):
+    """An identifiable export states its purpose (issue 14.4), the chart history too."""
+    client.force_login(dr_ben)
+    url = reverse("reports:course_history", args=[charted.pk])
+    body = client.get(url, {"format": "csv", "purpose": "x"}).content.decode()
+    assert "State the purpose of an identifiable export" in body
+    assert not ExportLog.objects.exists()
+
+
+def test_a_nurse_reads_the_history_but_exports_nothing(client, nurse_ada, charted):
+    client.force_login(nurse_ada)
+    url = reverse("reports:course_history", args=[charted.pk])
+    assert 'data-testid="history-csv"' not in client.get(url).content.decode()
+    purpose = "Wants a copy of the chart history"
+    assert client.get(url, {"format": "csv", "purpose": purpose}).status_code == 403
+    assert not ExportLog.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,8 @@ def table(key, filters=None):
         ("stage_events", 22),
         ("screening", 0),
         ("infusions", 2),
-        ("assessments", 3),
+        # Course B's calm assessment of 19 April ends its monitoring (issue 16 item 3).
+        ("assessments", 4),
         ("interventions", 3),
         ("followup_visits", 5),
         ("outcomes", 2),
@@ -175,7 +176,7 @@ def test_screening_export_with_labs_and_prior_lines(programme, dr_ben):
     [
         ("courses", Filters(product="axi-cel"), 1),
         ("assessments", Filters(product="axi-cel"), 2),
-        ("assessments", Filters(date_from=date(2026, 3, 4)), 2),
+        ("assessments", Filters(date_from=date(2026, 3, 4)), 3),
         ("assessments", Filters(date_from=date(2026, 3, 4), date_to=date(2026, 3, 31)), 1),
         ("patients", Filters(diagnosis="MM"), 1),
         ("patients", Filters(product="tisa-cel"), 1),

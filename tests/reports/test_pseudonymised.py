@@ -263,9 +263,8 @@ def test_identifiable_job_needs_a_purpose_and_keeps_it(
     job = ExportJob.objects.get()
     assert (job.identifiable, job.purpose, job.log.purpose) == (True, PURPOSE, PURPOSE)
     services.export_job_run(job_id=job.pk)
-    assert "CQ7A0001" in (media / services.job_file(ExportJob.objects.get())).read_text(
-        encoding="utf-8"
-    )
+    stored = media / services.job_file(ExportJob.objects.get())
+    assert "CQ7A0001" in stored.read_text(encoding="utf-8")
 
 
 def test_job_stops_when_the_role_was_lost_before_it_ran(

@@ -198,7 +198,7 @@ class TestJobs:
                 io.StringIO(b"".join(download.streaming_content).decode().lstrip("\ufeff"))
             )
         )
-        assert [r["crs_grade"] for r in rows] == ["2", "0", "1"]
+        assert [r["crs_grade"] for r in rows] == ["2", "0", "1", "0"]
 
     def test_only_the_requester_reaches_a_job(
         self, client, admin_alex, auditor_cara, dr_ben, nurse_ada, programme, media
