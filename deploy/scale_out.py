@@ -152,8 +152,7 @@ def main() -> None:
         print("== scale-out: migrate, demo data", flush=True)
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
-        # seed_demo signs some records with the demo password, set only with DEBUG on.
-        manage({**env, "DEBUG": "true"}, "seed_demo")
+        manage(env, "seed_demo")
         manage(env, "shell", stdin=(ROOT / "deploy" / "stack_prepare.py").read_text())
         before = state(env)
         sink.messages.clear()
