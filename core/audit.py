@@ -131,7 +131,9 @@ def bulk_create_with_history(model, objs, *, by=None, reason: str = "", batch_si
 def install_audit_guard() -> None:
     from django.apps import apps
 
-    from .validators import PROJECT_APPS
+    from .validators import project_app_labels
+
+    own_apps = set(project_app_labels())
 
     for name in _WRITES:
         if not getattr(getattr(QuerySet, name), "_audit_guard", False):
@@ -141,7 +143,7 @@ def install_audit_guard() -> None:
             # A simple-history model (HistoricalPatient...): append-only.
             _GUARDED[model] = _HISTORY_WRITES
             model.delete = _refuse_history_delete
-        elif model._meta.app_label in PROJECT_APPS:
+        elif model._meta.app_label in own_apps:
             queryset = type(model._default_manager.get_queryset())
             if issubclass(queryset, AuditedQuerySet) or getattr(queryset, "append_only", False):
                 _GUARDED[model] = _WRITES

@@ -28,16 +28,21 @@ EARLIEST_DATE = date(1900, 1, 1)
 EARLIEST_TIME = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
-PROJECT_APPS = (
-    "core",
-    "patients",
-    "eligibility",
-    "apheresis",
-    "infusion",
-    "monitoring",
-    "followup",
-    "reports",
-)
+
+def project_app_labels() -> list[str]:
+    """The project's own apps (not Django's or a library's): those inside the project folder."""
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR).resolve()
+    return [
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(base)
+        and "site-packages" not in Path(config.path).parts
+    ]
 
 
 @deconstructible
@@ -79,7 +84,7 @@ def attach_plausible_date_validators() -> None:
     from django.apps import apps
     from django.db import models
 
-    for app_label in PROJECT_APPS:
+    for app_label in project_app_labels():
         for model in apps.get_app_config(app_label).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.DateTimeField):

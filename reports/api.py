@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -218,7 +219,12 @@ class ExportCsvView(APIView):
 
     @extend_schema(
         parameters=[ExportCsvParamsSerializer],
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={(200, "text/csv"): OpenApiTypes.STR, 202: ExportJobSerializer},
+        description=_(
+            "An export estimated above EXPORT_BACKGROUND_ABOVE_ROWS rows is not streamed (a "
+            "download of minutes is cut off by proxy and server timeouts): it is queued as a "
+            "background job and the answer is 202 with the job, whose address is in Location."
+        ),
     )
     def get(self, request, dataset):
         if datasets.get(dataset) is None:
@@ -228,14 +234,30 @@ class ExportCsvView(APIView):
             raise ValidationError({name: [_("Unknown filter parameter.")] for name in unknown})
         params = ExportCsvParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
+        mode = {
+            "identifiable": params.validated_data["identifiable"],
+            "purpose": params.validated_data["purpose"],
+        }
         try:
+            if services.export_too_large_to_download(
+                by=request.user, dataset_key=dataset, filters=params.to_filters()
+            ):
+                job = services.export_job_request(
+                    by=request.user,
+                    dataset_key=dataset,
+                    file_format=FileFormat.CSV,
+                    filters=params.to_filters(),
+                    **mode,
+                )
+                response = Response(ExportJobSerializer(job).data, status=202)
+                response["Location"] = reverse("export-job-detail", args=[job.pk])
+                return response
             lines = services.export_csv_stream(
                 by=request.user,
                 dataset_key=dataset,
                 filters=params.to_filters(),
                 delivery=Delivery.API,
-                identifiable=params.validated_data["identifiable"],
-                purpose=params.validated_data["purpose"],
+                **mode,
             )
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None

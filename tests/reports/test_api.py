@@ -146,3 +146,36 @@ class TestExportApi:
         assert response.status_code == 200 and response.json()["resourceType"] == "Bundle"
         assert api.get("/api/reports/fhir/courses/999999/", purpose).status_code == 404
         assert ExportLog.objects.get().dataset == "fhir_course_bundle"
+
+
+class TestLargeApiExportsGoToTheBackground:
+    """Issue 19: a direct CSV over EXPORT_BACKGROUND_ABOVE_ROWS is cut off by timeouts; in the
+    API too it becomes a background job (202 with the job and its Location)."""
+
+    def test_above_the_threshold_a_job_is_queued(self, api, admin_alex, programme, settings):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1
+        response = as_user(api, admin_alex).get("/api/reports/exports/assessments.csv")
+        assert response.status_code == 202, response.content[:500]
+        job = ExportJob.objects.get()
+        assert response.json()["id"] == job.pk and job.file_format == "csv"
+        assert response["Location"] == f"/api/reports/export-jobs/{job.pk}/"
+        assert job.log.delivery == "background" and job.identifiable is False
+        assert api.get(response["Location"]).json()["status"] in ("queued", "running", "done")
+
+    def test_identifiable_large_export_keeps_its_purpose(
+        self, api, auditor_cara, programme, settings
+    ):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 1
+        purpose = "Registry submission for the quarter"
+        response = as_user(api, auditor_cara).get(
+            "/api/reports/exports/patients.csv", {"identifiable": "true", "purpose": purpose}
+        )
+        assert response.status_code == 202
+        job = ExportJob.objects.get()
+        assert (job.identifiable, job.purpose) == (True, purpose)
+
+    def test_below_the_threshold_it_streams(self, api, admin_alex, programme, settings):
+        settings.EXPORT_BACKGROUND_ABOVE_ROWS = 100_000
+        response = as_user(api, admin_alex).get("/api/reports/exports/assessments.csv")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert not ExportJob.objects.exists()
