@@ -219,7 +219,7 @@ class ProductIndication(models.Model):
 
 
 class Threshold(models.Model):
-    """The programme's value for one threshold of eligibility/rules.py (its default table)."""
+    """The programme's value for one threshold of eligibility/rules/ (its default table)."""
 
     key = models.CharField(
         _("threshold"),
