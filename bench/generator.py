@@ -29,6 +29,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalogue.models import CarTProduct
 from core.models import User, Ward
 from core.roles import Role
 from eligibility.models import ScreeningAssessment
@@ -36,7 +37,7 @@ from followup import schedule as visit_plan
 from followup.models import Discharge, FollowUpVisit, ScheduledVisit
 from monitoring import grading
 from monitoring.models import Assessment, Escalation, Intervention, MonitoringTask
-from patients.models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse
+from patients.models import Patient, Stage, StageEvent, TreatmentCourse
 
 from .tables import Table
 

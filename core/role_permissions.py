@@ -12,11 +12,12 @@ from .roles import Role
 ADMINISTRATOR_MODELS = {
     ("core", "user"),
     ("core", "ward"),
-    ("patients", "cartproduct"),
+    # The catalogue (catalogue/): products, label data, indications, the threshold table.
+    ("catalogue", "cartproduct"),
+    ("catalogue", "productlabel"),
+    ("catalogue", "productindication"),
+    ("catalogue", "threshold"),
     ("followup", "restrictionpolicy"),
-    ("eligibility", "productlabel"),
-    ("eligibility", "productindication"),
-    ("eligibility", "threshold"),
     # Monitoring's catalogue rows (issue 16 items 2 and 4): thresholds and advice wording.
     ("monitoring", "vitalsignthreshold"),
     ("monitoring", "managementadvice"),

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
 from core.clock import local_when
 from infusion import dosing
 from patients import rules as patient_rules
@@ -25,19 +26,12 @@ OPEN_ESCALATIONS = Escalation.objects.filter(acknowledged_at__isnull=True)
 ENDING_TREATMENTS = (InterventionKind.TOCILIZUMAB, InterventionKind.CORTICOSTEROID)
 
 
-def monitoring_windows() -> dict[int, int]:
-    """Label window (days) by product id; products without label data use the default."""
-    from eligibility.models import ProductLabel  # the catalogue's label data
-
-    return dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
-
-
 def end_decision(
     course: TreatmentCourse, *, now: datetime | None = None, windows: dict | None = None
 ) -> ending.EndDecision:
     """May this course's monitoring end now, or must it continue, and why (ending.py)."""
     now = now or timezone.now()
-    windows = monitoring_windows() if windows is None else windows
+    windows = catalogue_selectors.monitoring_windows() if windows is None else windows
     latest = course.assessments.order_by("-assessed_at", "-id").first()
     latest_neuro = (
         course.assessments.filter(neuro_assessed=True).order_by("-assessed_at", "-id").first()
@@ -125,7 +119,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedul
     )
     courses = list(courses)
     latest_by_course = _latest_assessments([c.pk for c in courses])
-    windows = monitoring_windows()
+    windows = catalogue_selectors.monitoring_windows()
     discharged = _discharged_on(courses, today=now.date())
     rows = []
     for course in courses:

@@ -7,19 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
 
 from . import rules, selectors, services
-from .models import (
-    CarTProduct,
-    Diagnosis,
-    Patient,
-    Stage,
-    StageEvent,
-    TreatmentCourse,
-    WardTransfer,
-)
+from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:

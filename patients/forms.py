@@ -2,12 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import CarTProduct
 from core.forms import BootstrapFormMixin
 from core.models import User, Ward
 from core.roles import Role
 
 from . import rules
-from .models import CarTProduct, Patient, Stage
+from .models import Patient, Stage
 
 
 class DateInput(forms.DateInput):

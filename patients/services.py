@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from catalogue.models import CarTProduct
 from core.messaging import in_language_of
 from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
@@ -15,15 +16,7 @@ from core.roles import Role
 from core.services import notification_send
 
 from . import rules
-from .models import (
-    CarTProduct,
-    Patient,
-    Stage,
-    StageEvent,
-    TransferSource,
-    TreatmentCourse,
-    WardTransfer,
-)
+from .models import Patient, Stage, StageEvent, TransferSource, TreatmentCourse, WardTransfer
 from .selectors import last_change, user_can_see_patient
 from .signals import course_stage_changed
 

@@ -11,10 +11,11 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.files import protected_file_response
 from followup import outcomes
 from patients.api import as_drf_error
-from patients.models import CarTProduct, Diagnosis, Stage
+from patients.models import Stage
 
 from . import datasets, fhir, selectors, services
 from .access import (

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.forms import BootstrapFormMixin
 from patients.forms import DateInput
-from patients.models import CarTProduct, Diagnosis, Stage
+from patients.models import Stage
 
 from . import datasets
 from .access import PURPOSE_MIN_LENGTH, can_export_identifiable

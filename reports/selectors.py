@@ -11,12 +11,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalogue.models import CarTProduct
 from followup import outcomes
 from followup.models import FollowUpVisit, SubsequentTherapy
 from followup.selectors import pfs_censoring
 from monitoring.models import Assessment, Intervention, InterventionKind
 from patients import rules as patient_rules
-from patients.models import CarTProduct, Stage, StageEvent, TreatmentCourse
+from patients.models import Stage, StageEvent, TreatmentCourse
 from patients.selectors import stage_counts
 
 from . import stats, survival

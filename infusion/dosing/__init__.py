@@ -22,10 +22,20 @@ Decisions documented here (all institutional defaults — review):
 - Tocilizumab "3 in 24 h" counts doses given in the 24 h before `at`; a dose given exactly 24 h
   earlier no longer counts. "No sooner than 8 h": exactly 8 h after the previous dose is allowed.
 
-Modules: tables (drugs, renal bands, rounding, regimens, tocilizumab limits: data with sources),
+Modules: tables (renal bands, rounding, tocilizumab limits: data with sources; the regimens are
+the catalogue's, catalogue/regimens.py),
 checks (flags, plausibility ranges, input checks), bsa, lymphodepletion and tocilizumab.
 """
 
+from catalogue.regimens import (  # the catalogue's regimens, re-exported for infusion
+    CYCLOPHOSPHAMIDE,
+    FLUDARA_OLDER_LABEL,
+    FLUDARABINE,
+    REGIMENS,
+    US_FLUDARABINE_LABEL,
+    Regimen,
+    RegimenDrug,
+)
 from patients.rules import (  # day numbers re-exported for dosing callers
     MINUS_SIGN,
     body_surface_area_m2,
@@ -58,20 +68,13 @@ from .lymphodepletion import (
     plan_lymphodepletion,
 )
 from .tables import (
-    CYCLOPHOSPHAMIDE,
-    FLUDARA_OLDER_LABEL,
-    FLUDARABINE,
     FLUDARABINE_RENAL_BANDS,
     LYMPHODEPLETION_DRUGS,
-    REGIMENS,
     RENAL_TABLE_SOURCES,
     RENAL_TABLES,
     TOCILIZUMAB,
     TOCILIZUMAB_RULE,
-    US_FLUDARABINE_LABEL,
     DrugRule,
-    Regimen,
-    RegimenDrug,
     RenalBand,
     TocilizumabRule,
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from catalogue.regimens import REGIMENS, US_FLUDARABINE_LABEL, Regimen
 from patients.rules import MINUS_SIGN, date_of_day
 
 from .bsa import dosing_bsa
@@ -26,11 +27,8 @@ from .checks import (
 )
 from .tables import (
     LYMPHODEPLETION_DRUGS,
-    REGIMENS,
     RENAL_TABLES,
-    US_FLUDARABINE_LABEL,
     DrugRule,
-    Regimen,
     RenalBand,
 )
 

@@ -2,7 +2,7 @@
 
 The consent page, the discharge record and the wallet card show the same terms for every
 product, because all three read the product's label row through one selector
-(eligibility.selectors.discharge_restrictions)."""
+(catalogue.selectors.discharge_restrictions)."""
 
 from datetime import date, timedelta
 
@@ -10,11 +10,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from eligibility.models import ProductLabel
-from eligibility.selectors import discharge_restrictions
+from catalogue.models import CarTProduct, ProductLabel
+from catalogue.selectors import discharge_restrictions
 from followup import services
 from patients import services as patient_services
-from patients.models import CarTProduct
 from tests.factories import PatientFactory
 from tests.followup.conftest import infuse
 

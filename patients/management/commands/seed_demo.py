@@ -16,11 +16,12 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.roles import Role
 from infusion.demo import record_historic_gate
 from patients import rules, services
-from patients.models import CarTProduct, Diagnosis, Patient
+from patients.models import Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
 

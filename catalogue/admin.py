@@ -1,0 +1,65 @@
+"""The catalogue in the admin: administrators edit, with history (simple-history); auditors
+read (core/role_permissions.py)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import CarTProduct, ProductIndication, ProductLabel, Threshold
+
+
+@admin.register(ProductLabel)
+class ProductLabelAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "product",
+        "monitoring_window_days",
+        "proximity_restriction_weeks",
+        "driving_restriction_weeks",
+        "verified",
+    ]
+    list_filter = ["verified"]
+    list_select_related = ["product"]
+
+
+@admin.register(ProductIndication)
+class ProductIndicationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "product",
+        "diagnosis",
+        "description",
+        "min_prior_lines",
+        "ecog_max",
+        "lymphodepletion_regimen_key",
+        "verified",
+        "active",
+    ]
+    list_filter = ["product", "diagnosis", "verified", "active"]
+    search_fields = ["description", "product__short_name"]
+    list_select_related = ["product"]
+
+
+@admin.register(Threshold)
+class ThresholdAdmin(SimpleHistoryAdmin):
+    list_display = ["key", "value", "unit", "verified", "source"]
+    list_filter = ["verified"]
+    readonly_fields = ["unit"]
+
+    def has_add_permission(self, request):
+        # Every threshold the rules know is seeded; a new key would mean nothing to them.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CarTProduct)
+class CarTProductAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "short_name",
+        "name",
+        "generic_name",
+        "target_antigen",
+        "manufacturer",
+        "active",
+    ]
+    list_filter = ["target_antigen", "active"]
+    search_fields = ["short_name", "name", "generic_name"]
