@@ -9,9 +9,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import dosing
 from catalogue import selectors as catalogue_selectors
 from core.clock import local_when
-from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to

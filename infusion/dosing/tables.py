@@ -1,5 +1,6 @@
-"""The dosing tables: fludarabine renal bands by label, rounding and the tocilizumab limits
-(drug names and the lymphodepletion regimens are the catalogue's: catalogue/regimens.py).
+"""The dosing tables: fludarabine renal bands by label, and rounding (drug names and the
+lymphodepletion regimens are the catalogue's, catalogue/regimens.py; tocilizumab's limits too,
+catalogue/dosing.py).
 Data only, each row with its source; the calculators in the sibling modules read them.
 Pure: nothing here imports Django."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -17,8 +17,6 @@ from catalogue.regimens import (
     FLUDARABINE,
     US_FLUDARABINE_LABEL,
 )
-
-TOCILIZUMAB = "tocilizumab"
 
 
 @dataclass(frozen=True)
@@ -76,31 +74,4 @@ LYMPHODEPLETION_DRUGS: Mapping[str, DrugRule] = MappingProxyType(
         FLUDARABINE: DrugRule(rounding_mg=Decimal("1"), renal_adjusted=True),
         CYCLOPHOSPHAMIDE: DrugRule(rounding_mg=Decimal("10"), renal_adjusted=False),
     }
-)
-
-
-@dataclass(frozen=True)
-class TocilizumabRule:
-    mg_per_kg: Decimal
-    paediatric_mg_per_kg: Decimal
-    paediatric_below_kg: Decimal  # strictly below this weight the paediatric dose applies
-    max_dose_mg: Decimal
-    rounding_mg: Decimal
-    min_interval: timedelta
-    max_doses_per_24_h: int
-    max_doses_total: int
-
-
-# Clinical reference §3 (ASCO 2021 / Actemra label): 8 mg/kg IV over 1 h, at most 800 mg a
-# dose (12 mg/kg under 30 kg); repeat no sooner than 8 h; at most 3 doses in 24 h and 4 in
-# total. Rounding to 1 mg is an institutional default — review.
-TOCILIZUMAB_RULE = TocilizumabRule(
-    mg_per_kg=Decimal("8"),
-    paediatric_mg_per_kg=Decimal("12"),
-    paediatric_below_kg=Decimal("30"),
-    max_dose_mg=Decimal("800"),
-    rounding_mg=Decimal("1"),
-    min_interval=timedelta(hours=8),
-    max_doses_per_24_h=3,
-    max_doses_total=4,
 )
