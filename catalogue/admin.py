@@ -4,11 +4,19 @@ read (core/role_permissions.py)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import CarTProduct, ProductIndication, ProductLabel, Threshold
 
 
+class CatalogueAdmin(SimpleHistoryAdmin):
+    """Saves (including a revert from the history page) go through the catalogue's service."""
+
+    def save_model(self, request, obj, form, change):
+        services.catalogue_row_save(by=request.user, row=obj)
+
+
 @admin.register(ProductLabel)
-class ProductLabelAdmin(SimpleHistoryAdmin):
+class ProductLabelAdmin(CatalogueAdmin):
     list_display = [
         "product",
         "monitoring_window_days",
@@ -21,7 +29,7 @@ class ProductLabelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductIndication)
-class ProductIndicationAdmin(SimpleHistoryAdmin):
+class ProductIndicationAdmin(CatalogueAdmin):
     list_display = [
         "product",
         "diagnosis",
@@ -38,10 +46,13 @@ class ProductIndicationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(SimpleHistoryAdmin):
+class ThresholdAdmin(CatalogueAdmin):
     list_display = ["key", "value", "unit", "verified", "source"]
     list_filter = ["verified"]
-    readonly_fields = ["unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The key names what the rules read: an edit changes the value, never the meaning.
+        return ["key", "unit"] if obj is not None else ["unit"]
 
     def has_add_permission(self, request):
         # Every threshold the rules know is seeded; a new key would mean nothing to them.
@@ -52,7 +63,7 @@ class ThresholdAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CarTProduct)
-class CarTProductAdmin(SimpleHistoryAdmin):
+class CarTProductAdmin(CatalogueAdmin):
     list_display = [
         "short_name",
         "name",
