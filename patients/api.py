@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from catalogue import selectors as catalogue_selectors
 from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
@@ -134,7 +135,7 @@ class StageEventSerializer(serializers.ModelSerializer):
 class CourseSerializer(serializers.ModelSerializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     product = serializers.SlugRelatedField(
-        slug_field="code", queryset=CarTProduct.objects.filter(active=True)
+        slug_field="code", queryset=catalogue_selectors.active_products()
     )
     stage_events = StageEventSerializer(many=True, read_only=True)
 
@@ -229,7 +230,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """The CAR-T product catalogue (maintained by administrators in the admin)."""
 
     serializer_class = ProductSerializer
-    queryset = CarTProduct.objects.all()
+    queryset = catalogue_selectors.products()
     filterset_fields = ["active", "target_antigen"]
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import CarTProduct
+from catalogue import selectors as catalogue_selectors
 from core.forms import BootstrapFormMixin
 from core.models import User, Ward
 from core.roles import Role
@@ -72,7 +72,7 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
 
 class CourseOpenForm(BootstrapFormMixin, forms.Form):
     product = forms.ModelChoiceField(
-        queryset=CarTProduct.objects.filter(active=True), label=_("Product")
+        queryset=catalogue_selectors.active_products(), label=_("Product")
     )
     referred_on = forms.DateField(label=_("Referred on"), widget=DateInput())
 

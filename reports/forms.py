@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import CarTProduct, Diagnosis
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import Diagnosis
 from core.forms import BootstrapFormMixin
 from patients.forms import DateInput
 from patients.models import Stage
@@ -23,7 +24,7 @@ class FilterFieldsMixin(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     product = forms.ModelChoiceField(
         label=_("Product"),
-        queryset=CarTProduct.objects.order_by("short_name"),
+        queryset=catalogue_selectors.products(),
         to_field_name="code",
         required=False,
         empty_label=_("All products"),

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.models import CarTProduct
+from catalogue import selectors as catalogue_selectors
 from followup import outcomes
 from followup.models import FollowUpVisit, SubsequentTherapy
 from followup.selectors import pfs_censoring
@@ -169,10 +169,7 @@ def interval_summary(dates: dict[int, dict[str, date]]) -> list[dict]:
 
 def _product_names(infused: QuerySet) -> list[tuple[str, str]]:
     codes = set(infused.values_list("product__code", flat=True))
-    return [
-        (p.code, p.short_name)
-        for p in CarTProduct.objects.filter(code__in=codes).order_by("short_name")
-    ]
+    return [(p.code, p.short_name) for p in catalogue_selectors.products().filter(code__in=codes)]
 
 
 @dataclass
