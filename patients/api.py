@@ -76,6 +76,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "diagnosis",
             "ward",
             "attending_clinician",
+            "preferred_language",
             "version",
             "reason",
             "created_at",

@@ -49,6 +49,7 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
             "diagnosis",
             "ward",
             "attending_clinician",
+            "preferred_language",
         ]
         widgets = {"date_of_birth": DateInput()}
 

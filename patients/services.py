@@ -38,6 +38,7 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "preferred_language",
     "national_id",
 )
 
