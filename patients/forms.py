@@ -57,10 +57,17 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["ward"].queryset = Ward.objects.filter(active=True)
         self.fields["attending_clinician"].queryset = clinicians()
+        self.fields["preferred_language"].required = False
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["reason"]  # a new record has no history to explain
+
+    def clean_preferred_language(self):
+        # Optional on the form (a client that does not send it keeps the record's, or the
+        # centre's for a new patient); the select always sends one.
+        value = self.cleaned_data.get("preferred_language")
+        return value or self.instance.preferred_language
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]
