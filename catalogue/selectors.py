@@ -29,6 +29,18 @@ def active_products() -> QuerySet[CarTProduct]:
     return CarTProduct.objects.filter(active=True).order_by("short_name")
 
 
+def products_indicated_for(diagnosis: str) -> QuerySet[CarTProduct]:
+    """The products with an approved, active indication for the diagnosis (clinical reference
+    §4): what a new course's product choice offers, and the API's ?diagnosis= filter."""
+    return (
+        CarTProduct.objects.filter(
+            active=True, indications__diagnosis=diagnosis, indications__active=True
+        )
+        .distinct()
+        .order_by("short_name")
+    )
+
+
 def products_with_label_data() -> QuerySet[CarTProduct]:
     """Active products with their label row and indications, for the catalogue pages and API."""
     return active_products().select_related("label").prefetch_related("indications")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
 from catalogue.models import CarTProduct
 from core.messaging import in_language_of
 from core.models import User, Ward
@@ -31,6 +32,7 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "preferred_language",
     "national_id",
 )
 
@@ -131,6 +133,24 @@ def patient_record_needs_reason(patient: Patient) -> bool:
     return patient.courses.filter(stage__in=rules.REASON_FOR_CHANGE_STAGES).exists()
 
 
+def course_product_check(*, patient: Patient, product: CarTProduct) -> None:
+    """Refuse a product without an approved indication for the patient's diagnosis."""
+    indicated = list(catalogue_selectors.products_indicated_for(patient.diagnosis))
+    if product in indicated:
+        return
+    raise ValidationError(
+        {
+            "product": _("%(product)s is not indicated for %(diagnosis)s: choose %(indicated)s.")
+            % {
+                "product": product.short_name,
+                "diagnosis": patient.get_diagnosis_display(),
+                "indicated": _(" or ").join(p.short_name for p in indicated) or _("none"),
+            }
+        },
+        code="not_indicated",
+    )
+
+
 @transaction.atomic
 def course_open(
     *, by: User, patient: Patient, product: CarTProduct, referred_on: date | None = None
@@ -142,6 +162,7 @@ def course_open(
         raise ValidationError({"referred_on": _("The referral date cannot be in the future.")})
     if not product.active:
         raise ValidationError({"product": _("This product is no longer in the catalogue.")})
+    course_product_check(patient=patient, product=product)
     if patient.courses.exclude(stage__in=rules.TERMINAL_STAGES).exists():
         raise ValidationError(
             {"patient": _("This patient already has a course under way; end it first.")}

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("catalogue", "0001_move_models_keep_tables"),
         ("eligibility", "0007_catalogue_moved_out"),
-        ("patients", "0009_product_moved_to_catalogue"),
+        ("patients", "0010_product_moved_to_catalogue"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         # followup's old RestrictionPolicy pointed at patients.CarTProduct until it went.
         ('followup', '0004_restrictions_from_product_label'),
         ('catalogue', '0001_move_models_keep_tables'),
-        ('patients', '0008_history_change_reason_text'),
+        ('patients', '0009_patient_preferred_language'),
     ]
 
     operations = [
