@@ -2,7 +2,8 @@
 
 Reference data every stage shares, edited by administrators in the admin with history and read
 by auditors. The tables keep their old names (patients_cartproduct, eligibility_productlabel,
-…): the models moved here without moving a row (migrations 0001_move_models).
+…): the models moved here without moving a row (migration 0001_move_models_keep_tables;
+0002 relabels their content types, so permissions and role grants follow).
 """
 
 from decimal import Decimal
