@@ -18,6 +18,7 @@ from .access import (
     can_verify,
     can_write,
 )
+from .bedside import bedside_verify
 from .collection import (
     RECORDED_ELSEWHERE,
     _logged,
@@ -53,6 +54,7 @@ __all__ = [
     "WRITER_ROLES",
     "_logged",
     "bag_verify",
+    "bedside_verify",
     "can_override",
     "can_verify",
     "can_write",

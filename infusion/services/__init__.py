@@ -21,7 +21,6 @@ from .bridging import bridging_record, bridging_update
 from .day0 import day0_change
 from .gate import (
     PRE_INFUSION_FIELDS,
-    bedside_verify,
     gate_override,
     gate_refusal,
     gate_review,
@@ -41,7 +40,6 @@ __all__ = [
     "PRE_INFUSION_FIELDS",
     "StaleEditError",
     "administration_record",
-    "bedside_verify",
     "bridging_record",
     "bridging_update",
     "can_verify_bag",
