@@ -6,12 +6,13 @@ One module per concern: access (role checks and shared guards), bridging, plans 
 lymphodepletion plan), plan_signing (the pharmacist's signature), lymphodepletion (start and
 doses given), day0, gate (the pre-infusion gate) and infusions."""
 
+from core.versioning import StaleEditError
+
 from .access import (
     BEDSIDE_VERIFIERS,
     BRIDGING_STAGES,
     CLOCK_SKEW,
     PLANNABLE_STAGES,
-    StaleEditError,
     can_verify_bag,
     is_clinician,
     is_nurse,
