@@ -42,7 +42,7 @@ def user_set_language(*, user: User, language: str) -> User:
     return user
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def notification_send(
     *,
     recipient: User,
@@ -138,7 +138,7 @@ def outbox_email(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def outbox_emails_enqueue(*, messages: Iterable[OutboxMessage]) -> int:
     """Queue e-mails in the caller's transaction, in one INSERT; a message whose cause,
     recipient and channel are queued already is left out (the unique key, also against a
