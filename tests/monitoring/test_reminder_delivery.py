@@ -198,7 +198,6 @@ class TestFailure:
         assert services.reminders_deliver_due() == 1
         assert reminder_notifications().filter(source_key=f"reminder:{poison.pk}").exists()
 
-
     def test_the_e_mails_are_committed_with_the_reminders_they_tell_of(
         self, wards, dr_ben, nurse_ada, nurse_eve
     ):
