@@ -92,7 +92,7 @@ def test_restriction_endings_are_written_for_each_reader(
         assert f"{SITE}/follow-up/courses/{course.pk}/" in message.body
 
 
-def test_a_follow_up_reminder_goes_out_once_per_language(
+def test_a_follow_up_reminder_goes_out_once_per_reader_in_her_language(
     chinese_ada, nurse_eve, english_ben, patient_7a
 ):
     from tests.followup.conftest import infuse
@@ -104,6 +104,7 @@ def test_a_follow_up_reminder_goes_out_once_per_language(
     reminder = VisitReminder.objects.filter(scheduled_visit__code="d28").get()
 
     assert followup_services.reminder_send(reminder_id=reminder.pk)
+    outbox_deliver_due()
 
     by_reader = {tuple(m.to): m for m in mail.outbox}
     assert set(by_reader) == {("ada@hospital.example",), ("eve@hospital.example",)}
