@@ -171,7 +171,7 @@ def outbox_emails_enqueue(*, messages: Iterable[OutboxMessage]) -> int:
 def _outbox_kick_after_commit() -> None:
     """Queue one delivery task when the transaction commits (one per transaction, however
     many messages it queued). A lost task loses nothing: beat sweeps the outbox too."""
-    if any(func is _outbox_kick for _, func, _ in connection.run_on_commit):
+    if any(func is _outbox_kick for _sids, func, _robust in connection.run_on_commit):
         return
     transaction.on_commit(_outbox_kick, robust=True)
 
