@@ -36,50 +36,33 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
     }
 
 
-def start_worker(name: str, **extra_env: str) -> subprocess.Popen:
-    """A worker process with the solo pool (the process that works is the one a SIGKILL
-    kills); ``extra_env`` sets its settings, e.g. EMAIL_URL."""
+def _celery(*arguments: str, extra_env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cart_workflow",
-            "worker",
-            "--pool=solo",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-            "-n",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=_environment(extra_env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def start_beat(schedule_file: Path, **extra_env: str) -> subprocess.Popen:
-    """Celery beat with the project's schedule (CELERY_BEAT_SCHEDULE)."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cart_workflow",
-            "beat",
-            "--loglevel=WARNING",
-            "-s",
-            str(schedule_file),
-        ],
+        [sys.executable, "-m", "celery", "-A", "cart_workflow", *arguments, "--loglevel=WARNING"],
         cwd=ROOT,
         env=_environment(extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def start_worker(name: str, **extra_env: str) -> subprocess.Popen:
+    """A worker process with the solo pool (the process that works is the one a SIGKILL
+    kills); ``extra_env`` sets its settings, e.g. EMAIL_URL."""
+    return _celery(
+        "worker",
+        "--pool=solo",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        f"{name}@%h",
+        extra_env=extra_env,
+    )
+
+
+def start_beat(schedule_file: Path, **extra_env: str) -> subprocess.Popen:
+    """Celery beat with the project's schedule (CELERY_BEAT_SCHEDULE)."""
+    return _celery("beat", "-s", str(schedule_file), extra_env=extra_env)
 
 
 def stop(process: subprocess.Popen) -> None:
