@@ -105,9 +105,10 @@ class Column:
     compute: Callable[..., Any] | None = None
     # For a computed column, which of its lookups it is given as local days (LocalDay).
     local_days: tuple[bool, ...] = ()
-    # The computed cell's text in SQL from its lookups' SQL (a LocalDay as a date), as the
-    # Python writer writes it: the export is then written by PostgreSQL (export_copy.py).
-    # None: this column, and so its dataset, is written by Python.
+    # The computed cell in SQL from its lookups' SQL (a LocalDay as a date), a value COPY
+    # writes as the Python writer writes the computed one (NULL: an empty cell): the export
+    # is then written by PostgreSQL (export_copy.py). None: this column, and so its
+    # dataset, is written by Python.
     sql: Callable[..., str] | None = None
 
 

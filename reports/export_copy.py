@@ -1,34 +1,30 @@
-"""CSV exports written by PostgreSQL (issue 20, item 4): `COPY (SELECT <the CSV line>) TO
-STDOUT` for every dataset whose columns all have an SQL form, byte for byte what the Python
+"""CSV exports written by PostgreSQL (issue 20, item 4): `COPY (SELECT <the cells>) TO STDOUT
+WITH CSV` for every dataset whose columns all have an SQL form, byte for byte what the Python
 writer (datasets.row_batches + writers.csv_chunks) writes; the Python writer stays for the
 rest (outcomes, registry and the audit trail, computed per course or per history row; the
-patients' BSA, which is a rounded float; and SQLite).
+patients' BSA, a rounded float; an MRN outside printable ASCII in a pseudonymised export;
+SQLite), and when EXPORT_CSV_COPY is off.
 
-What the SQL does, as reports/writers.py does it in Python:
-- formula escaping: text starting with = + - @ tab or CR gets a leading apostrophe;
-- empty cells: NULL and the empty string are written as nothing;
-- quoting as the csv module's QUOTE_MINIMAL: a cell with a comma, a quote, CR or LF is quoted,
-  quotes doubled;
-- dates ISO 8601; datetimes in the centre's time zone with their offset, to the second
-  (the COPY runs with the session's TimeZone set to it, restored after);
-- each row is one text value, the whole CSV line. PostgreSQL ends it with LF, the csv module
-  with CRLF: COPY writes CSV with a delimiter (\\x01) and quote (\\x02) that no cell uses, so
-  a line is quoted by PostgreSQL only when a cell holds a line break; a batch without \\x02
-  needs only LF -> CRLF (one bytes.replace), a batch with one is read back with the csv
-  module (rare: line breaks are typed only in free-text reasons).
+Each cell is selected as writers.cell_value makes it, and PostgreSQL's CSV writer quotes it
+as the csv module does (a comma, quote, CR or LF quotes the cell, quotes doubled):
+- formula escaping in SQL: text starting with = + - @ tab or CR gets a leading apostrophe;
+- empty cells: NULL, and the empty string made NULL (COPY would quote it);
+- numbers by their own output; dates ISO (DateStyle ISO for the COPY); datetimes in the
+  centre's time zone with their offset, to the second (TimeZone set for the COPY, restored);
+- line ends: PostgreSQL ends a row with LF, the csv module with CRLF. COPY hands each row to
+  psycopg2 as one piece: a batch whose LFs are one per row needs one bytes.replace; a batch
+  with a line break inside a cell (typed free text, rare) has each row's last LF replaced.
 
 The rows are fetched in key ranges of CHUNK_ROWS rows (the dataset's order must end with its
 primary key): each range is one COPY, so memory holds one batch however large the export.
-Pseudonymised exports compute the study code in SQL: HMAC-SHA256 built from PostgreSQL's
-sha256() with the key's inner and outer pads passed as session settings for the COPY only
-(never in the COPY's text, which a slow-query log would keep).
+Pseudonymised exports compute the study code in SQL, once per MRN in a range: HMAC-SHA256
+built from PostgreSQL's sha256() with the key's inner and outer pads passed as session
+settings for the COPY only (never in the COPY's text, which a slow-query log would keep).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -43,10 +39,9 @@ from .datasets import Dataset, Filters
 
 # Rows per COPY (one key range): about 5 MB of assessments.
 CHUNK_ROWS = 20_000
-DELIMITER = b"\x01"
-QUOTE = b"\x02"
+# Memory for sorting one key range (a range sorted on disk costs more than the COPY).
+COPY_WORK_MEM = "64MB"
 _FORMULA_FIRST = "('=', '+', '-', '@', E'\\t', E'\\r')"  # writers.FORMULA_PREFIXES
-_NEEDS_QUOTES = "'[,\"\\r\\n]'"  # a regular expression: comma, quote, CR or LF
 _ASCII_UPPER = "translate({v}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')"
 _HMAC_BLOCK = 64  # bytes, SHA-256
 _INNER_SETTING, _OUTER_SETTING = "cart.study_code_inner", "cart.study_code_outer"
@@ -54,75 +49,78 @@ _INNER_SETTING, _OUTER_SETTING = "cart.study_code_inner", "cart.study_code_outer
 _PRINTABLE_ASCII = "'^[ -~]*$'"
 
 
-def _escaped(v: str) -> str:
-    """writers.escape_text of a text expression (not NULL)."""
-    return f"(CASE WHEN left({v}, 1) IN {_FORMULA_FIRST} THEN '''' || {v} ELSE {v} END)"
-
-
-def _quoted(v: str) -> str:
-    """The csv module's QUOTE_MINIMAL of a text expression (not NULL)."""
-    doubled = f"replace({v}, '\"', '\"\"')"
-    return f"(CASE WHEN {v} ~ {_NEEDS_QUOTES} THEN '\"' || {doubled} || '\"' ELSE {v} END)"
+def _formula(v: str) -> str:
+    """True when writers.escape_text prefixes the text with an apostrophe."""
+    return f"left({v}, 1) IN {_FORMULA_FIRST}"
 
 
 def text_cell(v: str) -> str:
-    return f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' ELSE {_quoted(_escaped(v))} END)"
+    """writers' TEXT cell: NULL for none or empty, the text with an apostrophe before a
+    formula character, else the text."""
+    return f"(CASE WHEN {v} = '' THEN NULL WHEN {_formula(v)} THEN '''' || {v} ELSE {v} END)"
 
 
-def number_cell(v: str) -> str:
-    return f"coalesce(({v})::text, '')"
+def escaped_value(v: str) -> str:
+    """cell_value of a text as a pseudonymisation transform gets it: '' or the escaped text."""
+    return f"(CASE WHEN {v} IS NULL THEN '' ELSE coalesce({text_cell(v)}, '') END)"
+
+
+def _same(v: str) -> str:
+    return v
 
 
 def boolean_cell(v: str) -> str:
-    return f"(CASE WHEN {v} THEN 'true' WHEN NOT {v} THEN 'false' ELSE '' END)"
-
-
-def date_cell(v: str) -> str:
-    return f"coalesce(to_char({v}, 'YYYY-MM-DD'), '')"
+    return f"(CASE WHEN {v} THEN 'true' WHEN NOT {v} THEN 'false' END)"
 
 
 def datetime_cell(v: str) -> str:
     # TZH:TZM: the offset in the session's time zone, set to the centre's for the COPY.
-    return f"coalesce(to_char({v}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), '')"
+    return f"to_char({v}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
 
 def json_cell(v: str) -> str:
     """writers' json_cell of a JSON column fetched as text: a list is its items joined by
-    "; " (strings as they are; true/false/null as Python writes them), then escaped; a string
-    is escaped."""
-    v = f"({v})::jsonb"
+    "; " (strings as they are; true/false/null as Python writes them), a string is itself,
+    then escaped; most lists are empty."""
+    j = f"({v})::jsonb"
     item = (
         "(CASE jsonb_typeof(e) WHEN 'string' THEN e #>> '{}' WHEN 'boolean' THEN "
         "CASE WHEN e = 'true'::jsonb THEN 'True' ELSE 'False' END WHEN 'null' THEN 'None' "
         "ELSE e::text END)"
     )
-    joined = (
-        f"(CASE jsonb_typeof({v}) WHEN 'array' THEN (SELECT string_agg({item}, '; ' ORDER BY n) "
-        f"FROM jsonb_array_elements({v}) WITH ORDINALITY AS a(e, n)) "
-        f"WHEN 'string' THEN {v} #>> '{{}}' WHEN 'null' THEN NULL ELSE {v}::text END)"
+    text = (
+        f"(CASE WHEN {v} IS NULL OR {v} = '[]' THEN NULL "
+        f"WHEN jsonb_typeof({j}) = 'array' THEN (SELECT string_agg({item}, '; ' ORDER BY n) "
+        f"FROM jsonb_array_elements({j}) WITH ORDINALITY AS a(e, n)) "
+        f"WHEN jsonb_typeof({j}) = 'string' THEN {j} #>> '{{}}' "
+        f"WHEN jsonb_typeof({j}) = 'null' THEN NULL ELSE {v} END)"
     )
-    return text_cell(joined)
+    return f"(SELECT {text_cell('x')} FROM (SELECT {text} AS x) AS json_text)"
 
 
+# The SQL of a plain column's cell, by kind (writers.NUMBER …): numbers and dates are
+# written by their own output (DateStyle ISO).
 CELL_SQL = {
-    writers.NUMBER: number_cell,
+    writers.NUMBER: _same,
     writers.TEXT: text_cell,
     writers.BOOLEAN: boolean_cell,
-    writers.DATE: date_cell,
+    writers.DATE: _same,
     writers.DATETIME: datetime_cell,
+    writers.JSON: json_cell,
 }
 
 
-def study_code_sql(cell: str) -> str:
-    """pseudonymise.study_code of a cell's text (the escaped MRN), in SQL: HMAC-SHA256 from
-    sha256() and the key's pads (session settings), first 16 hex digits, upper case."""
+def study_code_sql(escaped: str) -> str:
+    """pseudonymise.study_code of a cell's value (the escaped MRN, '' for none), in SQL:
+    HMAC-SHA256 from sha256() and the key's pads (session settings), first 16 hex digits,
+    upper case; NULL (an empty cell) for none."""
     inner = f"decode(current_setting('{_INNER_SETTING}'), 'hex')"
     outer = f"decode(current_setting('{_OUTER_SETTING}'), 'hex')"
-    message = f"convert_to({_ASCII_UPPER.format(v=f'btrim({cell})')}, 'UTF8')"
+    message = f"convert_to({_ASCII_UPPER.format(v=f'btrim({escaped})')}, 'UTF8')"
     digest = f"encode(sha256({outer} || sha256({inner} || {message})), 'hex')"
     hex_digits = f"left({digest}, {pseudonymise.STUDY_CODE_HEX_DIGITS})"
     code = f"'{pseudonymise.STUDY_CODE_PREFIX}' || {_ASCII_UPPER.format(v=hex_digits)}"
-    return f"(CASE WHEN {cell} = '' THEN '' ELSE {code} END)"
+    return f"(CASE WHEN {escaped} = '' THEN NULL ELSE {code} END)"
 
 
 def hmac_pads(key: bytes) -> tuple[str, str]:
@@ -135,14 +133,14 @@ def hmac_pads(key: bytes) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class CopyPlan:
-    """How one export is written by COPY: the select of the inner query, the line's SQL over
-    its columns c0…, and the keys the ranges are cut on."""
+    """How one export is written by COPY: the select of the inner query (its columns c0…),
+    each cell's SQL over them, and the keys the ranges are cut on."""
 
     select: list
-    line_sql: str
+    cells: list[str]
     keys: tuple[str, ...]
-    needs_study_code: bool
-    ascii_mrn_lookup: str | None
+    # The fetched column holding the MRN a study code is made of (pseudonymised exports).
+    study_code_of: int | None
 
 
 def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | None:
@@ -158,12 +156,9 @@ def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | N
     cells = []
     for column, source in zip(dataset.columns, sources, strict=True):
         if source.compute is None:
-            make = CELL_SQL.get(source.kind)
-            if source.kind == writers.JSON:
-                make = json_cell
-            if make is None:
+            if source.kind not in CELL_SQL:
                 return None
-            cells.append(make(f"c{source.index}"))
+            cells.append(CELL_SQL[source.kind](f"c{source.index}"))
             continue
         if column.sql is None:
             return None
@@ -173,27 +168,19 @@ def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | N
             for index, transform in source.arguments
         ]
         cells.append(column.sql(*arguments))
-    needs_study_code, mrn_lookup = False, None
+    study_code_of = None
     if steps is not None:
         reshaped = []
         for index, transform in steps:
             if transform is None:
                 reshaped.append(cells[index])
                 continue
-            name = dataset.header[index]
-            if name != "mrn":
+            if dataset.header[index] != "mrn" or sources[index].kind != writers.TEXT:
                 return None  # birth year, age band: the Python writer
-            needs_study_code = True
-            mrn_lookup = dataset.columns[index].lookups[0]
-            reshaped.append(study_code_sql(cells[index]))
+            study_code_of = sources[index].index
+            reshaped.append("codes.code")
         cells = reshaped
-    return CopyPlan(
-        select=select,
-        line_sql=" || ',' || ".join(cells) if cells else "''",
-        keys=keys,
-        needs_study_code=needs_study_code,
-        ascii_mrn_lookup=mrn_lookup,
-    )
+    return CopyPlan(select=select, cells=cells, keys=keys, study_code_of=study_code_of)
 
 
 def _after(keys, values) -> Q:
@@ -219,19 +206,13 @@ class _Sink:
         self.write = self.parts.append
 
 
-def _crlf(data: bytes) -> tuple[bytes, int]:
-    """A COPY batch as the csv module writes it (CRLF line ends) and its number of rows."""
-    if QUOTE not in data:
-        return data.replace(b"\n", b"\r\n"), data.count(b"\n")
-    lines = [
-        record[0]
-        for record in csv.reader(
-            io.StringIO(data.decode("utf-8"), newline=""),
-            delimiter=DELIMITER.decode(),
-            quotechar=QUOTE.decode(),
-        )
-    ]
-    return "".join(line + "\r\n" for line in lines).encode("utf-8"), len(lines)
+def _crlf(parts: list[bytes]) -> tuple[bytes, int]:
+    """A COPY batch (one piece per row, each ending with LF) as the csv module writes it,
+    with CRLF line ends, and its number of rows."""
+    data = b"".join(parts)
+    if data.count(b"\n") == len(parts):  # no line break inside a cell
+        return data.replace(b"\n", b"\r\n"), len(parts)
+    return b"".join(part[:-1] + b"\r\n" for part in parts), len(parts)
 
 
 class CopyExport:
@@ -245,7 +226,7 @@ class CopyExport:
         if dataset.reads_values and connections[self.alias].vendor == "postgresql":
             self.qs = dataset.queryset(filters).using(self.alias)
             self.plan = copy_plan(dataset, self.qs, tz=self.tz, steps=steps)
-        if self.plan and self.plan.needs_study_code and not self._mrns_plain():
+        if self.plan and (self.plan.study_code_of is not None) and not self._mrns_plain():
             self.plan = None
 
     @property
@@ -254,9 +235,12 @@ class CopyExport:
 
     def _mrns_plain(self) -> bool:
         """The SQL study code is Python's for MRNs of printable ASCII (strip and upper alike):
-        any other MRN among the rows sends the export to the Python writer."""
-        lookup = self.plan.ascii_mrn_lookup
-        return not self.qs.exclude(**{f"{lookup}__regex": _PRINTABLE_ASCII[1:-1]}).exists()
+        any other MRN in the registry sends pseudonymised exports to the Python writer."""
+        from patients.models import Patient
+
+        return not (
+            Patient.objects.using(self.alias).exclude(mrn__regex=_PRINTABLE_ASCII[1:-1]).exists()
+        )
 
     def _copy_sql(self, qs: QuerySet, cursor) -> str:
         n = len(self.plan.select)
@@ -265,9 +249,21 @@ class CopyExport:
         inner = cursor.mogrify(sql, params).decode()
         names = ", ".join(f"c{i}" for i in range(n + len(keys)))
         order = ", ".join(f"c{n + i}" for i in range(len(keys)))
+        cells = ", ".join(self.plan.cells) or "NULL"
+        fetched, codes = f"({inner}) AS t({names})", ""
+        if self.plan.study_code_of is not None:
+            # Each MRN's study code once per range (a patient has many rows).
+            mrn = f"c{self.plan.study_code_of}"
+            code = study_code_sql(escaped_value("mrn"))
+            codes = (
+                f"WITH t AS MATERIALIZED (SELECT * FROM {fetched}), "
+                f"codes AS (SELECT mrn, {code} AS code FROM (SELECT DISTINCT {mrn} AS mrn "
+                f"FROM t) AS m) "
+            )
+            fetched = f"t LEFT JOIN codes ON codes.mrn = t.{mrn}"
         return (
-            f"COPY (SELECT {self.plan.line_sql} FROM ({inner}) AS t({names}) ORDER BY {order}) "
-            f"TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+            f"COPY ({codes}SELECT {cells} FROM {fetched} ORDER BY {order}) "
+            f"TO STDOUT WITH (FORMAT csv)"
         )
 
     def _copy(self, qs: QuerySet) -> tuple[bytes, int]:
@@ -275,10 +271,10 @@ class CopyExport:
         connection.ensure_connection()
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor  # psycopg2's own: copy_expert
-            cursor.execute("SELECT current_setting('TimeZone')")
-            [previous] = cursor.fetchone()
-            settings = {"TimeZone": self.tz.key}
-            if self.plan.needs_study_code:
+            settings = {"TimeZone": self.tz.key, "DateStyle": "ISO, YMD", "work_mem": COPY_WORK_MEM}
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
+            previous = dict(zip(settings, cursor.fetchone(), strict=True))
+            if self.plan.study_code_of is not None:
                 inner, outer = hmac_pads(self.key)
                 settings.update({_INNER_SETTING: inner, _OUTER_SETTING: outer})
             for name, value in settings.items():
@@ -287,11 +283,12 @@ class CopyExport:
             try:
                 cursor.copy_expert(self._copy_sql(qs, cursor), sink)
             finally:
-                cursor.execute("SELECT set_config('TimeZone', %s, false)", [previous])
-                if self.plan.needs_study_code:
+                for name, value in previous.items():
+                    cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+                if self.plan.study_code_of is not None:
                     for name in (_INNER_SETTING, _OUTER_SETTING):
                         cursor.execute("SELECT set_config(%s, '', false)", [name])
-        return _crlf(b"".join(sink.parts))
+        return _crlf(sink.parts)
 
     def chunks(self, chunk_rows: int | None = None) -> Iterator[tuple[bytes, int]]:
         """(CSV bytes of the rows, number of rows) per key range, in export order."""
