@@ -79,23 +79,24 @@ def datetime_cell(v: str) -> str:
 
 
 def json_cell(v: str) -> str:
-    """writers' json_cell of a JSON column fetched as text: a list is its items joined by
-    "; " (strings as they are; true/false/null as Python writes them), a string is itself,
-    then escaped; most lists are empty."""
-    j = f"({v})::jsonb"
+    """writers' json_cell of a JSON column (fetched as jsonb here): a list is its items
+    joined by "; " (strings as they are; true/false/null as Python writes them), a string is
+    itself, then escaped; most lists are empty. Exact for what forms and the API store (lists
+    of strings); a number or an object at the top is written as its JSON text."""
     item = (
         "(CASE jsonb_typeof(e) WHEN 'string' THEN e #>> '{}' WHEN 'boolean' THEN "
         "CASE WHEN e = 'true'::jsonb THEN 'True' ELSE 'False' END WHEN 'null' THEN 'None' "
         "ELSE e::text END)"
     )
     text = (
-        f"(CASE WHEN {v} IS NULL OR {v} = '[]' THEN NULL "
-        f"WHEN jsonb_typeof({j}) = 'array' THEN (SELECT string_agg({item}, '; ' ORDER BY n) "
-        f"FROM jsonb_array_elements({j}) WITH ORDINALITY AS a(e, n)) "
-        f"WHEN jsonb_typeof({j}) = 'string' THEN {j} #>> '{{}}' "
-        f"WHEN jsonb_typeof({j}) = 'null' THEN NULL ELSE {v} END)"
+        f"(CASE WHEN jsonb_typeof({v}) = 'array' THEN (SELECT string_agg({item}, '; ' "
+        f"ORDER BY n) FROM jsonb_array_elements({v}) WITH ORDINALITY AS a(e, n)) "
+        f"WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' "
+        f"WHEN jsonb_typeof({v}) = 'null' THEN NULL ELSE {v}::text END)"
     )
-    return f"(SELECT {text_cell('x')} FROM (SELECT {text} AS x) AS json_text)"
+    # The text is escaped once, in a subquery; an empty list never reaches it.
+    escaped = f"(SELECT {text_cell('x')} FROM (SELECT {text} AS x) AS json_text)"
+    return f"(CASE WHEN {v} IS NULL OR {v} = '[]'::jsonb THEN NULL ELSE {escaped} END)"
 
 
 # The SQL of a plain column's cell, by kind (writers.NUMBER …): numbers and dates are
@@ -153,6 +154,10 @@ def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | N
     if not keys or keys[-1] not in ("pk", "id") or any(k.startswith("-") for k in keys):
         return None
     select, sources = dataset._plan(qs, tz)
+    for source in sources:
+        if source.compute is None and source.kind == writers.JSON:
+            # jsonb as it is, not its text (Python decodes the text; SQL reads the value).
+            select[source.index] = select[source.index].source_expressions[0]
     cells = []
     for column, source in zip(dataset.columns, sources, strict=True):
         if source.compute is None:
