@@ -41,7 +41,8 @@ from .datasets import Dataset, Filters
 CHUNK_ROWS = 20_000
 # Memory for sorting one key range (a range sorted on disk costs more than the COPY).
 COPY_WORK_MEM = "64MB"
-_FORMULA_FIRST = "('=', '+', '-', '@', E'\\t', E'\\r')"  # writers.FORMULA_PREFIXES
+# writers.FORMULA_PREFIXES as character codes.
+_FORMULA_CODES = "(" + ", ".join(str(ord(c)) for c in writers.FORMULA_PREFIXES) + ")"
 _ASCII_UPPER = "translate({v}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')"
 _HMAC_BLOCK = 64  # bytes, SHA-256
 _INNER_SETTING, _OUTER_SETTING = "cart.study_code_inner", "cart.study_code_outer"
@@ -49,15 +50,10 @@ _INNER_SETTING, _OUTER_SETTING = "cart.study_code_inner", "cart.study_code_outer
 _PRINTABLE_ASCII = "'^[ -~]*$'"
 
 
-def _formula(v: str) -> str:
-    """True when writers.escape_text prefixes the text with an apostrophe."""
-    return f"left({v}, 1) IN {_FORMULA_FIRST}"
-
-
 def text_cell(v: str) -> str:
-    """writers' TEXT cell: NULL for none or empty, the text with an apostrophe before a
-    formula character, else the text."""
-    return f"(CASE WHEN {v} = '' THEN NULL WHEN {_formula(v)} THEN '''' || {v} ELSE {v} END)"
+    """writers' TEXT cell: the text with an apostrophe before a formula character (ascii():
+    an integer test, no substring), NULL for none or empty, else the text."""
+    return f"(CASE WHEN ascii({v}) IN {_FORMULA_CODES} THEN '''' || {v} ELSE nullif({v}, '') END)"
 
 
 def escaped_value(v: str) -> str:
@@ -140,8 +136,10 @@ class CopyPlan:
     select: list
     cells: list[str]
     keys: tuple[str, ...]
-    # The fetched column holding the MRN a study code is made of (pseudonymised exports).
+    # The fetched column holding the MRN a study code is made of (pseudonymised exports),
+    # and its lookup.
     study_code_of: int | None
+    study_code_lookup: str | None
 
 
 def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | None:
@@ -173,7 +171,7 @@ def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | N
             for index, transform in source.arguments
         ]
         cells.append(column.sql(*arguments))
-    study_code_of = None
+    study_code_of = study_code_lookup = None
     if steps is not None:
         reshaped = []
         for index, transform in steps:
@@ -183,9 +181,16 @@ def copy_plan(dataset: Dataset, qs: QuerySet, *, tz, steps=None) -> CopyPlan | N
             if dataset.header[index] != "mrn" or sources[index].kind != writers.TEXT:
                 return None  # birth year, age band: the Python writer
             study_code_of = sources[index].index
+            study_code_lookup = dataset.columns[index].lookups[0]
             reshaped.append("codes.code")
         cells = reshaped
-    return CopyPlan(select=select, cells=cells, keys=keys, study_code_of=study_code_of)
+    return CopyPlan(
+        select=select,
+        cells=cells,
+        keys=keys,
+        study_code_of=study_code_of,
+        study_code_lookup=study_code_lookup,
+    )
 
 
 def _after(keys, values) -> Q:
@@ -257,15 +262,16 @@ class CopyExport:
         cells = ", ".join(self.plan.cells) or "NULL"
         fetched, codes = f"({inner}) AS t({names})", ""
         if self.plan.study_code_of is not None:
-            # Each MRN's study code once per range (a patient has many rows).
-            mrn = f"c{self.plan.study_code_of}"
+            # Each MRN's study code once per range (a patient has many rows): the range's
+            # distinct MRNs, read again with only the joins that reach them.
+            lookup = self.plan.study_code_lookup
+            mrns, mrn_params = qs.order_by().values(lookup).distinct().query.sql_with_params()
             code = study_code_sql(escaped_value("mrn"))
             codes = (
-                f"WITH t AS MATERIALIZED (SELECT * FROM {fetched}), "
-                f"codes AS (SELECT mrn, {code} AS code FROM (SELECT DISTINCT {mrn} AS mrn "
-                f"FROM t) AS m) "
+                f"WITH codes AS (SELECT mrn, {code} AS code FROM "
+                f"({cursor.mogrify(mrns, mrn_params).decode()}) AS m(mrn)) "
             )
-            fetched = f"t LEFT JOIN codes ON codes.mrn = t.{mrn}"
+            fetched += f" LEFT JOIN codes ON codes.mrn = t.c{self.plan.study_code_of}"
         return (
             f"COPY ({codes}SELECT {cells} FROM {fetched} ORDER BY {order}) "
             f"TO STDOUT WITH (FORMAT csv)"
@@ -276,7 +282,14 @@ class CopyExport:
         connection.ensure_connection()
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor  # psycopg2's own: copy_expert
-            settings = {"TimeZone": self.tz.key, "DateStyle": "ISO, YMD", "work_mem": COPY_WORK_MEM}
+            settings = {
+                "TimeZone": self.tz.key,
+                "DateStyle": "ISO, YMD",
+                "work_mem": COPY_WORK_MEM,
+                # The cells' expressions would be compiled for every range: about a second
+                # each, longer than the range takes to run.
+                "jit": "off",
+            }
             cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
             previous = dict(zip(settings, cursor.fetchone(), strict=True))
             if self.plan.study_code_of is not None:

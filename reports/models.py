@@ -171,7 +171,7 @@ class DashboardSnapshot(models.Model):
 
 class CourseFigures(models.Model):
     """What the dashboard needs of one course, kept up to date on write (issue 20, item 5):
-    its toxicity maxima and treatment counts, the first date it entered each stage, and its
+    its toxicity maxima and treatment counts, the days between its stages, and its
     outcome (followup/outcomes.py). A write to the course's records marks the row changed
     (reports/signals.py); the dashboard's recompute refreshes only changed or missing rows and
     then reads this one table, instead of every course's whole history. A cache of derived
@@ -190,8 +190,8 @@ class CourseFigures(models.Model):
     tocilizumab_doses = models.PositiveIntegerField(_("tocilizumab doses"), default=0)
     corticosteroid_doses = models.PositiveIntegerField(_("corticosteroid doses"), default=0)
     icu_transfers = models.PositiveIntegerField(_("ICU transfers"), default=0)
-    # {stage: first effective date, ISO}, from the stage timeline.
-    first_stage_dates = models.JSONField(_("first date in each stage"), default=dict)
+    # Days between stages, one per selectors.course_figures.INTERVALS (null: not reached).
+    interval_days = models.JSONField(_("days between stages"), default=list)
     # The outcome of an infused course; outcome_issue: its records contradict each other.
     outcome_issue = models.BooleanField(_("contradictory follow-up records"), default=False)
     best_response = models.CharField(_("best response"), max_length=10, blank=True)

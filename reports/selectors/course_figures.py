@@ -10,11 +10,40 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Max, Min, QuerySet
+from django.utils.translation import gettext_lazy
 
 from followup import outcomes
 from followup.models import FollowUpVisit, SubsequentTherapy
 from monitoring.models import Assessment, Intervention, InterventionKind
 from patients.models import StageEvent
+
+# Times between stages: (key, label, start, end). "referred" is the course's referral date,
+# "infusion" its Day 0, any other name the first date the course entered that stage.
+INTERVALS = (
+    ("referral_to_infusion", gettext_lazy("Referral → infusion"), "referred", "infusion"),
+    ("referral_to_screening", gettext_lazy("Referral → screening"), "referred", "screening"),
+    ("screening_to_eligible", gettext_lazy("Screening → eligible"), "screening", "eligible"),
+    ("eligible_to_consent", gettext_lazy("Eligible → consent"), "eligible", "consented"),
+    ("consent_to_apheresis", gettext_lazy("Consent → apheresis"), "consented", "apheresis"),
+    (
+        "apheresis_to_infusion",
+        gettext_lazy("Apheresis → infusion (vein to vein)"),
+        "apheresis",
+        "infusion",
+    ),
+    (
+        "lymphodepletion_to_infusion",
+        gettext_lazy("Lymphodepletion → infusion"),
+        "lymphodepletion",
+        "infusion",
+    ),
+    (
+        "infusion_to_follow_up",
+        gettext_lazy("Infusion → end of monitoring"),
+        "infusion",
+        "follow_up",
+    ),
+)
 
 
 def stage_dates(courses: QuerySet) -> dict[int, dict[str, date]]:
@@ -148,20 +177,23 @@ def course_result(course: _CourseInputs, convention: str) -> CourseResult:
 # --- Per-course figures (reports.models.CourseFigures) ------------------------------------
 
 
+def interval_days(dates: dict[str, date]) -> list[int | None]:
+    """A course's days between stages, one per INTERVALS (None: not both reached, or the end
+    before the start), from its stage_dates()."""
+    return [
+        (dates[end] - dates[start]).days
+        if start in dates and end in dates and dates[end] >= dates[start]
+        else None
+        for _key, _label, start, end in INTERVALS
+    ]
+
+
 def figures_of(courses: QuerySet, convention: str) -> dict[int, dict]:
-    """The CourseFigures fields of each course, read from its records: the first date in each
-    stage for every course, toxicity counts and outcome for the infused ones."""
-    firsts: dict[int, dict[str, str]] = defaultdict(dict)
-    for course_id, stage, first in (
-        StageEvent.objects.filter(course__in=courses.values("pk"))
-        .values_list("course_id", "to_stage")
-        .annotate(first=Min("effective_date"))
-        .order_by()
-    ):
-        firsts[course_id][stage] = first.isoformat()
+    """The CourseFigures fields of each course, read from its records: the days between its
+    stages for every course, toxicity counts and outcome for the infused ones."""
     figures = {
-        pk: {"first_stage_dates": firsts.get(pk, {}), "pfs_censoring": convention}
-        for pk in courses.order_by().values_list("pk", flat=True)
+        pk: {"interval_days": interval_days(dates), "pfs_censoring": convention}
+        for pk, dates in stage_dates(courses).items()
     }
     infused = courses.filter(day0_date__isnull=False)
     for pk, inputs in outcome_inputs(infused).items():
@@ -220,16 +252,6 @@ def results_from_figures(infused: QuerySet) -> list[CourseResult]:
     return results
 
 
-def stage_dates_from_figures(courses: QuerySet) -> dict[int, dict[str, date]]:
-    """stage_dates(courses), read from the stored figures (one query)."""
-    dates: dict[int, dict[str, date]] = {}
-    for pk, referred_on, day0, firsts in courses.order_by().values_list(
-        "pk", "referred_on", "day0_date", "figures__first_stage_dates"
-    ):
-        course = {"referred": referred_on}
-        if day0:
-            course["infusion"] = day0
-        for stage, first in (firsts or {}).items():
-            course.setdefault(stage, date.fromisoformat(first))
-        dates[pk] = course
-    return dates
+def interval_days_from_figures(courses: QuerySet) -> list[list[int | None]]:
+    """interval_days() of every course, read from its stored figures (one query)."""
+    return list(courses.order_by().values_list("figures__interval_days", flat=True))

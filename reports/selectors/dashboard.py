@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from followup import outcomes
 from followup.selectors import pfs_censoring
@@ -19,7 +19,7 @@ from patients.selectors import stage_counts
 
 from .. import stats, survival
 from . import course_figures
-from .course_figures import CourseResult
+from .course_figures import INTERVALS, CourseResult
 
 MONTHS_SHOWN = 12
 GRADES = (0, 1, 2, 3, 4)
@@ -28,34 +28,6 @@ AT_RISK_MONTHS = (0, 3, 6, 12, 18, 24)
 # (the full step table is in the curve CSV).
 CHART_POINTS_PER_CURVE = 120
 ALL = "all"
-
-# Times between stages: (key, label, start, end). "referred" is the course's referral date,
-# "infusion" its Day 0, any other name the first date the course entered that stage.
-INTERVALS = (
-    ("referral_to_infusion", gettext_lazy("Referral → infusion"), "referred", "infusion"),
-    ("referral_to_screening", gettext_lazy("Referral → screening"), "referred", "screening"),
-    ("screening_to_eligible", gettext_lazy("Screening → eligible"), "screening", "eligible"),
-    ("eligible_to_consent", gettext_lazy("Eligible → consent"), "eligible", "consented"),
-    ("consent_to_apheresis", gettext_lazy("Consent → apheresis"), "consented", "apheresis"),
-    (
-        "apheresis_to_infusion",
-        gettext_lazy("Apheresis → infusion (vein to vein)"),
-        "apheresis",
-        "infusion",
-    ),
-    (
-        "lymphodepletion_to_infusion",
-        gettext_lazy("Lymphodepletion → infusion"),
-        "lymphodepletion",
-        "infusion",
-    ),
-    (
-        "infusion_to_follow_up",
-        gettext_lazy("Infusion → end of monitoring"),
-        "infusion",
-        "follow_up",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -124,14 +96,12 @@ def monthly_counts(courses: QuerySet, today: date) -> dict:
     }
 
 
-def interval_summary(dates: dict[int, dict[str, date]]) -> list[dict]:
+def interval_summary(per_course: Iterable[list]) -> list[dict]:
+    """Median and IQR of each interval, from each course's interval_days()."""
+    per_course = list(per_course)
     rows = []
-    for key, label, start, end in INTERVALS:
-        days = [
-            (d[end] - d[start]).days
-            for d in dates.values()
-            if start in d and end in d and d[end] >= d[start]
-        ]
+    for index, (key, label, _start, _end) in enumerate(INTERVALS):
+        days = [course[index] for course in per_course if course[index] is not None]
         rows.append({"key": key, "label": str(label), **stats.median_iqr(days)})
     return rows
 
@@ -241,6 +211,18 @@ def _curve(times: list[float], events: list[bool]) -> dict:
     }
 
 
+@lru_cache(maxsize=64)
+def _curve_of_pairs(pairs: tuple[tuple[float, bool], ...]) -> dict:
+    return _curve([t for t, _ in pairs], [e for _, e in pairs])
+
+
+def _remembered_curve(times: list[float], events: list[bool]) -> dict:
+    """_curve of the same follow-up times and events as a recent recompute: remembered (a
+    Kaplan–Meier curve depends only on its sorted pairs, and writes to assessments or
+    interventions between two recomputes leave them as they were)."""
+    return {**_curve_of_pairs(tuple(sorted(zip(times, events, strict=True))))}
+
+
 def split_curve_points(data: dict) -> dict:
     """Take the full survival step tables out of the dashboard's figures (the page draws the
     thinned points; the curve CSV reads the full ones): {"pfs": {product: points}, "os": …}."""
@@ -256,8 +238,8 @@ def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
     convention = pfs_censoring()
     results = course_figures.results_from_figures(infused)
     summary = toxicity_and_outcomes(results, _product_names(infused), convention)
-    dates = course_figures.stage_dates_from_figures(courses)
-    return _figures(today, courses, dates, summary)
+    intervals = course_figures.interval_days_from_figures(courses)
+    return _figures(today, courses, intervals, summary, curve=_remembered_curve)
 
 
 def dashboard_data_full(*, today: date, scope: Scope = Scope()) -> dict:
@@ -269,10 +251,13 @@ def dashboard_data_full(*, today: date, scope: Scope = Scope()) -> dict:
     inputs = course_figures.outcome_inputs(infused)
     results = [course_figures.course_result(c, convention) for c in inputs.values()]
     summary = toxicity_and_outcomes(results, _product_names(infused), convention)
-    return _figures(today, courses, course_figures.stage_dates(courses), summary)
+    intervals = map(course_figures.interval_days, course_figures.stage_dates(courses).values())
+    return _figures(today, courses, intervals, summary)
 
 
-def _figures(today: date, courses: QuerySet, dates: dict, summary: dict) -> dict:
+def _figures(
+    today: date, courses: QuerySet, intervals: Iterable[list], summary: dict, *, curve=_curve
+) -> dict:
     groups, per = summary["groups"], summary["per"]
     return {
         "today": today.isoformat(),
@@ -281,7 +266,7 @@ def _figures(today: date, courses: QuerySet, dates: dict, summary: dict) -> dict
             for stage, label, count in stage_counts(courses)
         ],
         "monthly": monthly_counts(courses, today),
-        "intervals": interval_summary(dates),
+        "intervals": interval_summary(intervals),
         "grades": list(GRADES),
         "crs": _grade_table(per, groups, "crs"),
         "icans": _grade_table(per, groups, "icans"),
@@ -321,10 +306,10 @@ def _figures(today: date, courses: QuerySet, dates: dict, summary: dict) -> dict
         # The PFS censoring convention these figures were computed with (setting PFS_CENSORING).
         "pfs_censoring": summary["pfs_censoring"],
         "pfs": [
-            {"product": code, "label": label, **_curve(*per[code]["pfs"])} for code, label in groups
+            {"product": code, "label": label, **curve(*per[code]["pfs"])} for code, label in groups
         ],
         "os": [
-            {"product": code, "label": label, **_curve(*per[code]["os"])} for code, label in groups
+            {"product": code, "label": label, **curve(*per[code]["os"])} for code, label in groups
         ],
         "stage_labels": {value: str(label) for value, label in Stage.choices},
         "terminal_stages": sorted(patient_rules.TERMINAL_STAGES),

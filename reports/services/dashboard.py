@@ -221,7 +221,7 @@ _EMPTY = {
     "tocilizumab_doses": 0,
     "corticosteroid_doses": 0,
     "icu_transfers": 0,
-    "first_stage_dates": {},
+    "interval_days": [],
     "outcome_issue": False,
     "best_response": "",
     "pfs_days": None,
