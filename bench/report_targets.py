@@ -61,11 +61,13 @@ def _copy_floor() -> tuple[float, int]:
         return time.perf_counter() - started, sink.lines
 
 
-def _through_view(client, *, copy: bool) -> tuple[float, str]:
+def _through_view(client, *, copy: bool, warm_up: bool = False) -> tuple[float, str]:
     from django.test import override_settings
     from django.urls import reverse
 
     data = {"dataset": "assessments", "file_format": "csv", "delivery": "download"}
+    if warm_up:  # the page's imports and the first queries, not timed
+        data["date_from"] = data["date_to"] = "2000-01-01"
     digest = hashlib.sha256()
     with override_settings(EXPORT_CSV_COPY=copy, EXPORT_BACKGROUND_ABOVE_ROWS=10**9):
         started = time.perf_counter()
@@ -85,14 +87,18 @@ def _outside_view(user) -> tuple[float, float, int]:
 
     cpu, started = time.process_time(), time.perf_counter()
     rows = 0
-    for chunk in services.export_csv_stream(by=user, dataset_key="assessments", filters=Filters()):
-        rows += chunk.count("\n")
+    stream = services.export_csv_stream(
+        by=user, dataset_key="assessments", filters=Filters(), as_bytes=True
+    )
+    for chunk in stream:
+        rows += chunk.count(b"\n")
     return time.perf_counter() - started, time.process_time() - cpu, rows - 1
 
 
 def _export_targets(n_courses: int) -> list[dict]:
     user, client = _administrator()
     copy_seconds, copy_rows = _copy_floor()
+    _through_view(client, copy=True, warm_up=True)
     view_seconds, view_digest = _through_view(client, copy=True)
     python_seconds, python_digest = _through_view(client, copy=False)
     outside_seconds, cpu_seconds, rows = _outside_view(user)

@@ -106,10 +106,14 @@ def export_csv_stream(
     delivery: str = Delivery.DOWNLOAD,
     identifiable: bool = False,
     purpose: str = "",
-) -> Iterator[str]:
+    as_bytes: bool = False,
+) -> Iterator[str] | Iterator[bytes]:
     """CSV text of an export, produced as it is sent, a batch of rows at a time (memory does
     not grow with rows). The log is written first; its row count is completed when the last
-    row has gone, or left at the rows sent if the download was interrupted."""
+    row has gone, or left at the rows sent if the download was interrupted. as_bytes: UTF-8
+    pieces, as a response sends them (PostgreSQL's are then never decoded and encoded again).
+
+    On PostgreSQL, PostgreSQL writes the rows where it can (export_copy.py); else Python."""
     mode = {"identifiable": identifiable, "purpose": purpose}
     dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
     shape = Shape(dataset, identifiable=identifiable)
@@ -121,23 +125,21 @@ def export_csv_stream(
         filters=filters,
         **mode,
     )
-
-    copy = CopyExport(
-        dataset,
-        filters,
-        steps=None if shape.plan is None else shape.plan.steps,
-        key=study_code_key(),
-    )
-    if not settings.EXPORT_CSV_COPY or not copy.available:
-        return _python_csv_stream(shape, filters, log.pk)
+    copy = None
+    if settings.EXPORT_CSV_COPY:
+        steps = None if shape.plan is None else shape.plan.steps
+        copy = CopyExport(dataset, filters, steps=steps, key=study_code_key())
+    if copy is None or not copy.available:
+        return _python_csv_stream(shape, filters, log.pk, as_bytes=as_bytes)
 
     def generate():
         count, completed = 0, False
         try:
-            yield header_bytes(shape.header).decode("utf-8")
+            header = header_bytes(shape.header)
+            yield header if as_bytes else header.decode("utf-8")
             for data, rows in copy.chunks():
                 count += rows
-                yield data.decode("utf-8")
+                yield data if as_bytes else data.decode("utf-8")
             completed = True
         finally:
             _log_progress(log.pk, count, completed=completed)
@@ -145,13 +147,16 @@ def export_csv_stream(
     return generate()
 
 
-def _python_csv_stream(shape: Shape, filters: Filters, log_id: int) -> Iterator[str]:
+def _python_csv_stream(
+    shape: Shape, filters: Filters, log_id: int, *, as_bytes: bool
+) -> Iterator[str] | Iterator[bytes]:
     """The CSV written by Python, a batch of rows at a time: datasets without an SQL form,
     SQLite, and the reference the COPY path is tested and measured against."""
     counter = _Counter(shape.row_batches(filters))
     completed = False
     try:
-        yield from csv_chunks(shape.header, counter)
+        for text in csv_chunks(shape.header, counter):
+            yield text.encode("utf-8") if as_bytes else text
         completed = True
     finally:
         _log_progress(log_id, counter.count, completed=completed)
