@@ -1,6 +1,7 @@
 """Writes of the reports app: exports and their jobs (exports.py), the dashboard's stored
 figures and per-course figures (dashboard.py)."""
 
+from ..export_checks import check_export, check_identifiable
 from .dashboard import (
     SNAPSHOT_KEPT_FRESH_WHILE_VIEWED,
     SNAPSHOT_REFRESH_LOST_AFTER,
@@ -49,6 +50,8 @@ __all__ = [
     "STALE_JOB_AFTER",
     "cell",
     "chart_history_export_log",
+    "check_export",
+    "check_identifiable",
     "course_figures_mark_changed",
     "course_figures_refresh",
     "dashboard_export_log",
