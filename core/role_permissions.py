@@ -12,6 +12,8 @@ from .roles import Role
 ADMINISTRATOR_MODELS = {
     ("core", "user"),
     ("core", "ward"),
+    # The outbox: administrators read it and send failed messages again (core.admin).
+    ("core", "outboxmessage"),
     # The catalogue (catalogue/): products, label data, indications, the threshold table.
     ("catalogue", "cartproduct"),
     ("catalogue", "productlabel"),

@@ -259,6 +259,7 @@ class ExportCsvView(APIView):
                 dataset_key=dataset,
                 filters=params.to_filters(),
                 delivery=Delivery.API,
+                as_bytes=True,
                 **mode,
             )
         except DjangoPermissionDenied as error:

@@ -11,6 +11,7 @@ from catalogue import selectors as catalogue_selectors
 from catalogue.models import DrugClass
 from core.api_units import MeasuredUnitsMixin
 from core.permissions import ReadsPatients
+from core.versioning import StaleEditError
 from eligibility import selectors, services
 from eligibility.forms import MEASURED_LABS
 from eligibility.models import (
@@ -22,7 +23,6 @@ from eligibility.models import (
 from patients.api import as_drf_error
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
-from patients.services import StaleEditError
 
 from .evaluation import EvaluationSerializer, evaluation_data
 

@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import ProductIndication, Threshold
+from core.versioning import StaleEditError
 from eligibility import rules, selectors, services
 from eligibility.models import ConsentRecord, MdtDecision, ScreeningAssessment
 from patients import services as patient_services
 from patients.models import StageEvent
-from patients.services import StaleEditError
 from tests.eligibility.conftest import (
     ALL_ITEMS,
     FIT_FIELDS,
