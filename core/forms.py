@@ -67,6 +67,10 @@ class MeasuredWidget(forms.MultiWidget):
             attrs,
         )
 
+    def id_for_label(self, id_):
+        # The field's label names the number (the unit select has its own label).
+        return f"{id_}_0" if id_ else ""
+
     def decompress(self, value):
         # A stored value is shown in the unit it is stored in.
         return [value, self.canonical] if value is not None else [None, self.default_unit]
