@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from monitoring import services
+from tests.browser.axe import serious_violations
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD
 from tests.followup.conftest import infuse
@@ -39,8 +40,14 @@ HEADERS_REACHABLE = """(testid) => {
 
 
 def phone(browser, live_server):
+    # bypass_csp: axe-core is injected as an inline script.
     context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB", base_url=live_server.url
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        base_url=live_server.url,
+        bypass_csp=True,
     )
     context.set_default_timeout(10_000)
     return context, context.new_page()
@@ -48,6 +55,8 @@ def phone(browser, live_server):
 
 def assert_no_page_overflow(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A box that scrolls must be reachable by keyboard too (axe: scrollable-region-focusable).
+    assert serious_violations(page) == []
 
 
 def assert_headers_reachable(page, testid: str, expected: list[str]) -> None:
