@@ -140,7 +140,11 @@ def test_plan_prints_on_a4_with_a_watermark_until_verified(
     assert patient_7a.mrn in text
 
 
-def test_wallet_card_prints_front_and_back_on_id1_card_stock(page, dr_ben, patient_7a):
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_wallet_card_prints_front_and_back_on_id1_card_stock(page, language, dr_ben, patient_7a):
+    # The card speaks the patient's language; both must fit the card.
+    patient_7a.preferred_language = language
+    patient_7a.save(update_fields=["preferred_language"])
     today = timezone.localdate()
     course = infuse(patient_7a, dr_ben, today - timedelta(days=20))
     followup_services.discharge_record(
