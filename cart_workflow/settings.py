@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "reports",
     "interfaces",
     "sso",
+    "home",
 ]
 
 MIDDLEWARE = [

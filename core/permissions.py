@@ -18,6 +18,15 @@ def can_edit_patients(user) -> bool:
     return user.is_authenticated and user.has_role(*PATIENT_EDITORS)
 
 
+# Who works at the bedside: checks the bag, records assessments and doses, starts the
+# infusion. One definition for every stage (issue 15: it was written out in five places).
+BEDSIDE_ROLES = (Role.NURSE, Role.CLINICIAN)
+
+
+def works_at_bedside(user) -> bool:
+    return user.is_authenticated and user.has_role(*BEDSIDE_ROLES)
+
+
 def is_his_interface(user) -> bool:
     """The account the hospital information system's feeds (HL7 listener, FHIR) act as: it
     holds the `interfaces.feed_from_his` permission, no clinical role."""

@@ -159,7 +159,7 @@ class TestDischarge:
             expected_version=first.version,
             **self.fields(caregiver_name="Liu Mei"),
         )
-        with pytest.raises(ValidationError, match="changed since you opened it"):
+        with pytest.raises(ValidationError, match="changed by Ben Li"):
             services.discharge_record(
                 by=nurse_ada,
                 course=infused_7a,
