@@ -347,9 +347,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The notification outbox (core.services.outbox_*): beat sweeps it this often (a lost kick
+# delays a message by one sweep at most); a row claimed longer ago than the lease by a worker
+# that died is claimed again. The lease must stay well above EMAIL_TIMEOUT, the longest one
+# message may take, or a slow send could go out twice.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+OUTBOX_SENDING_LEASE_SECONDS = env.int("OUTBOX_SENDING_LEASE_SECONDS", default=600)
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=50)
+OUTBOX_TASK_MAX_MESSAGES = env.int("OUTBOX_TASK_MAX_MESSAGES", default=1000)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # The one place where periodic jobs are scheduled. Each job claims database rows, so a
 # duplicate run does no harm.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-deliver": {
+        "task": "core.tasks.outbox_deliver",
+        "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
+    },
     "worker-heartbeat": {
         "task": "core.tasks.record_worker_heartbeat",
         "schedule": timedelta(minutes=1),
@@ -390,6 +403,9 @@ CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 # (progress page, file kept for download): a direct download of minutes would be cut off by
 # the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
 EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# On PostgreSQL, CSV exports are written by COPY where every column has an SQL form
+# (reports/export_copy.py); false: always the Python writer (same bytes, slower).
+EXPORT_CSV_COPY = env.bool("EXPORT_CSV_COPY", default=True)
 # Export files are deleted this many days after they were made (beat, core.retention).
 EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
 # Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a
@@ -405,6 +421,8 @@ RETENTION_RULES = [
         INTERFACE_MESSAGE_RETENTION_DAYS,
         {"status__in": ["processed", "ignored", "rejected"]},
     ),
+    # Outbox messages once sent: the in-app notification and the cause's own record stay.
+    ("core.OutboxMessage", "sent_at", env.int("OUTBOX_SENT_RETENTION_DAYS", default=90)),
 ]
 
 # --- REST API --------------------------------------------------------------------------

@@ -53,6 +53,12 @@ def can_manage_accounts(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
 
 
+def can_run_message_delivery(user) -> bool:
+    """Administrators run the service, mail delivery included: they may send a failed or
+    waiting outbox message again ("retry now"). Auditors read the outbox, change nothing."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
 def can_review_missed_assessments(user) -> bool:
     """The missed-assessment report: clinicians and auditors (issue 16 item 3)."""
     return user.is_authenticated and user.has_role(Role.CLINICIAN, Role.AUDITOR)
@@ -83,6 +89,7 @@ __all__ = [
     "can_edit_patients",
     "can_manage_accounts",
     "can_review_missed_assessments",
+    "can_run_message_delivery",
     "can_read_patients",
     "can_transfer_patient",
     "is_his_interface",
