@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, RoleGrantRequest, User, Ward, WorkerHeartbeat
+from .models import Notification, RoleGrantRequest, Signature, User, Ward, WorkerHeartbeat
 
 
 class ReadOnlyAdminMixin:
@@ -122,6 +122,24 @@ class RoleGrantRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "state", "requested_by", "decided_by", "created_at"]
     list_filter = ["state", "role"]
     list_select_related = ["user", "requested_by", "decided_by"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Every electronic signature (MDT decisions, plan verifications, gate reviews, bag
+    checks, ends of monitoring), for the auditor."""
+
+    list_display = [
+        "content_type",
+        "object_id",
+        "meaning",
+        "signer_name",
+        "signed_at",
+        "record_version",
+        "voided_at",
+    ]
+    list_filter = ["content_type", "meaning"]
+    list_select_related = ["content_type"]
 
 
 @admin.register(WorkerHeartbeat)

@@ -12,7 +12,6 @@ from .models import (
     InfusionRecord,
     LymphodepletionPlan,
     PlannedDose,
-    PlanSignature,
     PreInfusionCheck,
     TocilizumabStockCheck,
     VitalSignLimit,
@@ -44,11 +43,6 @@ class LymphodepletionPlanAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class PlannedDoseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["plan", "drug", "day_number", "planned_on", "dose_mg", "omitted"]
     list_select_related = ["plan__course__patient", "plan__course__product"]
-
-
-@admin.register(PlanSignature)
-class PlanSignatureAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["plan", "meaning", "signer_name", "signed_at", "plan_version", "voided_at"]
 
 
 @admin.register(Administration)

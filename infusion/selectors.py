@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apheresis import selectors as apheresis_selectors
 from apheresis.models import ProductReceipt, VerificationPurpose
+from core.signatures import fingerprint
 from eligibility.models import ProductIndication
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to
@@ -86,7 +87,12 @@ def plan_is_verified(plan: LymphodepletionPlan | None) -> bool:
     if plan is None:
         return False
     signature = plan.active_signature
-    return signature is not None and signature.plan_version == plan.version
+    # Valid, given for this version, and the plan is still what was signed (core.Signature).
+    return (
+        signature is not None
+        and signature.record_version == plan.version
+        and signature.fingerprint == fingerprint(plan)
+    )
 
 
 def regimen_keys_for(course: TreatmentCourse) -> list[str]:
@@ -317,7 +323,11 @@ def course_overview(course: TreatmentCourse) -> dict:
         "plan": plan,
         "doses": plan_doses(plan) if plan else [],
         "verified": plan_is_verified(plan),
-        "signatures": list(plan.signatures.select_related("signed_by")) if plan else [],
+        "signatures": (
+            list(plan.signatures.select_related("signer").order_by("-signed_at", "-id"))
+            if plan
+            else []
+        ),
         "bridging": list(course.bridging_therapies.select_related("recorded_by")),
         "bridging_timing": bridging_timing_for(course, plan),
         "day0_changes": list(course.day0_changes.select_related("changed_by")),

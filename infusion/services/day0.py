@@ -78,15 +78,15 @@ def day0_change(
         dose._history_user = by
         dose.save()
     if plan is not None and moves:
-        plan.version += 1
-        plan._history_user = by
-        plan.save()
         _void_signature(
             plan,
             by=by,
             reason=_("Day 0 moved from %(old)s to %(new)s.")
             % {"old": old.isoformat() if old else "—", "new": new_date.isoformat()},
         )
+        plan.version += 1
+        plan._history_user = by
+        plan.save()
     change = Day0Change(
         course=course,
         old_date=old,

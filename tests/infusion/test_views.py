@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.models import Signature
 from infusion import selectors, services
-from infusion.models import Administration, GateReview, PlanSignature
+from infusion.models import Administration, GateReview
 from tests.factories import PASSWORD
 
 from .conftest import DAY0, TODAY, at
@@ -101,7 +102,7 @@ class TestPlanPages:
         url = reverse("infusion:plan_verify", args=[course.pk])
         response = client.post(url, {"password": "wrong", "version": 1}, follow=True)
         assert "password is not correct" in response.content.decode()
-        assert not PlanSignature.objects.exists()
+        assert not Signature.objects.exists()
         response = client.post(url, {"password": PASSWORD, "version": 1}, follow=True)
         assert "Plan verified and signed" in response.content.decode()
         assert "Verified by <strong>Pan Xu</strong>" in response.content.decode()
