@@ -33,6 +33,11 @@ def signable(*fields: str):
     return register
 
 
+def signed_models() -> tuple[type, ...]:
+    """The models a signature may cover (for readers that follow the generic link)."""
+    return tuple(_SIGNED_FIELDS)
+
+
 def fingerprint(record) -> str:
     values = {name: _value(record, name) for name in _SIGNED_FIELDS[type(record)]}
     text = json.dumps(values, sort_keys=True, cls=DjangoJSONEncoder)
