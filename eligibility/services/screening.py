@@ -1,40 +1,26 @@
-"""Every write of screening, MDT decisions and consent. Views, API and demo data call these.
+"""Screening: started with the course moved to screening, then updated in parts."""
 
-A course moves to screening / eligible / not eligible / consented only through
-patients.services.course_change_stage, inside the same transaction as the record that justifies
-the move.
-"""
-
-from datetime import date
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core import lab_sources
-from core.models import SignatureMeaning, User
-from core.permissions import can_edit_patients
-from core.roles import Role
-from core.signatures import password_first, signature_sign
-from patients import rules as course_rules
-from patients.models import Stage, TreatmentCourse
-from patients.selectors import last_change, user_can_see_patient
-from patients.services import StaleEditError, course_change_stage
-
-from . import rules, selectors
-from .lab_services import LAB_FIELD_NAMES
-from .models import (
-    CONSENT_ITEMS,
-    ConsentRecord,
-    Decision,
-    MdtDecision,
+from core.models import User
+from eligibility import rules, selectors
+from eligibility.lab_services import LAB_FIELD_NAMES
+from eligibility.models import (
     PriorLine,
     ScreeningAssessment,
     WashoutTherapy,
-    validate_consent_document,
 )
-from .screening_rows import plan_rows
+from eligibility.screening_rows import plan_rows
+from patients import rules as course_rules
+from patients.models import TreatmentCourse
+from patients.selectors import last_change
+from patients.services import StaleEditError, course_change_stage
+
+from .common import _lock_course, _not_future, _require_clinician, _require_visible, _stage_label
 
 SCREENING_FIELDS = (
     "assessed_on",
@@ -94,40 +80,6 @@ PRIOR_LINE_FIELDS = (
     "progression_date",
 )
 WASHOUT_FIELDS = ("therapy_class", "description", "last_dose_date")
-
-
-def _require_clinician(by: User, message: str) -> None:
-    if not can_edit_patients(by):
-        raise PermissionDenied(message)
-
-
-def _require_visible(by: User, course: TreatmentCourse) -> None:
-    if not user_can_see_patient(by, course.patient):
-        raise PermissionDenied(_("You may not change this course."))
-
-
-def _lock_course(course: TreatmentCourse) -> TreatmentCourse:
-    return (
-        TreatmentCourse.objects.select_for_update()
-        .select_related("patient", "product")
-        .get(pk=course.pk)
-    )
-
-
-def _stage_label(stage: str) -> str:
-    return str(dict(Stage.choices).get(stage, stage))
-
-
-def _last_stage_date(course: TreatmentCourse) -> date | None:
-    last = course.stage_events.order_by("-occurred_at", "-id").first()
-    return last.effective_date if last else None
-
-
-def _not_future(errors: dict, field: str, value: date | None, label: str) -> None:
-    if value is not None and value > timezone.localdate():
-        errors.setdefault(field, []).append(
-            _("%(field)s cannot be in the future.") % {"field": label}
-        )
 
 
 # --- Screening ------------------------------------------------------------------------------
@@ -323,184 +275,3 @@ def screening_update(
         raise ValidationError(str(error), code="invalid") from None
     assessment.refresh_from_db()
     return current
-
-
-# --- MDT decision ---------------------------------------------------------------------------
-
-
-def criteria_snapshot(result: rules.EligibilityResult) -> list[dict]:
-    return [{"key": c.key, "status": c.status, "reason": c.reason} for c in result.criteria]
-
-
-SIGNATURE_MEANING = {
-    Decision.APPROVE: SignatureMeaning.APPROVED_BY,
-    Decision.DECLINE: SignatureMeaning.DECLINED_BY,
-    Decision.DEFER: SignatureMeaning.DEFERRED_BY,
-}
-
-
-@password_first
-@transaction.atomic
-def decision_record(
-    *,
-    by: User,
-    course: TreatmentCourse,
-    decision: str,
-    decided_on: date | None = None,
-    justification: str = "",
-    attendees: str = "",
-    password: str = "",
-) -> MdtDecision:
-    """Record the MDT's decision; approve moves the course to eligible, decline to not eligible.
-
-    The clinician signs it electronically by entering her password again."""
-    _require_clinician(by, _("Only clinicians may record an MDT decision."))
-    current = _lock_course(course)
-    _require_visible(by, current)
-    if decision not in Decision.values:
-        raise ValidationError({"decision": _("Choose approve, decline or defer.")})
-    if current.stage != course_rules.SCREENING:
-        raise ValidationError(
-            _("An MDT decision is recorded while the course is in screening (now: %(stage)s).")
-            % {"stage": _stage_label(current.stage)},
-            code="stage",
-        )
-    assessment = selectors.screening_for_course(current)
-    if assessment is None:
-        raise ValidationError(_("Start the screening before the MDT decides."), code="stage")
-    decided_on = decided_on or timezone.localdate()
-    justification = (justification or "").strip()
-    errors: dict[str, list] = {}
-    _not_future(errors, "decided_on", decided_on, _("The MDT date"))
-    last_date = _last_stage_date(current)
-    if last_date and decided_on < last_date:
-        errors.setdefault("decided_on", []).append(
-            _("The MDT date cannot be before screening started (%(date)s).")
-            % {"date": formats.date_format(last_date, "SHORT_DATE_FORMAT")}
-        )
-    evaluation = selectors.evaluate(assessment)
-    result = evaluation.result.overall
-    if decision == Decision.APPROVE and result != rules.ELIGIBLE and not justification:
-        errors.setdefault("justification", []).append(
-            _("The rules find this screening %(result)s: write why the team approves it anyway.")
-            % {"result": _("incomplete") if result == rules.INCOMPLETE else _("not eligible")}
-        )
-    if decision == Decision.DECLINE and result == rules.ELIGIBLE and not justification:
-        errors.setdefault("justification", []).append(
-            _("The rules find this screening eligible: write why the team declines.")
-        )
-    if errors:
-        raise ValidationError(errors)
-    record = MdtDecision(
-        course=current,
-        assessment=assessment,
-        decision=decision,
-        decided_on=decided_on,
-        rule_result=result,
-        criteria_snapshot=criteria_snapshot(evaluation.result),
-        justification=justification,
-        attendees=(attendees or "").strip(),
-        decided_by=by,
-    )
-    record.full_clean()
-    record._history_user = by
-    record.save()
-    signature_sign(user=by, password=password, record=record, meaning=SIGNATURE_MEANING[decision])
-    if decision == Decision.APPROVE:
-        reason = _("MDT approved.") + (f" {justification}" if justification else "")
-        course_change_stage(
-            by=by,
-            course=current,
-            to_stage=course_rules.ELIGIBLE,
-            reason=reason,
-            effective_date=decided_on,
-        )
-    elif decision == Decision.DECLINE:
-        reason = _("MDT declined.") + (f" {justification}" if justification else "")
-        course_change_stage(
-            by=by,
-            course=current,
-            to_stage=course_rules.NOT_ELIGIBLE,
-            reason=reason,
-            effective_date=decided_on,
-        )
-    course.refresh_from_db()
-    return record
-
-
-# --- Informed consent -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def consent_record(
-    *,
-    by: User,
-    course: TreatmentCourse,
-    consented_on: date,
-    explained_by: User,
-    document,
-    notes: str = "",
-    **items: bool,
-) -> ConsentRecord:
-    """Record informed consent with the signed document; the course moves to consented."""
-    _require_clinician(by, _("Only clinicians may record informed consent."))
-    unknown = set(items) - set(CONSENT_ITEMS)
-    if unknown:
-        raise TypeError(f"Unknown consent items: {sorted(unknown)}")
-    current = _lock_course(course)
-    _require_visible(by, current)
-    if current.stage != course_rules.ELIGIBLE:
-        raise ValidationError(
-            _("Consent is recorded once the MDT has approved the course (now: %(stage)s).")
-            % {"stage": _stage_label(current.stage)},
-            code="stage",
-        )
-    errors: dict[str, list] = {}
-    if consented_on is None:
-        errors["consented_on"] = [_("Give the date of consent.")]
-    else:
-        _not_future(errors, "consented_on", consented_on, _("The date of consent"))
-        last_date = _last_stage_date(current)
-        if last_date and consented_on < last_date:
-            errors.setdefault("consented_on", []).append(
-                _("Consent cannot be dated before the MDT approval (%(date)s).")
-                % {"date": formats.date_format(last_date, "SHORT_DATE_FORMAT")}
-            )
-    if explained_by is None or not explained_by.has_role(Role.CLINICIAN):
-        errors["explained_by"] = [_("The person who explained must be a clinician.")]
-    for item in CONSENT_ITEMS:
-        if not items.get(item):
-            label = ConsentRecord._meta.get_field(item).verbose_name
-            errors[item] = [_("Explain the %(item)s before recording consent.") % {"item": label}]
-    if not document:
-        errors["document"] = [_("Upload the signed consent document.")]
-    else:
-        try:
-            validate_consent_document(document)
-        except ValidationError as error:
-            errors["document"] = error.messages
-    if errors:
-        raise ValidationError(errors)
-    record = ConsentRecord(
-        course=current,
-        consented_on=consented_on,
-        explained_by=explained_by,
-        document=document,
-        document_name=(getattr(document, "name", "") or "")[-255:],
-        notes=(notes or "").strip(),
-        recorded_by=by,
-        **{item: True for item in CONSENT_ITEMS},
-    )
-    record.full_clean(exclude=["document"])
-    # The stage moves first: if it is refused, no file has been written.
-    course_change_stage(
-        by=by,
-        course=current,
-        to_stage=course_rules.CONSENTED,
-        reason=_("Informed consent signed."),
-        effective_date=consented_on,
-    )
-    record._history_user = by
-    record.save()
-    course.refresh_from_db()
-    return record
