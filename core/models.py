@@ -102,6 +102,7 @@ class SignatureMeaning(models.TextChoices):
     VERIFIED_BY = "verified_by", _("Verified by")
     REVIEWED_BY = "reviewed_by", _("Reviewed by")
     CHECKED_BY = "checked_by", _("Checked by")
+    CORRECTED_BY = "corrected_by", _("Corrected by")
 
 
 class Signature(models.Model):

@@ -7,6 +7,7 @@ from .models import (
     Administration,
     BridgingTherapy,
     Day0Change,
+    Day0Correction,
     GateOverride,
     GateReview,
     InfusionRecord,
@@ -54,6 +55,12 @@ class AdministrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class Day0ChangeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["course", "old_date", "new_date", "changed_by", "changed_at"]
     list_select_related = [*_COURSE, "changed_by"]
+
+
+@admin.register(Day0Correction)
+class Day0CorrectionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["course", "old_day0_date", "new_day0_date", "corrected_by", "corrected_at"]
+    list_select_related = [*_COURSE, "corrected_by"]
 
 
 @admin.register(TocilizumabStockCheck)

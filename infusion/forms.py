@@ -181,6 +181,21 @@ class Day0Form(BootstrapFormMixin, forms.Form):
     )
 
 
+class Day0CorrectionForm(BootstrapFormMixin, forms.Form):
+    new_day0_date = forms.DateField(
+        label=_("Correct Day 0 (the day the infusion started)"), widget=DateInput()
+    )
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required here: core.signatures.reauthenticate refuses a missing password, and a
+    # session from the hospital's identity provider signs by confirming there instead.
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
+    )
+
+
 class StockForm(BootstrapFormMixin, forms.Form):
     doses_available = forms.IntegerField(
         label=_("Tocilizumab doses on the ward"), min_value=0, max_value=20

@@ -299,6 +299,41 @@ class Day0Change(models.Model):
         return f"{self.old_date or '—'} → {self.new_date}"
 
 
+@signable("course", "old_day0_date", "new_day0_date", "reason")
+class Day0Correction(models.Model):
+    """A recorded Day 0 corrected after the infusion (the date was entered wrong), signed by
+    the clinician with her password. The infusion record and the course's Day 0 move; the
+    follow-up visits not yet done move with them."""
+
+    course = _course("day0_corrections")
+    old_day0_date = models.DateField(_("Day 0 as recorded"))
+    new_day0_date = models.DateField(_("corrected Day 0"))
+    reason = models.TextField(_("reason"))
+    corrected_by = _user(_("corrected by"))
+    corrected_at = models.DateTimeField(_("corrected at"))
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        verbose_name = _("Day 0 correction")
+        verbose_name_plural = _("Day 0 corrections")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="day0_correction_has_reason",
+                violation_error_message=_("A Day 0 correction needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_day0_date=models.F("new_day0_date")),
+                name="day0_correction_changes_the_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_day0_date} → {self.new_day0_date}"
+
+
 # --- Pre-infusion gate ---------------------------------------------------------------------
 
 

@@ -30,4 +30,14 @@ class Migration(migrations.Migration):
             name='void_reason',
             field=models.CharField(blank=True, max_length=300, verbose_name='why void'),
         ),
+        migrations.AlterField(
+            model_name='historicalsignature',
+            name='meaning',
+            field=models.CharField(choices=[('approved_by', 'Approved by'), ('declined_by', 'Declined by'), ('deferred_by', 'Deferred by'), ('verified_by', 'Verified by'), ('reviewed_by', 'Reviewed by'), ('checked_by', 'Checked by'), ('corrected_by', 'Corrected by')], max_length=20, verbose_name='meaning'),
+        ),
+        migrations.AlterField(
+            model_name='signature',
+            name='meaning',
+            field=models.CharField(choices=[('approved_by', 'Approved by'), ('declined_by', 'Declined by'), ('deferred_by', 'Deferred by'), ('verified_by', 'Verified by'), ('reviewed_by', 'Reviewed by'), ('checked_by', 'Checked by'), ('corrected_by', 'Corrected by')], max_length=20, verbose_name='meaning'),
+        ),
     ]

@@ -18,7 +18,7 @@ from .access import (
     is_pharmacist,
 )
 from .bridging import bridging_record, bridging_update
-from .day0 import day0_change
+from .day0 import day0_change, day0_correct
 from .gate import (
     PRE_INFUSION_FIELDS,
     bedside_verify,
@@ -46,6 +46,7 @@ __all__ = [
     "bridging_update",
     "can_verify_bag",
     "day0_change",
+    "day0_correct",
     "dose_decide",
     "gate_override",
     "gate_refusal",
