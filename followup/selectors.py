@@ -217,6 +217,4 @@ def matching_scheduled_visit(course: TreatmentCourse, on: date) -> ScheduledVisi
             window_end__gte=on,
         )
     )
-    if not planned:
-        return None
-    return min(planned, key=lambda v: (abs((on - v.target_date).days), v.sequence))
+    return schedule.matching_visit(visits=planned, on=on)

@@ -17,7 +17,6 @@ from patients.selectors import courses_visible_to
 
 from . import rules
 from .models import (
-    Administration,
     BridgingTherapy,
     GateOverride,
     GateReview,
@@ -35,13 +34,6 @@ def plans_visible_to(user) -> QuerySet[LymphodepletionPlan]:
     return LymphodepletionPlan.objects.filter(
         course__in=courses_visible_to(user).values("pk")
     ).select_related("course__patient__ward", "course__product", "created_by")
-
-
-def plan_for_user(user, pk) -> LymphodepletionPlan:
-    try:
-        return plans_visible_to(user).get(pk=pk)
-    except (LymphodepletionPlan.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 def doses_visible_to(user) -> QuerySet[PlannedDose]:
@@ -337,9 +329,3 @@ def course_overview(course: TreatmentCourse) -> dict:
         "reviews": list(course.gate_reviews.select_related("reviewed_by")[:10]),
         "infusion": getattr(course, "infusion_record", None),
     }
-
-
-def administrations_visible_to(user) -> QuerySet[Administration]:
-    return Administration.objects.filter(
-        planned_dose__plan__course__in=courses_visible_to(user).values("pk")
-    ).select_related("planned_dose", "given_by")

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput
 from core.permissions import can_read_patients, require
-from patients.forms import DateInput
 from patients.selectors import course_for_user, patient_for_user
 
 from . import services
