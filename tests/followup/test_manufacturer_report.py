@@ -87,3 +87,23 @@ def test_the_worklist_shows_the_task_and_the_clinician_marks_it_reported(
     assert "Report to the manufacturer recorded" in response.content.decode()
     event.refresh_from_db()
     assert event.reported_to_manufacturer
+
+
+def test_api_lists_the_due_reports_and_a_clinician_records_one(
+    infused_7a, nurse_ada, nurse_dan, dr_ben
+):
+    from rest_framework.test import APIClient
+
+    record(infused_7a, nurse_ada, T_CELL_LYMPHOMA)
+    event = LateAdverseEvent.objects.get()
+    url = "/api/follow-up/manufacturer-reports/"
+    client = APIClient()
+    client.force_authenticate(nurse_dan)
+    assert client.get(url).json() == []
+    client.force_authenticate(nurse_ada)
+    assert [row["id"] for row in client.get(url).json()] == [event.pk]
+    assert client.post(f"{url}{event.pk}/reported/").status_code == 403
+    client.force_authenticate(dr_ben)
+    response = client.post(f"{url}{event.pk}/reported/")
+    assert response.status_code == 200 and response.json()["reported_to_manufacturer"] is True
+    assert client.get(url).json() == []
