@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 
+from .clinical_numbers import form_number_messages
+
 
 class DateInput(forms.DateInput):
     """The one date widget of every form: the browser's date picker, ISO in and out."""
@@ -25,6 +27,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        form_number_messages(self)  # "Weight must be between 2 and 350 kg.", not digit counts
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, (forms.HiddenInput, MeasuredWidget)):
