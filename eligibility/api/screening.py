@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from core.api_units import MeasuredUnitsMixin
 from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
+from core.versioning import StaleEditError
 from eligibility import selectors, services
 from eligibility.forms import MEASURED_LABS
 from eligibility.models import (
@@ -22,7 +23,6 @@ from eligibility.models import (
 from patients.api import as_drf_error
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
-from patients.services import StaleEditError
 
 from .evaluation import EvaluationSerializer, evaluation_data
 

@@ -8,9 +8,9 @@ from rest_framework.exceptions import ValidationError
 
 from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
+from core.versioning import StaleEditError
 from patients.api import as_drf_error
 from patients.selectors import courses_visible_to
-from patients.services import StaleEditError
 
 from .. import selectors, services
 from ..models import (

@@ -24,9 +24,6 @@ from .day0 import (
     Day0Filter,
 )
 from .gate import (
-    BedsideFilter,
-    BedsideVerificationSerializer,
-    BedsideVerificationViewSet,
     CheckFilter,
     GateOverrideSerializer,
     GateOverrideViewSet,
@@ -67,9 +64,6 @@ from .plans import (
 __all__ = [
     "AdministerDoseSerializer",
     "BEDSIDE",
-    "BedsideFilter",
-    "BedsideVerificationSerializer",
-    "BedsideVerificationViewSet",
     "BridgingFilter",
     "BridgingTherapySerializer",
     "BridgingViewSet",
