@@ -4,19 +4,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue import selectors as catalogue_selectors
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 from core.models import User, Ward
 from core.roles import Role
 
 from . import rules, services
 from .models import Patient, Stage
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def clinicians():
@@ -140,13 +133,6 @@ class PatientSearchForm(BootstrapFormMixin, forms.Form):
     ward = forms.ModelChoiceField(
         label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")
     )
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):

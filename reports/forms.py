@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Diagnosis
-from core.forms import BootstrapFormMixin
-from patients.forms import DateInput
+from core.forms import BootstrapFormMixin, DateInput
 from patients.models import Stage
 
 from . import datasets

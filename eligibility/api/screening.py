@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import DrugClass
 from core.api_units import MeasuredUnitsMixin
+from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from core.versioning import StaleEditError
 from eligibility import selectors, services
@@ -179,8 +180,7 @@ class ScreeningSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
         return selectors.screening_for_course(instance.course)
 
 
-class ScreeningFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class ScreeningFilter(CourseRecordFilter):
     stage = filters.ChoiceFilter(field_name="course__stage", choices=Stage.choices)
     product = filters.CharFilter(field_name="course__product__code")
 
