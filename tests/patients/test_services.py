@@ -140,6 +140,8 @@ class TestCourseOpen:
 def walk(course, by, path):
     """Put the course at a stage as rows (the evidence of each stage is not the point here)."""
     for stage in path:
+        if stage == "infusion":
+            record_passed_gate(course, on=TODAY, by=by)
         course_at_stage(by=by, course=course, to_stage=stage, reason="step")
 
 
