@@ -76,6 +76,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "diagnosis",
             "ward",
             "attending_clinician",
+            "preferred_language",
             "version",
             "reason",
             "created_at",
@@ -232,12 +233,24 @@ class CourseFilter(filters.FilterSet):
         fields = ["stage", "product", "patient"]
 
 
+class ProductFilter(filters.FilterSet):
+    # ?diagnosis=MM: the products indicated for it, as a course's product choice offers them.
+    diagnosis = filters.ChoiceFilter(choices=Diagnosis.choices, method="filter_diagnosis")
+
+    class Meta:
+        model = CarTProduct
+        fields = ["active", "target_antigen", "diagnosis"]
+
+    def filter_diagnosis(self, queryset, name, value):
+        return queryset.filter(pk__in=selectors.products_indicated_for(value).values("pk"))
+
+
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """The CAR-T product catalogue (maintained by administrators in the admin)."""
 
     serializer_class = ProductSerializer
     queryset = CarTProduct.objects.all()
-    filterset_fields = ["active", "target_antigen"]
+    filterset_class = ProductFilter
 
 
 class PatientViewSet(

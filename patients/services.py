@@ -24,7 +24,7 @@ from .models import (
     TreatmentCourse,
     WardTransfer,
 )
-from .selectors import last_change, user_can_see_patient
+from .selectors import last_change, products_indicated_for, user_can_see_patient
 from .signals import course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
@@ -38,6 +38,7 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "preferred_language",
     "national_id",
 )
 
@@ -138,6 +139,24 @@ def patient_record_needs_reason(patient: Patient) -> bool:
     return patient.courses.filter(stage__in=rules.REASON_FOR_CHANGE_STAGES).exists()
 
 
+def course_product_check(*, patient: Patient, product: CarTProduct) -> None:
+    """Refuse a product without an approved indication for the patient's diagnosis."""
+    indicated = list(products_indicated_for(patient.diagnosis))
+    if product in indicated:
+        return
+    raise ValidationError(
+        {
+            "product": _("%(product)s is not indicated for %(diagnosis)s: choose %(indicated)s.")
+            % {
+                "product": product.short_name,
+                "diagnosis": patient.get_diagnosis_display(),
+                "indicated": _(" or ").join(p.short_name for p in indicated) or _("none"),
+            }
+        },
+        code="not_indicated",
+    )
+
+
 @transaction.atomic
 def course_open(
     *, by: User, patient: Patient, product: CarTProduct, referred_on: date | None = None
@@ -149,6 +168,7 @@ def course_open(
         raise ValidationError({"referred_on": _("The referral date cannot be in the future.")})
     if not product.active:
         raise ValidationError({"product": _("This product is no longer in the catalogue.")})
+    course_product_check(patient=patient, product=product)
     if patient.courses.exclude(stage__in=rules.TERMINAL_STAGES).exists():
         raise ValidationError(
             {"patient": _("This patient already has a course under way; end it first.")}
