@@ -7,7 +7,7 @@ from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 from core.models import User, Ward
 from core.roles import Role
 
-from . import rules, services
+from . import rules, services, stage_entry
 from .models import CarTProduct, Patient, Stage
 from .selectors import products_indicated_for
 
@@ -103,8 +103,21 @@ class CourseOpenForm(BootstrapFormMixin, forms.Form):
         return value
 
 
+class _StageChoiceField(forms.ChoiceField):
+    """Offers only the moves the generic form may make; a stage entered on its record is
+    refused with the page where that record is made, not a bare "not a valid choice"."""
+
+    from_stage = ""
+
+    def validate(self, value):
+        refusal = stage_entry.generic_move_refusal(self.from_stage, value) if value else None
+        if refusal:
+            raise forms.ValidationError(refusal, code="evidence")
+        super().validate(value)
+
+
 class StageChangeForm(BootstrapFormMixin, forms.Form):
-    to_stage = forms.ChoiceField(label=_("New stage"), choices=())
+    to_stage = _StageChoiceField(label=_("New stage"), choices=())
     effective_date = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(
         label=_("Reason"),
@@ -116,10 +129,12 @@ class StageChangeForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, course, user, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(Stage.choices)
+        self.fields["to_stage"].from_stage = course.stage
         self.fields["to_stage"].choices = [
             (stage, labels[stage])
             for stage in rules.STAGE_ORDER
             if stage in rules.ALLOWED_TRANSITIONS[course.stage]
+            and rules.is_evidence_free_move(course.stage, stage)
             and user.roles & rules.ROLES_FOR_TARGET[stage]
         ]
         self.fields["effective_date"].initial = timezone.localdate()
