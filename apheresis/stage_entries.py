@@ -100,6 +100,41 @@ def _demo_shipment(*, course, by, on) -> Collection:
     return collection
 
 
+def _demo_release_and_receipt(*, course, by, on) -> None:
+    """The product released by the manufacturer and received at the centre: apheresis' rows,
+    which lymphodepletion needs (a demo step registered before that stage)."""
+    from datetime import datetime, time
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from .models import ManufacturingStatus, ProductReceipt
+
+    collection = course.collections.order_by("-collected_at").first()
+    lot = f"LOT-{collection.pk:05d}"
+    ManufacturingRecord.objects.filter(collection=collection).audited_update(
+        by=by,
+        reason="demo: product released",
+        status=ManufacturingStatus.RELEASED,
+        lot_number=lot,
+        released_on=on,
+    )
+    ProductReceipt.objects.get_or_create(
+        collection=collection,
+        defaults={
+            "coi_id": collection.coi_id,
+            "lot_number": lot,
+            "received_at": timezone.make_aware(datetime.combine(on, time(10))),
+            "bag_count": 1,
+            "total_cells_10e6": Decimal("140"),
+            "viability_percent": Decimal("92"),
+            "release_certificate": "apheresis/certificates/demo.pdf",
+            "storage_location": "LN2-2 / rack C / box 4",
+            "received_by": by,
+        },
+    )
+
+
 def register() -> None:
     stage_entry.register(
         stage=course_rules.APHERESIS,
@@ -116,4 +151,7 @@ def register() -> None:
         record_where=gettext_lazy(
             "the course's Apheresis page (hand the collection to the courier)"
         ),
+    )
+    stage_entry.register_demo_step_before(
+        stage=course_rules.LYMPHODEPLETION, demo_record=_demo_release_and_receipt
     )

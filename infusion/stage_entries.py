@@ -69,39 +69,17 @@ def _demo_bridging(*, course, by, on) -> None:
     BridgingTherapy.objects.create(course=course, regimen="R-GemOx", started_on=on, recorded_by=by)
 
 
-def _demo_release_and_plan(*, course, by, on) -> None:
-    """The product released and received, and the plan made and verified."""
+def _demo_plan(*, course, by, on) -> None:
+    """The plan made and verified (the product's release and receipt are apheresis' rows,
+    registered by apheresis as a demo step before lymphodepletion)."""
     from decimal import Decimal
 
+    from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
-    from apheresis.models import ManufacturingRecord, ProductReceipt
+    from core.models import Signature, SignatureMeaning
+    from core.signatures import fingerprint, signed_fields_of
 
-    from .models import PlanSignature
-
-    collection = course.collections.order_by("-collected_at").first()
-    lot = f"LOT-{collection.pk:05d}"
-    ManufacturingRecord.objects.filter(collection=collection).audited_update(
-        by=by,
-        reason="demo: product released",
-        status=rules.RELEASED,
-        lot_number=lot,
-        released_on=on,
-    )
-    ProductReceipt.objects.get_or_create(
-        collection=collection,
-        defaults={
-            "coi_id": collection.coi_id,
-            "lot_number": lot,
-            "received_at": _at(on, 10),
-            "bag_count": 1,
-            "total_cells_10e6": Decimal("140"),
-            "viability_percent": Decimal("92"),
-            "release_certificate": "apheresis/certificates/demo.pdf",
-            "storage_location": "LN2-2 / rack C / box 4",
-            "received_by": by,
-        },
-    )
     plan = selectors.plan_for(course)
     if plan is None:
         # Its doses were given weeks ago (the service plans only from today): the plan's
@@ -134,12 +112,17 @@ def _demo_release_and_plan(*, course, by, on) -> None:
             created_by=by,
         )
     if not selectors.plan_is_verified(plan):
-        PlanSignature.objects.create(
-            plan=plan,
-            plan_version=plan.version,
-            signed_by=by,
+        # The pharmacist's verification as a row: the demo knows no password to sign with.
+        Signature.objects.create(
+            content_type=ContentType.objects.get_for_model(plan),
+            object_id=plan.pk,
+            meaning=SignatureMeaning.VERIFIED_BY,
+            signer=by,
             signer_name=by.get_full_name() or by.username,
             signed_at=timezone.now(),
+            signed_fields=list(signed_fields_of(plan)),
+            fingerprint=fingerprint(plan),
+            record_version=plan.version,
         )
 
 
@@ -186,7 +169,7 @@ def register() -> None:
         stage=course_rules.LYMPHODEPLETION,
         service="infusion.services.lymphodepletion_start",
         evidence_missing=lymphodepletion_evidence_missing,
-        demo_record=_demo_release_and_plan,
+        demo_record=_demo_plan,
         record_where=gettext_lazy("the course's Infusion page (start lymphodepletion)"),
     )
     stage_entry.register(

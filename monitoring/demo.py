@@ -149,7 +149,7 @@ def _demo_course(*, staff: dict, mrn: str, family: str, given: str, day0: date):
 
 def _enter_with_demo_record(*, by, course, stage, on) -> None:
     """The stage's evidence as the owning app's demo rows, then the guarded entry."""
-    stage_entry.entry_for(stage).demo_record(course=course, by=by, on=on)
+    stage_entry.demo_evidence(stage, course=course, by=by, on=on)
     patient_services.course_enter_stage(by=by, course=course, to_stage=stage, effective_date=on)
 
 

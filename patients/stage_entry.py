@@ -71,6 +71,26 @@ def register(
     _ENTRIES[stage] = entry
 
 
+# Demo rows an EARLIER stage's app must add before a later stage's evidence can exist (the
+# product released and received by apheresis before lymphodepletion): the later app may not
+# write an earlier stage's records (README, Architecture), so the earlier app registers them.
+_DEMO_STEPS_BEFORE: dict[str, list[Callable[..., object]]] = {}
+
+
+def register_demo_step_before(*, stage: str, demo_record: Callable[..., object]) -> None:
+    steps = _DEMO_STEPS_BEFORE.setdefault(stage, [])
+    if demo_record not in steps:
+        steps.append(demo_record)
+
+
+def demo_evidence(stage: str, *, course, by, on) -> None:
+    """Write a demo course's evidence for ``stage`` as rows: the earlier apps' steps first,
+    then the owning app's record (seed_demo, the monitoring demo, the stage-evidence test)."""
+    for step in _DEMO_STEPS_BEFORE.get(stage, []):
+        step(course=course, by=by, on=on)
+    entry_for(stage).demo_record(course=course, by=by, on=on)
+
+
 def entry_for(stage: str) -> StageEntry | None:
     return _ENTRIES.get(stage)
 

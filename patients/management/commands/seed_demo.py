@@ -325,7 +325,7 @@ class Command(BaseCommand):
             entry = stage_entry.entry_for(stage)
             if entry is not None:
                 # The stage's evidence as the owning app's demo rows, then the guarded entry.
-                entry.demo_record(course=course, by=actor, on=on)
+                stage_entry.demo_evidence(stage, course=course, by=actor, on=on)
                 move = services.course_enter_stage
             move(
                 by=actor,
