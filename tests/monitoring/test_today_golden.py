@@ -107,11 +107,11 @@ def frozen_ward(db):
         yield scenario
 
 
-def _today(client, scenario, *, refresh: bool) -> str:
+def _today(client, scenario, *, refresh: bool, path: str = "/monitoring/today/") -> str:
     client.force_login(User.objects.get(username=scenario.nurse))
     headers = {"HX-Request": "true", "X-Background-Poll": "1"} if refresh else {}
     with time_machine.travel(NOW, tick=False):
-        response = client.get(f"/monitoring/today/?ward={scenario.ward_code}", headers=headers)
+        response = client.get(f"{path}?ward={scenario.ward_code}", headers=headers)
     assert response.status_code == 200
     return CSRF.sub('name="csrfmiddlewaretoken" value="…"', response.content.decode())
 
@@ -133,3 +133,15 @@ def test_the_full_page_is_the_golden_one(frozen_ward, client):
 
 def test_the_refreshed_rows_are_the_golden_ones(frozen_ward, client):
     _same_as_golden("today_rows.html", _today(client, frozen_ward, refresh=True))
+
+
+@pytest.mark.parametrize("refresh", [False, True], ids=["page", "rows"])
+def test_the_old_path_kept_for_the_bench_writes_the_same_bytes(
+    frozen_ward, client, settings, refresh
+):
+    """bench/legacy_today.py is the list before issue 20; the bench times it beside the new."""
+    settings.ROOT_URLCONF = "bench.urls"
+    new = _today(client, frozen_ward, refresh=refresh)
+    old = _today(client, frozen_ward, refresh=refresh, path="/bench/legacy-today/")
+    # The page prints its own address (the language form, the refresh's hx-get).
+    assert new == old.replace("/bench/legacy-today/", "/monitoring/today/")
