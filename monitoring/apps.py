@@ -9,7 +9,10 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from patients import signals as patient_signals
 
+        from . import today_cache
         from .signals import monitoring_continues_guard
+
+        today_cache.connect()
 
         patient_signals.course_stage_changed.connect(
             monitoring_continues_guard, dispatch_uid="monitoring.monitoring_continues_guard"
