@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,7 +155,9 @@ def _user_name(first: str, last: str, username: str) -> str:
 def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
     """Every monitored patient the user may see, with tasks due, overdue and done this shift,
     the last grades and their trend, and unacknowledged escalations. A constant number of
-    queries (six) whatever the number of patients or their history; values, not instances."""
+    queries (five) whatever the number of patients or their history; values, not instances."""
+    from eligibility.models import ProductLabel  # the catalogue's label data
+
     now = timezone.localtime(now or timezone.now())
     today = now.date()
     shift = schedule.shift_at(now)
@@ -154,13 +166,18 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         .annotate(
             outpatient=ExpressionWrapper(
                 Q(discharge__discharge_date__lte=today), output_field=BooleanField()
-            )
+            ),
+            # The product label's window (as monitoring_windows()), read with the course.
+            window_days=Subquery(
+                ProductLabel.objects.filter(product=OuterRef("product_id")).values(
+                    "monitoring_window_days"
+                )[:1]
+            ),
         )
         .order_by("patient__ward__name", "patient__family_name", "pk")
         .values_list(
             "pk",
             "day0_date",
-            "product_id",
             "product__short_name",
             "patient__family_name",
             "patient__given_name",
@@ -168,6 +185,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             "patient__ward_id",
             "patient__ward__name",
             "outpatient",
+            "window_days",
         )
     )
     ids = [c[0] for c in courses]
@@ -205,33 +223,23 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
                 TaskBadge(str(kinds.get(kind, kind)), local_when(done_at, now=now))
             )
     escalations: dict[int, list[EscalationLine]] = {}
-    for course_id, reason, created_at in (
-        OPEN_ESCALATIONS.filter(course_id__in=ids)
-        .order_by("-created_at", "-id")
-        .values_list("course_id", "reason", "created_at")
-    ):
-        escalations.setdefault(course_id, []).append(
-            EscalationLine(reason, local_when(created_at, now=now))
-        )
     treatments: dict[int, list] = {}
-    for course_id, drug, kind, given_at in Intervention.objects.filter(
-        course_id__in=ids,
-        kind__in=ENDING_TREATMENTS,
-        given_at__gte=now - ending.RECENT_TREATMENT,
-    ).values_list("course_id", "drug", "kind", "given_at"):
-        treatments.setdefault(course_id, []).append((drug or kind, given_at))
-        fresh_until = min(
-            fresh_until, given_at + ending.RECENT_TREATMENT if given_at <= now else given_at
-        )
+    for course_id, is_escalation, text, moment, _pk in _reasons_to_continue(ids, now=now):
+        if is_escalation:
+            escalations.setdefault(course_id, []).append(
+                EscalationLine(text, local_when(moment, now=now))
+            )
+        else:
+            treatments.setdefault(course_id, []).append((text, moment))
+            gone_at = moment + ending.RECENT_TREATMENT if moment <= now else moment
+            fresh_until = min(fresh_until, gone_at)
     grades = _latest_grades(ids)
-    windows = monitoring_windows()
     course_url = _url_maker("monitoring:course")
     assess_url = _url_maker("monitoring:assess")
     rows = []
     for (
         pk,
         day0,
-        product_id,
         product,
         family,
         given,
@@ -239,6 +247,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         ward_id,
         ward_name,
         outpatient,
+        window_days,
     ) in courses:
         history = grades.get(pk, [])
         last = history[0] if history else None
@@ -256,9 +265,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             course_url=course_url(pk),
             assess_url=assess_url(pk),
             crs_grade=last[0] if last else None,
-            crs_trend=schedule.trend(
-                previous[0] if previous else None, last[0] if last else None
-            ),
+            crs_trend=schedule.trend(previous[0] if previous else None, last[0] if last else None),
             last_icans=neuro[0] if neuro else None,
             icans_trend=schedule.trend(
                 neuro[1] if len(neuro) > 1 else None, neuro[0] if neuro else None
@@ -271,7 +278,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             row.decision = ending.decide(
                 day0=day0,
                 today=today,
-                window_days=windows.get(product_id, schedule.DEFAULT_MONITORING_DAYS),
+                window_days=window_days or schedule.DEFAULT_MONITORING_DAYS,
                 latest_crs=row.crs_grade,
                 latest_icans=row.last_icans,
                 open_escalations=len(row.escalations),
@@ -292,6 +299,34 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.escalations), -len(r.overdue), -len(r.due)))
     return TodayList(shift=shift, rows=rows, fresh_until=fresh_until)
+
+
+def _reasons_to_continue(ids: list[int], *, now: datetime):
+    """Open escalations (newest first) and tocilizumab or steroids of the last 48 h, the
+    reasons to keep monitoring that the list shows or counts, in one query (UNION ALL):
+    (course id, is an escalation, reason or drug, when, id)."""
+    escalations = (
+        OPEN_ESCALATIONS.filter(course_id__in=ids)
+        .annotate(is_escalation=Value(True), text=F("reason"), moment=F("created_at"))
+        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .order_by()
+    )
+    treatments = (
+        Intervention.objects.filter(
+            course_id__in=ids,
+            kind__in=ENDING_TREATMENTS,
+            given_at__gte=now - ending.RECENT_TREATMENT,
+        )
+        .annotate(
+            is_escalation=Value(False),
+            text=Coalesce(NullIf(F("drug"), Value("")), F("kind")),
+            moment=F("given_at"),
+        )
+        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .order_by()
+    )
+    # Escalation order as their model's (newest first, then the higher id).
+    return escalations.union(treatments, all=True).order_by("-moment", "-pk")
 
 
 def _latest_grades(course_ids: list[int], per_course: int = 6) -> dict[int, list[tuple]]:

@@ -166,26 +166,33 @@ def rows_html(user, *, ward_ids, can_assess: bool, build) -> str:
     selector's TodayList."""
     newest_task = MonitoringTask.objects.aggregate(newest=Max("pk"))["newest"]
     scope = "all" if ward_ids is None else ",".join(str(w) for w in sorted(ward_ids))
-    key = "today:rows:" + hashlib.sha1(
-        "|".join(
-            [
-                translation.get_language() or "",
-                "bedside" if can_assess else "reader",
-                scope,
-                versions(None if ward_ids is None else sorted(ward_ids)),
-                str(newest_task),
-            ]
-        ).encode()
-    ).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        today = build()
-        html = render_to_string(
-            "monitoring/_today_row_list.html",
-            {"rows": today.rows, "labels": labels(), "can_assess": can_assess},
-        )
-        seconds = (today.fresh_until - timezone.now()).total_seconds()
-        seconds = min(seconds, FRESH_AT_MOST.total_seconds())
-        if seconds >= 1:
-            cache.set(key, html, int(seconds))
+    key = (
+        "today:rows:"
+        + hashlib.sha1(
+            "|".join(
+                [
+                    translation.get_language() or "",
+                    "bedside" if can_assess else "reader",
+                    scope,
+                    versions(None if ward_ids is None else sorted(ward_ids)),
+                    str(newest_task),
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    # The moment the rows stop being true is kept with them and checked by this server's
+    # clock; the cache's own expiry only frees the memory.
+    now = timezone.now()
+    cached = cache.get(key)
+    if cached is not None and now < cached[0]:
+        return mark_safe(cached[1])  # noqa: S308 (rendered by the template engine, escaped there)
+    today = build()
+    html = render_to_string(
+        "monitoring/_today_row_list.html",
+        {"rows": today.rows, "labels": labels(), "can_assess": can_assess},
+    )
+    fresh_until = min(today.fresh_until, now + FRESH_AT_MOST)
+    seconds = int((fresh_until - now).total_seconds())
+    if seconds >= 1:
+        cache.set(key, (fresh_until, html), seconds + 1)
     return mark_safe(html)  # noqa: S308 (rendered by the template engine, escaped there)

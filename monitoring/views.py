@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -67,12 +68,10 @@ def today(request):
         "now": now,
         "can_assess": can_assess,
     }
-    template = (
-        "monitoring/_today_rows.html"
-        if request.headers.get("HX-Request")
-        else "monitoring/today.html"
-    )
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        # The rows need nothing of the request's context processors (unread messages...).
+        return HttpResponse(render_to_string("monitoring/_today_rows.html", context))
+    return render(request, "monitoring/today.html", context)
 
 
 def course_page(request, pk):

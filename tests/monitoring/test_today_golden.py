@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from bench.generator import generate
 from core.models import User
-from followup import services as followup_services
 from monitoring import services as monitoring_services
 from monitoring.models import MonitoringTask
 from patients.models import Stage, TreatmentCourse
@@ -25,6 +24,7 @@ from tests.monitoring.conftest import (
     FEVER_HYPOTENSION,
     ICE_PERFECT,
     course_in_monitoring,
+    discharge_today,
 )
 
 NOW = "2026-06-15 09:00 +08:00"
@@ -72,16 +72,7 @@ def frozen_ward(db):
         ).first()
         if task is not None:
             monitoring_services.task_take(by=nurse, task=task)
-        followup_services.discharge_record(
-            by=clinician,
-            course=discharged,
-            discharge_date=now.date(),
-            caregiver_name="Li Na",
-            caregiver_relationship="daughter",
-            caregiver_phone="13800000000",
-            lodging_address="Near the hospital",
-            centre_phone="023-0000000",
-        )
+        discharge_today(discharged, clinician)
         # Past the label window: one may end (grades 0), one must continue (an escalation
         # open, CRS down from 2 to 0).
         ward = nurse.wards.get(code=scenario.ward_code)
