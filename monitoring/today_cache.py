@@ -26,6 +26,7 @@ old name until the rows expire.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from datetime import timedelta
 
@@ -43,6 +44,7 @@ from .models import MonitoringTask
 FRESH_AT_MOST = timedelta(minutes=10)
 EVERY_WARD = "every"
 _PREFIX = "today:v:"
+_local = threading.local()
 
 
 def _version_key(scope) -> str:
@@ -85,15 +87,31 @@ def every_ward_changed() -> None:
 
 
 def courses_changed(course_ids) -> None:
-    """Bump the wards of these courses now and again once the transaction commits: a reader
-    between the two read the rows as they were and cached them under the first version."""
+    """Bump the wards of these courses now and again once the transaction commits.
+
+    Only the second bump matters to other connections: a reader reads the versions before
+    the rows, so rows read before the commit are cached under the version the commit then
+    replaces. The first serves reads inside the same transaction (a test's, or a request's
+    under ATOMIC_REQUESTS). Each course's ward is read once per transaction."""
     from patients.models import TreatmentCourse
 
-    ward_ids = set(
-        TreatmentCourse.objects.filter(pk__in=course_ids).values_list("patient__ward_id", flat=True)
-    )
+    wards = _local.__dict__.setdefault("wards", {})
+    unknown = [c for c in course_ids if c not in wards]
+    if unknown:
+        wards.update(
+            TreatmentCourse.objects.filter(pk__in=unknown).values_list("pk", "patient__ward_id")
+        )
+    ward_ids = {wards.get(c) for c in course_ids}
     wards_changed(ward_ids)
-    transaction.on_commit(lambda: wards_changed(ward_ids))
+    _local.__dict__.setdefault("pending", set()).update(ward_ids)
+    transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    pending = _local.__dict__.pop("pending", set())
+    _local.__dict__.pop("wards", None)
+    if pending:
+        wards_changed(pending)
 
 
 # --- receivers ---------------------------------------------------------------------------
@@ -108,6 +126,7 @@ def _course_saved(sender, instance, **kwargs) -> None:
 
 
 def _everything_saved(sender, instance, **kwargs) -> None:
+    _local.__dict__.pop("wards", None)  # a patient may have changed ward
     every_ward_changed()
     transaction.on_commit(every_ward_changed)
 
