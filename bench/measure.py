@@ -141,9 +141,14 @@ def _export(client, url, *, traced: bool) -> tuple[float, int, int]:
     data = {"dataset": "assessments", "file_format": "csv", "delivery": "download"}
     if traced:
         tracemalloc.start()
+    from django.test.utils import override_settings
+
     started = time.perf_counter()
-    response = client.post(url, data=data, secure=True)
-    size = _consume(response)
+    # Every row, downloaded now: the bench times the stream, not the background job that a
+    # large export is sent to (EXPORT_BACKGROUND_ABOVE_ROWS).
+    with override_settings(EXPORT_BACKGROUND_ABOVE_ROWS=10**9):
+        response = client.post(url, data=data, secure=True)
+        size = _consume(response)
     seconds = time.perf_counter() - started
     peak = 0
     if traced:
@@ -207,8 +212,7 @@ def measure_size(scenario, *, requests: int) -> dict:
     def page(key, client, name, url, **options):
         pages[key] = _time_page(client, name, url, requests=requests, **options)
 
-    page("floor", nurse, "floor (login + fixed string)", "/bench/floor/")
-    today_pages(page, nurse, scenario.ward_code)
+    pages.update(today_pages(nurse, scenario.ward_code, requests=requests))
     page("timeline", clinician, "patient timeline", f"/patients/{scenario.timeline_patient_id}/")
     page(
         "chart",
@@ -262,43 +266,89 @@ def measure_size(scenario, *, requests: int) -> dict:
 REFRESH = {"HX-Request": "true", "X-Background-Poll": "1"}
 
 
-def today_pages(page, nurse, ward_code) -> None:
-    """The Today list (issue 20 item 2), new and old side by side in this run: the page with
-    its rows cached (what a nurse gets while nothing is written), with its rows built again
-    at each request (a write just bumped the ward), the minute's htmx refresh; and the same
-    through the code before issue 20 (bench/legacy_today.py)."""
+def _time_interleaved(specs: dict, *, requests: int, warmup: int = 3) -> dict[str, Timing]:
+    """Time several pages in turns (A, B, C, A, B, C…, the order rotating each round), so that
+    their ratios hold on a shared machine whose load drifts from minute to minute: each
+    page's samples come from the same minutes. ``specs``: key → (client, name, url, options
+    with ``headers`` and ``before`` as for _time_page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings, calls = {}, {}
+    for key, (client, name, url, options) in specs.items():
+        headers, before = options.get("headers"), options.get("before")
+
+        def call(client=client, url=url, headers=headers, before=before):
+            if before is not None:
+                before()
+            started = time.perf_counter()
+            response = client.get(url, secure=True, headers=headers)
+            _consume(response)
+            return response, time.perf_counter() - started
+
+        timings[key] = Timing(name, url, extra={"samples": requests, "interleaved": True})
+        calls[key] = call
+        for _ in range(warmup):
+            response, _seconds = call()
+        timings[key].status = response.status_code
+        if response.status_code != 200:
+            timings[key].error = f"HTTP {response.status_code}"
+    keys = [k for k in specs if not timings[k].error]
+    samples: dict[str, list[float]] = {k: [] for k in keys}
+    for round_ in range(requests):
+        shift = round_ % len(keys) if keys else 0
+        for key in keys[shift:] + keys[:shift]:
+            samples[key].append(calls[key]()[1])
+    for key in keys:
+        with CaptureQueriesContext(connection) as queries:
+            calls[key]()
+        t = timings[key]
+        t.median_ms = statistics.median(samples[key]) * 1000
+        t.p95_ms = statistics.quantiles(samples[key], n=20, method="inclusive")[18] * 1000
+        t.queries = len(queries)
+        t.extra["sql"] = [q["sql"] for q in queries.captured_queries]
+    return timings
+
+
+def today_pages(nurse, ward_code, *, requests: int) -> dict[str, Timing]:
+    """The floor and the Today list (issue 20 item 2), new and old, interleaved in this run:
+    the page with its rows cached (what a nurse gets while nothing is written), with its rows
+    built again at each request (a write just bumped the ward: the version is bumped before
+    each request, untimed), the minute's htmx refresh; and the same through the code before
+    issue 20 (bench/legacy_today.py, /bench/legacy-today/)."""
     from core.models import Ward
     from monitoring import today_cache
 
     ward_id = Ward.objects.get(code=ward_code).pk
-    query = f"?ward={ward_code}"
+    new, old = f"/monitoring/today/?ward={ward_code}", f"/bench/legacy-today/?ward={ward_code}"
 
     def ward_written():
         today_cache.wards_changed([ward_id])
 
-    page("today", nurse, "Today list (ward of ~30), rows cached", f"/monitoring/today/{query}")
-    page(
-        "today_rebuilt",
-        nurse,
-        "Today list, rows built (after a write)",
-        f"/monitoring/today/{query}",
-        before=ward_written,
-    )
-    page("today_legacy", nurse, "Today list before issue 20", f"/bench/legacy-today/{query}")
-    page(
-        "today_refresh",
-        nurse,
-        "Today refresh (htmx), rows cached",
-        f"/monitoring/today/{query}",
-        headers=REFRESH,
-    )
-    page(
-        "today_refresh_legacy",
-        nurse,
-        "Today refresh (htmx) before issue 20",
-        f"/bench/legacy-today/{query}",
-        headers=REFRESH,
-    )
+    specs = {
+        "floor": (nurse, "floor (login + fixed string)", "/bench/floor/", {}),
+        "today": (nurse, "Today list (ward of ~30), rows cached", new, {}),
+        "today_rebuilt": (
+            nurse,
+            "Today list, rows built (after a write)",
+            new,
+            {"before": ward_written},
+        ),
+        "today_legacy": (nurse, "Today list before issue 20", old, {}),
+        "today_refresh": (
+            nurse,
+            "Today refresh (htmx), rows cached",
+            new,
+            {"headers": REFRESH},
+        ),
+        "today_refresh_legacy": (
+            nurse,
+            "Today refresh (htmx) before issue 20",
+            old,
+            {"headers": REFRESH},
+        ),
+    }
+    return _time_interleaved(specs, requests=requests)
 
 
 def _time_dashboard_recompute(runs: int = 3) -> Timing:

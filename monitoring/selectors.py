@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.clock import local_when
+from core.clock import local_when, local_when_formatter
 from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
@@ -194,6 +194,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
     )
     kinds = dict(TaskKind.choices)
+    when = local_when_formatter(now=now)
     open_tasks: dict[int, list] = {}
     done: dict[int, list[TaskBadge]] = {}
     tasks = (
@@ -220,15 +221,13 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             open_tasks.setdefault(course_id, []).append((kind, due_at, taken))
         else:
             done.setdefault(course_id, []).append(
-                TaskBadge(str(kinds.get(kind, kind)), local_when(done_at, now=now))
+                TaskBadge(str(kinds.get(kind, kind)), when(done_at))
             )
     escalations: dict[int, list[EscalationLine]] = {}
     treatments: dict[int, list] = {}
     for course_id, is_escalation, text, moment, _pk in _reasons_to_continue(ids, now=now):
         if is_escalation:
-            escalations.setdefault(course_id, []).append(
-                EscalationLine(text, local_when(moment, now=now))
-            )
+            escalations.setdefault(course_id, []).append(EscalationLine(text, when(moment)))
         else:
             treatments.setdefault(course_id, []).append((text, moment))
             gone_at = moment + ending.RECENT_TREATMENT if moment <= now else moment
@@ -288,7 +287,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         for kind, due_at, taken in open_tasks.get(pk, []):
             overdue_from = due_at + schedule.OVERDUE_AFTER
             due_from = due_at - schedule.COMING_DUE_LEAD
-            badge = TaskBadge(str(kinds.get(kind, kind)), local_when(due_at, now=now), taken)
+            badge = TaskBadge(str(kinds.get(kind, kind)), when(due_at), taken)
             if overdue_from <= now:
                 row.overdue.append(badge)
             elif due_from <= now:
