@@ -1,4 +1,4 @@
-"""Words for the pure rules' codes, in the user's language (apheresis/rules.py speaks no Django)."""
+"""Words for the pure rules' codes, in the user's language (apheresis/rules/ speaks no Django)."""
 
 from django.utils import formats
 from django.utils import timezone as dj_timezone

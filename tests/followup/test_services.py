@@ -14,6 +14,7 @@ from followup.models import (
     ScheduledVisit,
     VisitReminder,
 )
+from followup.services import reminders as reminder_delivery
 from patients import services as patient_services
 from tests.factories import product
 from tests.followup.conftest import infuse
@@ -479,7 +480,7 @@ class TestReminders:
         def broken(*args, **kwargs):
             raise OSError("mail server down")
 
-        monkeypatch.setattr(services, "send_mail", broken)
+        monkeypatch.setattr(reminder_delivery, "send_mail", broken)
         with pytest.raises(OSError):
             services.reminder_send(reminder_id=reminder.pk)
         reminder.refresh_from_db()

@@ -17,6 +17,7 @@ from core.audit import unaudited
 from core.models import Notification
 from monitoring import services
 from monitoring.models import MonitoringTask, Reminder, ReminderKind, TaskKind
+from monitoring.services import reminders as reminder_delivery
 from patients.models import Stage, TreatmentCourse
 from tests.factories import PatientFactory, UserFactory, WardFactory
 from tests.monitoring.conftest import course_in_monitoring
@@ -109,7 +110,7 @@ class TestQueries:
     def test_batches_of_reminders_cost_the_same_queries(
         self, wards, dr_ben, monkeypatch, django_assert_max_num_queries
     ):
-        monkeypatch.setattr(services, "REMINDER_BATCH", 4)
+        monkeypatch.setattr(reminder_delivery, "REMINDER_BATCH", 4)
         courses = admit(wards, dr_ben)
         add_due_vitals(courses, 9)
         services.tasks_create_due(now=timezone.now())
@@ -146,7 +147,7 @@ class TestExactlyOnce:
     def test_the_claim_without_returning_claims_once_too(self, wards, dr_ben, monkeypatch):
         admit(wards, dr_ben)
         # SQLite before 3.35 has no UPDATE ... RETURNING.
-        monkeypatch.setattr(services, "_can_update_returning", lambda: False)
+        monkeypatch.setattr(reminder_delivery, "_can_update_returning", lambda: False)
         result = services.monitoring_sweep()
         assert (result.reminders_created, result.reminders_delivered) == (6, 6)
         assert services.monitoring_sweep().reminders_delivered == 0

@@ -1,0 +1,44 @@
+"""What every infusion endpoint shares: the write roles, the service call, course filters."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, viewsets
+
+from core.permissions import ReadsPatients
+from core.roles import Role
+from patients.api import as_drf_error
+from patients.selectors import courses_visible_to
+
+CLINICIAN = frozenset({Role.CLINICIAN})
+PHARMACIST = frozenset({Role.PHARMACIST})
+NURSE = frozenset({Role.NURSE})
+BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
+
+
+def _call(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        raise as_drf_error(error) from None
+
+
+class VisibleCourseField(serializers.PrimaryKeyRelatedField):
+    """A course the user may see; any other id reads as not existing."""
+
+    def get_queryset(self):
+        return courses_visible_to(self.context["request"].user)
+
+
+class CourseFilter(filters.FilterSet):
+    course = filters.NumberFilter(field_name="course_id")
+
+
+class _ByCourse(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [ReadsPatients]
+    filterset_class = None
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.filter(
+            course__in=courses_visible_to(self.request.user).values("pk")
+        )

@@ -1,0 +1,131 @@
+"""One tocilizumab dose for CRS and whether another may be given now. Pure: nothing here
+imports Django."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .checks import FLAG_CAPPED_AT_MAX_DOSE, _aware, _fmt, _round_half_up, _weight
+from .lymphodepletion import DoseResult
+from .tables import TOCILIZUMAB, TOCILIZUMAB_RULE
+
+
+def tocilizumab_dose(*, weight_kg: float) -> DoseResult:
+    """One tocilizumab dose for CRS: 8 mg/kg (12 mg/kg under 30 kg), at most 800 mg."""
+    rule = TOCILIZUMAB_RULE
+    weight = _weight(weight_kg)
+    if weight < rule.paediatric_below_kg:
+        per_kg = rule.paediatric_mg_per_kg
+        basis = f"{_fmt(per_kg)} mg/kg (weight < {_fmt(rule.paediatric_below_kg)} kg)"
+    else:
+        per_kg = rule.mg_per_kg
+        basis = f"{_fmt(per_kg)} mg/kg"
+    full = per_kg * weight
+    steps = [f"{basis} × {_fmt(weight)} kg = {_fmt(full)} mg"]
+    flags: list[str] = []
+    if full > rule.max_dose_mg:
+        dose = rule.max_dose_mg
+        flags.append(FLAG_CAPPED_AT_MAX_DOSE)
+        steps.append(f"capped at the {_fmt(rule.max_dose_mg)} mg maximum dose")
+    else:
+        # Rounding must not push a dose just under the maximum above it.
+        dose = min(_round_half_up(full, rule.rounding_mg), rule.max_dose_mg)
+        steps.append(f"rounded to {_fmt(dose)} mg (nearest {_fmt(rule.rounding_mg)} mg)")
+    return DoseResult(
+        drug=TOCILIZUMAB,
+        dose_mg=float(dose),
+        calculation="; ".join(steps),
+        requires_clinician_decision=False,
+        flags=tuple(flags),
+        full_dose_mg=float(full),
+        unrounded_dose_mg=float(min(full, rule.max_dose_mg)),
+    )
+
+
+@dataclass(frozen=True)
+class DoseLimitResult:
+    allowed: bool
+    reason: str
+    doses_in_last_24_h: int
+    doses_total: int
+    # When refused only for timing: the earliest moment a dose becomes allowed.
+    # None when allowed, or when the total limit is reached (no more doses at all).
+    next_allowed_at: datetime | None = None
+
+
+def tocilizumab_dose_allowed(*, given_at: Iterable[datetime], at: datetime) -> DoseLimitResult:
+    """May another tocilizumab dose be given at `at`, given the earlier doses?
+
+    All datetimes must be timezone-aware. A dose recorded after `at` raises ValueError: the
+    question is about the next dose, so the history must end before it.
+    """
+    rule = TOCILIZUMAB_RULE
+    _aware("at", at)
+    if isinstance(given_at, (str, bytes)) or not isinstance(given_at, Iterable):
+        raise ValueError("given_at must be a list of datetimes")
+    # Work in UTC: Python subtracts and compares two datetimes that share a tzinfo by wall
+    # clock, so across a DST change "8 h" on the clock could be 7 h of real time.
+    at_utc = at.astimezone(UTC)
+    doses: list[datetime] = []
+    for given in given_at:
+        _aware("given_at", given)
+        doses.append(given.astimezone(UTC))
+    doses.sort()
+    if doses and doses[-1] > at_utc:
+        raise ValueError("given_at contains a dose after `at`")
+
+    window_start = at_utc - timedelta(hours=24)
+    in_window = [given for given in doses if given > window_start]
+    total = len(doses)
+    reasons: list[str] = []
+    waits: list[datetime] = []
+
+    if total >= rule.max_doses_total:
+        reasons.append(f"{total} doses already given; at most {rule.max_doses_total} in total.")
+    if len(in_window) >= rule.max_doses_per_24_h:
+        reasons.append(
+            f"{len(in_window)} doses in the last 24 h; at most "
+            f"{rule.max_doses_per_24_h} in any 24 h."
+        )
+        # The window frees a place when the oldest dose that fills it is 24 h old.
+        waits.append(in_window[-rule.max_doses_per_24_h] + timedelta(hours=24))
+    if doses and at_utc - doses[-1] < rule.min_interval:
+        reasons.append(
+            f"Only {_fmt_duration(at_utc - doses[-1])} since the previous dose; wait at least "
+            f"{_fmt_duration(rule.min_interval)}."
+        )
+        waits.append(doses[-1] + rule.min_interval)
+
+    if reasons:
+        # Given back in the caller's timezone, for display.
+        next_allowed = None if total >= rule.max_doses_total else max(waits).astimezone(at.tzinfo)
+        return DoseLimitResult(
+            allowed=False,
+            reason=" ".join(reasons),
+            doses_in_last_24_h=len(in_window),
+            doses_total=total,
+            next_allowed_at=next_allowed,
+        )
+    if not doses:
+        reason = f"First dose (at most {rule.max_doses_total} in total)."
+    else:
+        reason = (
+            f"Dose {total + 1} of at most {rule.max_doses_total}; {len(in_window)} in the last "
+            f"24 h (at most {rule.max_doses_per_24_h}); {_fmt_duration(at_utc - doses[-1])} since "
+            f"the previous dose (at least {_fmt_duration(rule.min_interval)})."
+        )
+    return DoseLimitResult(
+        allowed=True,
+        reason=reason,
+        doses_in_last_24_h=len(in_window),
+        doses_total=total,
+        next_allowed_at=None,
+    )
+
+
+def _fmt_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h" if minutes == 0 else f"{hours} h {minutes} min"

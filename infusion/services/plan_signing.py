@@ -1,0 +1,77 @@
+"""The pharmacist's electronic signature of a plan version, and voiding it when the plan changes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+from core.signatures import password_first
+
+from .. import selectors
+from ..models import (
+    LymphodepletionPlan,
+    PlanSignature,
+    SignatureMeaning,
+)
+from .access import (
+    PLANNABLE_STAGES,
+    _check_version,
+    _require,
+    _require_visible,
+    _stage_label,
+    is_pharmacist,
+)
+
+
+def _void_signature(plan: LymphodepletionPlan, *, by: User, reason: str) -> bool:
+    signature = plan.signatures.filter(voided_at__isnull=True).first()
+    if signature is None:
+        return False
+    signature.voided_at = timezone.now()
+    signature.void_reason = reason[:300]
+    signature._history_user = by
+    signature.save()
+    return True
+
+
+@password_first
+@transaction.atomic
+def plan_verify(
+    *, by: User, plan: LymphodepletionPlan, password: str, expected_version: int
+) -> PlanSignature:
+    """The pharmacist's electronic signature: password re-entered, meaning "verified by",
+    name and time, bound to the version of the plan that was shown."""
+    _require(is_pharmacist(by), _("Only pharmacists verify lymphodepletion plans."))
+    plan = (
+        LymphodepletionPlan.objects.select_for_update()
+        .select_related("course__patient")
+        .get(pk=plan.pk)
+    )
+    _require_visible(by, plan.course)
+    _check_version(plan, expected_version)
+    if plan.course.stage not in PLANNABLE_STAGES:
+        raise ValidationError(_("This course is %(s)s.") % {"s": _stage_label(plan.course)})
+    undecided = [d for d in plan.doses.all() if not d.decided]
+    if undecided:
+        raise ValidationError(
+            _("A clinician must decide %(n)s dose(s) before the plan can be verified.")
+            % {"n": len(undecided)}
+        )
+    if selectors.plan_is_verified(plan):
+        raise ValidationError(_("This version of the plan is already verified."))
+    _void_signature(plan, by=by, reason=_("Replaced by a new signature."))
+    signature = PlanSignature(
+        plan=plan,
+        plan_version=plan.version,
+        meaning=SignatureMeaning.VERIFIED,
+        signed_by=by,
+        signer_name=by.get_full_name() or by.username,
+        signed_at=timezone.now(),
+    )
+    signature.full_clean()
+    signature._history_user = by
+    signature.save()
+    return signature
