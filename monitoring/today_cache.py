@@ -13,7 +13,7 @@ commits, so a reader never caches rows older than the version it read:
 - follow-up: a discharge (the "outpatient" badge), by the course's reverse relation;
 - the catalogue: a product's name, a label's monitoring window, a ward's name: every ward.
 
-The monitoring sweep inserts new tasks with a raw INSERT (monitoring/services.py,
+The monitoring sweep inserts new tasks with a raw INSERT (monitoring/services/,
 ``_insert_new``), which sends no signal: the key also carries the newest task id, one
 index-only query. The rows also depend on the clock (a task comes due, the shift or the day
 ends, a treatment leaves its 48 h): the cache keeps them until the first such moment
