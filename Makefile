@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 REQUIREMENTS := requirements.txt requirements/base.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | sha1sum | cut -c1-12)
 
-.PHONY: run test venv migrate demo demo-his lint format messages bench vendor clean lock
+.PHONY: run test venv migrate demo reset-demo demo-his lint format messages bench vendor clean lock
+
+# The web server's port: `make run PORT=8010`.
+PORT ?= 8000
 
 $(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +20,15 @@ $(STAMP): $(REQUIREMENTS)
 
 venv: $(STAMP)
 
-# Web server, Celery worker and beat together; demo data and logins printed first.
+# Web server, Celery worker and beat together; demo data and logins printed first. A demo
+# seeded on an earlier day is rebuilt, so its dates count from today (demo_reset --if-stale).
 run: export DEBUG ?= true
 run: export LOG_FORMAT ?= plain
+run: export WEB_PORT = $(PORT)
 run: venv
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 and log in with a demo user above."
+	$(BIN)/python manage.py demo_reset --if-stale
+	@echo "Open http://127.0.0.1:$(PORT) and log in with a demo user above."
 	$(BIN)/honcho start -f Procfile.dev
 
 migrate: venv
@@ -31,6 +36,10 @@ migrate: venv
 
 demo: venv
 	DEBUG=true $(BIN)/python manage.py seed_demo
+
+# Empty the demo database (every table dropped), migrate and seed it again; no reinstall.
+reset-demo: venv
+	DEBUG=true $(BIN)/python manage.py demo_reset
 
 # A demo hospital system sending admissions, transfers and labs to the HL7 listener
 # (started by `make run`); watch Patients, Today and the monitoring charts.
@@ -47,9 +56,11 @@ test: venv
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Style, and the dependency rules between the apps (.importlinter; README, Architecture).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

@@ -42,7 +42,24 @@ def exception_handler(exc, context):
 
     if _out_of_range(exc):
         exc = ValidationError({"detail": ["A number in the request is out of range."]})
+    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+        _clinical_number_messages(exc, context)
     return drf_exception_handler(exc, context)
+
+
+def _clinical_number_messages(exc, context) -> None:
+    """A number field's errors in clinical words (core/clinical_numbers.py), read from the
+    view's serializer: "Weight must be between 2 and 350 kg.", not digit counts."""
+    from .clinical_numbers import api_number_messages
+
+    view = context.get("view")
+    if view is None or not hasattr(view, "get_serializer"):
+        return
+    try:
+        serializer = view.get_serializer()
+    except Exception:  # a view whose serializer needs what this request lacks
+        return
+    api_number_messages(exc.detail, serializer)
 
 
 class SecondFactorAwareTokenAuthentication(BaseAuthentication):

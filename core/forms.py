@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 
+from .clinical_numbers import form_number_messages
+
 
 class BootstrapFormMixin:
     """Give every widget Bootstrap's classes and mark invalid fields for screen readers."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        form_number_messages(self)  # "Weight must be between 2 and 350 kg.", not digit counts
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, (forms.HiddenInput, MeasuredWidget)):

@@ -9,10 +9,8 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     Window,
 )
@@ -155,9 +153,7 @@ def _user_name(first: str, last: str, username: str) -> str:
 def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
     """Every monitored patient the user may see, with tasks due, overdue and done this shift,
     the last grades and their trend, and unacknowledged escalations. A constant number of
-    queries (five) whatever the number of patients or their history; values, not instances."""
-    from eligibility.models import ProductLabel  # the catalogue's label data
-
+    queries (four) whatever the number of patients or their history; values, not instances."""
     now = timezone.localtime(now or timezone.now())
     today = now.date()
     shift = schedule.shift_at(now)
@@ -166,12 +162,6 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         .annotate(
             outpatient=ExpressionWrapper(
                 Q(discharge__discharge_date__lte=today), output_field=BooleanField()
-            ),
-            # The product label's window (as monitoring_windows()), read with the course.
-            window_days=Subquery(
-                ProductLabel.objects.filter(product=OuterRef("product_id")).values(
-                    "monitoring_window_days"
-                )[:1]
             ),
         )
         .order_by("patient__ward__name", "patient__family_name", "pk")
@@ -185,7 +175,9 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             "patient__ward_id",
             "patient__ward__name",
             "outpatient",
-            "window_days",
+            # The product label's window (as monitoring_windows()), through the product's
+            # reverse relation: one join, nothing imported from eligibility.
+            "product__label__monitoring_window_days",
         )
     )
     ids = [c[0] for c in courses]

@@ -15,6 +15,7 @@ from core.permissions import (
     can_review_missed_assessments,
     reads_whole_programme,
     require,
+    works_at_bedside,
 )
 from core.roles import Role
 from patients import rules as patient_rules
@@ -27,7 +28,7 @@ from .wording import vitals_findings_text
 
 
 def _bedside(user) -> bool:
-    return user.has_role(Role.NURSE, Role.CLINICIAN)
+    return works_at_bedside(user)
 
 
 def today(request):

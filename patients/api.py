@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.models import User, Ward
 from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
+from core.versioning import StaleEditError
 
 from . import rules, selectors, services
 from .models import (
@@ -76,6 +77,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "diagnosis",
             "ward",
             "attending_clinician",
+            "preferred_language",
             "version",
             "reason",
             "created_at",
@@ -110,7 +112,7 @@ class PatientSerializer(serializers.ModelSerializer):
                 reason=reason,
                 **validated_data,
             )
-        except services.StaleEditError as error:
+        except StaleEditError as error:
             raise ValidationError({"version": error.messages}) from None
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
@@ -232,12 +234,24 @@ class CourseFilter(filters.FilterSet):
         fields = ["stage", "product", "patient"]
 
 
+class ProductFilter(filters.FilterSet):
+    # ?diagnosis=MM: the products indicated for it, as a course's product choice offers them.
+    diagnosis = filters.ChoiceFilter(choices=Diagnosis.choices, method="filter_diagnosis")
+
+    class Meta:
+        model = CarTProduct
+        fields = ["active", "target_antigen", "diagnosis"]
+
+    def filter_diagnosis(self, queryset, name, value):
+        return queryset.filter(pk__in=selectors.products_indicated_for(value).values("pk"))
+
+
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """The CAR-T product catalogue (maintained by administrators in the admin)."""
 
     serializer_class = ProductSerializer
     queryset = CarTProduct.objects.all()
-    filterset_fields = ["active", "target_antigen"]
+    filterset_class = ProductFilter
 
 
 class PatientViewSet(

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -6,8 +7,9 @@ from core.forms import BootstrapFormMixin
 from core.models import User, Ward
 from core.roles import Role
 
-from . import rules
+from . import rules, services
 from .models import CarTProduct, Patient, Stage
+from .selectors import products_indicated_for
 
 
 class DateInput(forms.DateInput):
@@ -47,6 +49,7 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
             "diagnosis",
             "ward",
             "attending_clinician",
+            "preferred_language",
         ]
         widgets = {"date_of_birth": DateInput()}
 
@@ -54,10 +57,17 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["ward"].queryset = Ward.objects.filter(active=True)
         self.fields["attending_clinician"].queryset = clinicians()
+        self.fields["preferred_language"].required = False
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["reason"]  # a new record has no history to explain
+
+    def clean_preferred_language(self):
+        # Optional on the form (a client that does not send it keeps the record's, or the
+        # centre's for a new patient); the select always sends one.
+        value = self.cleaned_data.get("preferred_language")
+        return value or self.instance.preferred_language
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]
@@ -74,6 +84,24 @@ class CourseOpenForm(BootstrapFormMixin, forms.Form):
         queryset=CarTProduct.objects.filter(active=True), label=_("Product")
     )
     referred_on = forms.DateField(label=_("Referred on"), widget=DateInput())
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        # The choice offers only the products indicated for the patient's diagnosis; another
+        # one posted is refused by clean_product in clinical words, not "not a valid choice".
+        field = self.fields["product"]
+        field.choices = [("", field.empty_label)] + [
+            (p.pk, str(p)) for p in products_indicated_for(patient.diagnosis)
+        ]
+
+    def clean_product(self):
+        product = self.cleaned_data["product"]
+        try:
+            services.course_product_check(patient=self.patient, product=product)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["product"]) from None
+        return product
 
     def clean_referred_on(self):
         value = self.cleaned_data["referred_on"]

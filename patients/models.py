@@ -72,6 +72,11 @@ class CarTProduct(models.Model):
         return f"{self.short_name} ({self.name})"
 
 
+def default_preferred_language() -> str:
+    """A new patient's language until asked: the centre's (LANGUAGE_CODE)."""
+    return settings.LANGUAGE_CODE
+
+
 class Patient(NoDeleteMixin, models.Model):
     mrn = models.CharField(
         _("MRN"), max_length=30, unique=True, help_text=_("Hospital medical record number.")
@@ -107,6 +112,15 @@ class Patient(NoDeleteMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="attended_patients",
         verbose_name=_("attending clinician"),
+    )
+    # What the patient reads: the wallet card and every patient-facing print use it, not the
+    # language of the staff member who prints them (issue 17).
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=default_preferred_language,
+        help_text=_("The wallet card and other papers for the patient are printed in it."),
     )
     national_id = models.CharField(
         _("national ID"),

@@ -7,7 +7,7 @@ from django.http import Http404
 from core.permissions import can_read_patients, reads_whole_programme
 
 from . import rules
-from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
+from .models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -102,14 +102,6 @@ def stage_counts(courses: QuerySet[TreatmentCourse]) -> list[tuple[str, str, int
     return [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
 
 
-def last_change(obj) -> tuple[object, object]:
-    """Who last changed a record and when, from its history (for a stale-edit message)."""
-    record = obj.history.order_by("-history_id").select_related("history_user").first()
-    if record is None:
-        return None, None
-    return record.history_user, record.history_date
-
-
 def current_courses(patient_ids) -> dict:
     """For each patient, the course under way, or else the most recent one."""
     chosen: dict = {}
@@ -157,4 +149,18 @@ def patient_ward_timeline(patient: Patient) -> QuerySet[WardTransfer]:
     """The patient's ward moves, oldest first (the chart's ward timeline)."""
     return patient.ward_transfers.select_related("from_ward", "to_ward", "recorded_by").order_by(
         "transferred_at", "id"
+    )
+
+
+def products_indicated_for(diagnosis: str) -> QuerySet[CarTProduct]:
+    """The catalogue's products with an approved, active indication for the diagnosis
+    (clinical reference §4). The indications are the catalogue rows eligibility keeps
+    (ProductIndication), read through their relation to the product: this app imports
+    nothing of a later stage."""
+    return (
+        CarTProduct.objects.filter(
+            active=True, indications__diagnosis=diagnosis, indications__active=True
+        )
+        .distinct()
+        .order_by("short_name")
     )

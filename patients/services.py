@@ -13,6 +13,7 @@ from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
 from core.roles import Role
 from core.services import notification_send
+from core.versioning import check_version
 
 from . import rules
 from .models import (
@@ -24,7 +25,7 @@ from .models import (
     TreatmentCourse,
     WardTransfer,
 )
-from .selectors import last_change, user_can_see_patient
+from .selectors import products_indicated_for, user_can_see_patient
 from .signals import course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
@@ -38,12 +39,9 @@ PATIENT_EDITABLE_FIELDS = (
     "diagnosis",
     "ward",
     "attending_clinician",
+    "preferred_language",
     "national_id",
 )
-
-
-class StaleEditError(ValidationError):
-    """The record changed after the user opened it; saving would overwrite that change."""
 
 
 def _check_patient_fields(patient: Patient) -> None:
@@ -89,21 +87,7 @@ def patient_update(
     if unknown:
         raise TypeError(f"Unknown patient fields: {sorted(unknown)}")
     current = Patient.objects.select_for_update().get(pk=patient.pk)
-    if current.version != expected_version:
-        who, when = last_change(current)
-        raise StaleEditError(
-            _(
-                "This record was changed by %(who)s at %(when)s. "
-                "Reload it and make your change again."
-            )
-            % {
-                "who": who or _("another user"),
-                "when": formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
-                if when
-                else "?",
-            },
-            code="stale",
-        )
+    check_version(current, expected_version)
     # A ward change is a transfer: it goes on the ward timeline and tells the new ward.
     new_ward = fields.pop("ward", None)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
@@ -138,6 +122,24 @@ def patient_record_needs_reason(patient: Patient) -> bool:
     return patient.courses.filter(stage__in=rules.REASON_FOR_CHANGE_STAGES).exists()
 
 
+def course_product_check(*, patient: Patient, product: CarTProduct) -> None:
+    """Refuse a product without an approved indication for the patient's diagnosis."""
+    indicated = list(products_indicated_for(patient.diagnosis))
+    if product in indicated:
+        return
+    raise ValidationError(
+        {
+            "product": _("%(product)s is not indicated for %(diagnosis)s: choose %(indicated)s.")
+            % {
+                "product": product.short_name,
+                "diagnosis": patient.get_diagnosis_display(),
+                "indicated": _(" or ").join(p.short_name for p in indicated) or _("none"),
+            }
+        },
+        code="not_indicated",
+    )
+
+
 @transaction.atomic
 def course_open(
     *, by: User, patient: Patient, product: CarTProduct, referred_on: date | None = None
@@ -149,6 +151,7 @@ def course_open(
         raise ValidationError({"referred_on": _("The referral date cannot be in the future.")})
     if not product.active:
         raise ValidationError({"product": _("This product is no longer in the catalogue.")})
+    course_product_check(patient=patient, product=product)
     if patient.courses.exclude(stage__in=rules.TERMINAL_STAGES).exists():
         raise ValidationError(
             {"patient": _("This patient already has a course under way; end it first.")}

@@ -73,7 +73,9 @@ def patient_detail(request, pk):
             "patient": patient,
             "course_blocks": course_blocks,
             "can_edit": can_edit,
-            "open_form": CourseOpenForm(initial={"referred_on": timezone.localdate()})
+            "open_form": CourseOpenForm(
+                patient=patient, initial={"referred_on": timezone.localdate()}
+            )
             if can_edit and not any(c.is_open for c in courses)
             else None,
             "bsa": selectors.bsa_summary(patient),
@@ -128,7 +130,7 @@ def patient_edit(request, pk):
 def course_open(request, pk):
     patient = selectors.patient_for_user(request.user, pk)
     require(can_edit_patients(request.user))
-    form = CourseOpenForm(request.POST)
+    form = CourseOpenForm(request.POST, patient=patient)
     if form.is_valid():
         try:
             services.course_open(

@@ -278,21 +278,25 @@ class Dataset:
             return self.custom_count(filters)
         return self.queryset(filters).using(reads_alias()).count()
 
-    def row_batches(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
+    def row_batches(
+        self, filters: Filters, chunk_size: int | None = None, *, typed: bool = False
+    ) -> Iterator[list]:
         """Rows as cell values (ISO dates in the centre's time zone, escaped text), in lists
-        of up to chunk_size rows: a writer handles a batch at once, and memory holds one."""
+        of up to chunk_size rows: a writer handles a batch at once, and memory holds one.
+        typed: as workbook values instead (writers.xlsx_value: real dates and numbers)."""
         chunk_size = chunk_size or CHUNK_SIZE
         tz = timezone.get_current_timezone()
         if self.reads_values:
             # The export's rows may come from the read replica (DATABASE_REPLICA_URL).
             qs = self.queryset(filters).using(reads_alias())
             select, sources = self._plan(qs, tz)
-            make_row = writers.row_function(sources, tz=tz)
+            make_row = writers.row_function(sources, tz=tz, typed=typed)
             fetched = qs.values_list(*select).iterator(chunk_size=chunk_size)
         else:
+            value = writers.xlsx_value if typed else writers.cell_value
 
             def make_row(raw):
-                return [writers.cell_value(v, tz=tz) for v in raw]
+                return [value(v, tz=tz) for v in raw]
 
             if self.custom_rows:
                 fetched = self.custom_rows(filters)
@@ -304,9 +308,11 @@ class Dataset:
         while batch := list(islice(fetched, chunk_size)):
             yield list(map(make_row, batch))
 
-    def rows(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
+    def rows(
+        self, filters: Filters, chunk_size: int | None = None, *, typed: bool = False
+    ) -> Iterator[list]:
         """Rows as cell values, one at a time."""
-        for batch in self.row_batches(filters, chunk_size):
+        for batch in self.row_batches(filters, chunk_size, typed=typed):
             yield from batch
 
 

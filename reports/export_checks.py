@@ -88,8 +88,10 @@ class Shape:
     def header(self) -> list[str]:
         return self.dataset.header if self.plan is None else self.plan.header
 
-    def row_batches(self, filters: Filters, chunk_size: int | None = None) -> Iterator[list]:
-        batches = self.dataset.row_batches(filters, chunk_size)
+    def row_batches(
+        self, filters: Filters, chunk_size: int | None = None, *, typed: bool = False
+    ) -> Iterator[list]:
+        batches = self.dataset.row_batches(filters, chunk_size, typed=typed)
         if self.plan is None:
             return batches
         return (list(self.plan.rows(batch)) for batch in batches)

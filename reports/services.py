@@ -176,7 +176,7 @@ def export_xlsx_file(
         **mode,
     )
     handle = tempfile.TemporaryFile()
-    counter = _Counter(shape.row_batches(filters))
+    counter = _Counter(shape.row_batches(filters, typed=True))
     write_xlsx(handle, shape.header, counter.rows(), title=dataset.key)
     handle.seek(0)
     _log_progress(log.pk, counter.count, completed=True)
@@ -338,8 +338,9 @@ def export_job_run(*, job_id: int) -> bool:
             if job.log_id:
                 _log_progress(job.log_id, count, completed=False)
 
+        typed = job.file_format == FileFormat.XLSX  # a workbook gets real dates and numbers
         counter = _Counter(
-            shape.row_batches(filters, chunk_size=PROGRESS_EVERY),
+            shape.row_batches(filters, chunk_size=PROGRESS_EVERY, typed=typed),
             every=PROGRESS_EVERY,
             report=report,
         )

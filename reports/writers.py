@@ -1,8 +1,9 @@
 """Cell values and file writers for exports: CSV streamed a batch of rows at a time, XLSX
 write-only.
 
-Pure apart from openpyxl: values in, text or files out. Dates are ISO 8601; aware datetimes
-are shown in the centre's time zone with their offset.
+Pure apart from openpyxl: values in, text or files out. In CSV, dates are ISO 8601 and aware
+datetimes are shown in the centre's time zone with their offset. In XLSX (typed rows), dates,
+datetimes (the centre's local time: Excel keeps no offset) and numbers are real cells.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection,
 # OWASP "CSV Injection"): such text gets a leading apostrophe. Numbers are never text here,
@@ -78,6 +84,34 @@ _CELL_EXPRESSIONS = {
 }
 
 
+# xlsx_value(r[i], tz=tz) of a fetched value r[i] of each kind: a typed row for a workbook.
+_TYPED_EXPRESSIONS = {
+    NUMBER: "r[{i}]",
+    TEXT: "r[{i}]",
+    BOOLEAN: "r[{i}]",
+    DATE: "r[{i}]",
+    DATETIME: "moment(r[{i}])",
+    JSON: "json_cell(r[{i}])",
+    ANY: "cell(r[{i}])",
+}
+
+
+def xlsx_value(value, *, tz: tzinfo | None = None):
+    """A value as it goes into a workbook cell: numbers, booleans, dates and datetimes keep
+    their type (an aware datetime becomes the centre's local time, as Excel has no offset);
+    lists are joined; everything else is text, unescaped (write_xlsx marks formula-like text
+    as text with the quotePrefix style instead of an apostrophe)."""
+    if value is None or isinstance(value, (bool, int, float, Decimal, date, time)):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            if tz is not None:
+                value = value.astimezone(tz)
+            return value.replace(tzinfo=None)
+        return value
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value)) or None
+    return str(value)
+
+
 class CellSource(NamedTuple):
     """Where a cell comes from in a fetched tuple r: r[index], formatted as its kind says;
     or, when compute is given, compute(a, b, …) formatted by cell_value, where each argument
@@ -89,9 +123,11 @@ class CellSource(NamedTuple):
     arguments: tuple[tuple[int, Callable | None], ...] = ()
 
 
-def row_function(sources: Sequence[CellSource], *, tz: tzinfo | None) -> Callable[[Sequence], list]:
+def row_function(
+    sources: Sequence[CellSource], *, tz: tzinfo | None, typed: bool = False
+) -> Callable[[Sequence], list]:
     """The function from a fetched tuple r to its row of cell values, one per source: what
-    [cell_value(value, tz=tz) for each column's value] gives.
+    [cell_value(value, tz=tz) for each column's value] gives (typed: xlsx_value instead).
 
     A large export calls it once per row, so it is generated once per export as one list
     display written for these columns: a number costs a test for None where a formatter per
@@ -117,16 +153,29 @@ def row_function(sources: Sequence[CellSource], *, tz: tzinfo | None) -> Callabl
     def cell(value):
         return cell_value(value, tz=tz)
 
+    def typed_cell(value):
+        return xlsx_value(value, tz=tz)
+
+    def typed_json_cell(text):
+        if text is None or text == "[]":
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        return xlsx_value(value, tz=tz)
+
     namespace = {
         "FORMULA_PREFIXES": FORMULA_PREFIXES,
-        "moment": moment,
-        "json_cell": json_cell,
-        "cell": cell,
+        "moment": typed_cell if typed else moment,
+        "json_cell": typed_json_cell if typed else json_cell,
+        "cell": typed_cell if typed else cell,
     }
+    expressions = _TYPED_EXPRESSIONS if typed else _CELL_EXPRESSIONS
     cells = []
     for position, source in enumerate(sources):
         if source.compute is None:
-            expression = _CELL_EXPRESSIONS.get(source.kind, _CELL_EXPRESSIONS[ANY])
+            expression = expressions.get(source.kind, expressions[ANY])
             cells.append("(" + expression.format(i=source.index) + ")")
             continue
         namespace[f"compute{position}"] = source.compute
@@ -188,21 +237,72 @@ def write_csv(path: Path, header: list[str], rows: Iterable[list]) -> None:
         writer.writerows(rows)
 
 
-def _xlsx_cell(value):
-    if isinstance(value, str):
-        return _ILLEGAL_XLSX.sub("", value)
-    if isinstance(value, Decimal):
-        # Excel stores doubles; keep the exact digits as a number where it can.
-        return float(value)
-    return value
+# Column widths are fitted to the header and the first rows (a write-only sheet writes its
+# columns before its rows), in characters, East Asian wide characters counting two.
+XLSX_WIDTH_SAMPLE_ROWS = 500
+XLSX_MIN_WIDTH = 6
+XLSX_MAX_WIDTH = 60
+_XLSX_SHOWN_WIDTH = {date: 10, datetime: 19, time: 8}
+
+
+def _shown_width(value) -> int:
+    if value is None:
+        return 0
+    for kind, width in _XLSX_SHOWN_WIDTH.items():
+        if type(value) is kind:
+            return width
+    text = value if isinstance(value, str) else str(value)
+    longest = 0
+    for line in text.splitlines() or [""]:
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in line)
+        longest = max(longest, len(line) + wide)
+    return longest
+
+
+def _column_widths(header: list[str], sample: list[list]) -> list[float]:
+    widths = [_shown_width(h) for h in header]
+    for row in sample:
+        for index, value in enumerate(row[: len(widths)]):
+            widths[index] = max(widths[index], _shown_width(value))
+    return [min(max(w, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH) + 2 for w in widths]
+
+
+def _xlsx_text(sheet, text: str):
+    text = _ILLEGAL_XLSX.sub("", text)
+    if not text.startswith(FORMULA_PREFIXES):
+        return text
+    # Formula-like text stays the text it was: a string cell with Excel's quotePrefix style
+    # (shown as typed, never run, no apostrophe in the value) — OWASP "CSV Injection".
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def write_xlsx(target, header: list[str], rows: Iterable[list], *, title: str) -> None:
-    """A write-only workbook: openpyxl keeps no rows in memory, whatever their number.
+    """A write-only workbook: openpyxl keeps no rows in memory, whatever their number (only
+    the first rows, to fit the column widths). rows: typed rows (xlsx_value), so dates and
+    numbers are real cells. A frozen header row with an autofilter over every row.
     target: a path, or a binary file object."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "export")
-    sheet.append([escape_text(h) for h in header])
-    for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+    rows = iter(rows)
+    sample = list(islice(rows, XLSX_WIDTH_SAMPLE_ROWS))
+    for index, width in enumerate(_column_widths(header, sample), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heading = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=_ILLEGAL_XLSX.sub("", name))
+        cell.data_type = "s"
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    count = 0
+    for row in chain(sample, rows):
+        sheet.append([_xlsx_text(sheet, v) if type(v) is str else v for v in row])
+        count += 1
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     workbook.save(target if hasattr(target, "write") else str(target))

@@ -45,8 +45,11 @@ def test_consent_page_discharge_record_and_wallet_card_agree(client, code, ward_
     terms = discharge_restrictions(product)
     client.force_login(dr_ben)
 
+    # A patient with a diagnosis the product is indicated for (a course refuses any other).
+    diagnosis = product.indications.filter(active=True).values_list("diagnosis", flat=True)[0]
+
     # Consent page of an eligible course.
-    waiting = PatientFactory(ward=ward_7a, attending_clinician=dr_ben)
+    waiting = PatientFactory(ward=ward_7a, attending_clinician=dr_ben, diagnosis=diagnosis)
     course = patient_services.course_open(by=dr_ben, patient=waiting, product=product)
     for stage in ("screening", "eligible"):
         patient_services.course_change_stage(by=dr_ben, course=course, to_stage=stage)
@@ -58,7 +61,8 @@ def test_consent_page_discharge_record_and_wallet_card_agree(client, code, ward_
     assert expected in consent
 
     # Discharge record and wallet card of an infused course of the same product.
-    infused = infuse(PatientFactory(ward=ward_7a, attending_clinician=dr_ben), dr_ben, DAY0, code)
+    patient = PatientFactory(ward=ward_7a, attending_clinician=dr_ben, diagnosis=diagnosis)
+    infused = infuse(patient, dr_ben, DAY0, code)
     discharge = services.discharge_record(
         by=dr_ben,
         course=infused,

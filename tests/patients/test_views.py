@@ -116,8 +116,8 @@ class TestPatientForms:
         ("overrides", "message"),
         [
             ({"date_of_birth": "2030-01-01"}, "cannot be in the future"),
-            ({"weight_kg": "-4"}, "greater than or equal to 1"),
-            ({"height_cm": "abc"}, "Enter a number"),
+            ({"weight_kg": "-4"}, "Weight must be between 1 and 350 kg"),
+            ({"height_cm": "abc"}, "Height must be between 40 and 250 cm"),
             ({"mrn": ""}, "This field is required"),
         ],
     )

@@ -24,7 +24,7 @@ from patients import rules as patient_rules
 from patients.models import Patient, StageEvent, TreatmentCourse
 from reports import datasets, services
 from reports.datasets import Filters
-from reports.writers import cell_value, escape_text, write_csv, write_xlsx
+from reports.writers import cell_value, escape_text, write_csv, write_xlsx, xlsx_value
 
 from .conftest import CQ
 
@@ -80,8 +80,9 @@ COMPUTED = {
 }
 
 
-def reference_rows(dataset, filters):
-    """Cell values as the per-instance exports produced them."""
+def reference_rows(dataset, filters, value=cell_value):
+    """Cell values as the per-instance exports produced them (value=xlsx_value: a workbook's
+    typed cells)."""
     if dataset.custom_rows:
         raw_rows = dataset.custom_rows(filters)
     elif dataset.row_builder:
@@ -94,7 +95,7 @@ def reference_rows(dataset, filters):
         raw_rows = ([get(obj) for get in getters] for obj in dataset.queryset(filters))
     tz = timezone.get_current_timezone()
     for raw in raw_rows:
-        yield [cell_value(v, tz=tz) for v in raw]
+        yield [value(v, tz=tz) for v in raw]
 
 
 def reference_csv(dataset, filters) -> str:
@@ -177,8 +178,8 @@ IDENTIFIABLE = {"identifiable": True, "purpose": "Golden test of every export"}
 
 def test_every_export_is_the_reference_byte_for_byte(world, auditor_cara):
     """Every dataset, under filters of every kind it supports: the streamed CSV (identifiable,
-    as an auditor with a purpose) and the cell values (which XLSX files are written from) are
-    the reference's."""
+    as an auditor with a purpose), the cell values and the typed values XLSX files are written
+    from are the reference's."""
     compared = []
     for dataset in datasets.all_datasets():
         assert dataset.count(Filters()) > 0, f"{dataset.key}: the world has no rows for it"
@@ -191,6 +192,9 @@ def test_every_export_is_the_reference_byte_for_byte(world, auditor_cara):
             assert "".join(stream) == reference_csv(dataset, filters), (dataset.key, filters)
             rows = list(dataset.rows(filters))
             assert rows == list(reference_rows(dataset, filters)), (dataset.key, filters)
+            typed = list(dataset.rows(filters, typed=True))
+            reference = reference_rows(dataset, filters, value=xlsx_value)
+            assert typed == list(reference), (dataset.key, filters)
             compared.append((dataset.key, len(rows)))
     assert {key for key, _ in compared} == {d.key for d in datasets.all_datasets()}
     assert sum(n for _, n in compared) > 1000
@@ -243,12 +247,26 @@ def test_awkward_values_files_and_workbooks(world, auditor_cara, tmp_path):
     write_csv(path, dataset.header, dataset.rows(Filters()))
     assert path.read_bytes().decode("utf-8") == text == reference_csv(dataset, Filters())
 
-    # A workbook gets the same cells (escaped formulas stay text).
+    # A workbook gets the same rows as typed cells: formula-like text stays text without an
+    # apostrophe, the local time of the assessment is a real datetime, numbers are numbers.
     path = tmp_path / "assessments.xlsx"
-    write_xlsx(path, dataset.header, dataset.rows(Filters()), title=dataset.key)
-    cells = list(load_workbook(path).active.iter_rows(values_only=True))
-    assert len(cells) == len(rows) + 1
-    assert "'=1+1" in {row[dataset.header.index("crs_reason")] for row in cells}
+    write_xlsx(path, dataset.header, dataset.rows(Filters(), typed=True), title=dataset.key)
+    sheet = load_workbook(path).active
+    cells = [dict(zip(dataset.header, r, strict=True)) for r in sheet.iter_rows(min_row=2)]
+    assert len(cells) == len(rows)
+    [formula] = [r for r in cells if r["crs_reason"].value == "=1+1"]
+    assert (formula["crs_reason"].data_type, formula["crs_reason"].quotePrefix) == ("s", True)
+    assert formula["assessed_at"].value == datetime(2026, 3, 3, 0, 30)
+    assert formula["assessed_at"].data_type == "d"
+    assert (formula["day_number"].value, formula["oxygen_flow_l_min"].value) == (1, 2.5)
+    assert formula["vasopressors"].value == "norepinephrine; vasopressin"
+    assert formula["icans_grade"].value is None
+    assert not [
+        c.value
+        for r in cells
+        for c in r.values()
+        if isinstance(c.value, str) and c.value[:1] == "'"
+    ]
 
     # Course C has only a planned Day 0 (20 September): its referral on 1 September is Day -19.
     stage_events = datasets.get("stage_events")

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
@@ -122,7 +123,7 @@ class TestDownloads:
         assert (first["product"], first["crs_max_grade"], first["day0_date"]) == (
             "axi-cel",
             2,
-            "2026-03-02",
+            datetime(2026, 3, 2),  # a real date cell (openpyxl reads it as a datetime)
         )
         assert ExportLog.objects.get().row_count == 2
 

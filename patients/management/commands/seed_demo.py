@@ -179,6 +179,22 @@ DIAGNOSES = [
 ]
 
 
+# The first demo patient is referred on the day the demo is seeded (no path, no extra days):
+# the demo's own record of its day, read by demo_reset to re-date a demo seeded earlier.
+FIRST_DEMO_MRN = "CQ100001"
+
+
+def demo_seeded_on() -> date | None:
+    """The day the demo data was seeded (every demo date counts from it), None when there is
+    no demo in this database."""
+    return (
+        Patient.objects.filter(mrn=FIRST_DEMO_MRN)
+        .values_list("courses__referred_on", flat=True)
+        .order_by("courses__referred_on")
+        .first()
+    )
+
+
 class Command(BaseCommand):
     help = "Create demo staff for every role and about 30 patients spread over every stage."
 
