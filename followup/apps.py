@@ -14,10 +14,7 @@ class FollowUpConfig(AppConfig):
         patient_signals.course_stage_changed.connect(
             follow_course_stage, dispatch_uid="followup.follow_course_stage"
         )
-        # A Day 0 correction service in patients/ is still to come; when it sends
-        # course_day0_changed(course=, by=), the schedule follows with no change here.
-        day0_changed = getattr(patient_signals, "course_day0_changed", None)
-        if day0_changed is not None:
-            day0_changed.connect(
-                realign_after_day0_change, dispatch_uid="followup.realign_after_day0_change"
-            )
+        # A corrected Day 0 (infusion.services.day0_correct) moves the visits not yet done.
+        patient_signals.course_day0_changed.connect(
+            realign_after_day0_change, dispatch_uid="followup.realign_after_day0_change"
+        )

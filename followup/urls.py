@@ -12,4 +12,9 @@ urlpatterns = [
     path("courses/<int:pk>/schedule/realign/", views.schedule_realign, name="schedule_realign"),
     path("courses/<int:pk>/close-deceased/", views.close_as_deceased, name="close_deceased"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path(
+        "late-events/<int:pk>/manufacturer-report/",
+        views.manufacturer_report,
+        name="manufacturer_report",
+    ),
 ]

@@ -68,8 +68,26 @@ def worklists(request):
             "due": list(selectors.visits_due_this_week(request.user, today)),
             "overdue": overdue,
             "not_seen": not_seen,
+            "manufacturer_reports": selectors.manufacturer_reports_due(request.user),
+            "is_clinician": request.user.has_role(Role.CLINICIAN),
         },
     )
+
+
+@require_POST
+def manufacturer_report(request, pk):
+    """A clinician records that a late event was reported to the manufacturer."""
+    require(can_read_patients(request.user))
+    event = selectors.manufacturer_report_for_user(request.user, pk)
+    try:
+        services.manufacturer_report_record(by=request.user, event=event)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Report to the manufacturer recorded: %(term)s.") % {"term": event.term}
+        )
+    return redirect("followup:worklists")
 
 
 def course_calendar(request, pk):

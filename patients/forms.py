@@ -3,20 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 from core.models import User, Ward
 from core.roles import Role
 
 from . import rules, services
 from .models import CarTProduct, Patient, Stage
 from .selectors import products_indicated_for
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def clinicians():
@@ -156,13 +149,6 @@ class PatientSearchForm(BootstrapFormMixin, forms.Form):
     ward = ListedModelChoiceField(
         label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")
     )
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):

@@ -26,7 +26,7 @@ from .models import (
     WardTransfer,
 )
 from .selectors import products_indicated_for, user_can_see_patient
-from .signals import course_stage_changed
+from .signals import course_day0_changed, course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
     "mrn",
@@ -281,6 +281,34 @@ def course_set_planned_day0(
     current.version += 1
     current._history_user = by
     current.save()
+    course.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def course_correct_day0(
+    *, by: User, course: TreatmentCourse, day0_date: date, reason: str
+) -> TreatmentCourse:
+    """Correct a recorded Day 0 that was entered wrong. The stage that owns the infusion
+    record calls this inside its signed correction; the course's history keeps the old date
+    and the reason, and the later stages follow (course_day0_changed)."""
+    if not by.has_role(Role.CLINICIAN):
+        raise PermissionDenied(_("Only clinicians may correct Day 0."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why Day 0 is corrected.")})
+    current = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    old_date = current.day0_date
+    if old_date is None:
+        raise ValidationError(_("This course has no infusion yet: there is no Day 0 to correct."))
+    if day0_date < current.referred_on:
+        raise ValidationError({"day0_date": _("Day 0 cannot be before the referral date.")})
+    current.day0_date = day0_date
+    current.version += 1
+    current._history_user = by
+    current._change_reason = reason
+    current.save()
+    course_day0_changed.send(sender=TreatmentCourse, course=current, old_date=old_date, by=by)
     course.refresh_from_db()
     return current
 

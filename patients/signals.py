@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # (e.g. create a visit schedule or a monitoring schedule), and queue slow work with
 # transaction.on_commit.
 course_stage_changed = Signal()
+
+# Sent inside the correction's transaction after a recorded Day 0 was corrected, with
+# course=<TreatmentCourse> (its new day0_date), old_date=<date>, by=<User>. Follow-up moves
+# the visits not yet done; monitoring counts its days from the course's Day 0 and follows.
+course_day0_changed = Signal()

@@ -16,6 +16,7 @@ from .visits import (
     THERAPY_FIELDS,
     VISIT_FIELDS,
     course_close_as_deceased,
+    manufacturer_report_record,
     visit_record,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "VISIT_FIELDS",
     "course_close_as_deceased",
     "discharge_record",
+    "manufacturer_report_record",
     "reminder_send",
     "reminders_sweep",
     "restriction_endings_notify",

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apheresis import services as apheresis_services
 from apheresis.models import BagVerification
+from core.models import Signature
+from core.signatures import signatures_for
 from eligibility.models import ScreeningAssessment
 from infusion import selectors, services
 from infusion.models import (
@@ -18,7 +20,6 @@ from infusion.models import (
     GateReview,
     InfusionRecord,
     LymphodepletionPlan,
-    PlanSignature,
     TocilizumabStockCheck,
 )
 from patients import services as patient_services
@@ -161,12 +162,15 @@ class TestPlan:
 
 class TestSignature:
     def test_verify_records_meaning_name_time_and_version(self, verified, pharmacist_pan):
-        signature = verified.active_signature
-        assert signature.signed_by == pharmacist_pan
+        # The one signature model (core.Signature), as for MDT decisions and gate reviews.
+        (signature,) = signatures_for(verified)
+        assert signature == verified.active_signature
+        assert signature.signer == pharmacist_pan
         assert signature.signer_name == "Pan Xu"
         assert signature.get_meaning_display() == "Verified by"
-        assert signature.plan_version == verified.version
+        assert signature.record_version == verified.version
         assert signature.signed_at is not None
+        assert len(signature.fingerprint) == 64
 
     def test_wrong_password_signs_nothing(self, planned, pharmacist_pan):
         with pytest.raises(ValidationError) as error:
@@ -174,7 +178,7 @@ class TestSignature:
                 by=pharmacist_pan, plan=planned, password="guess", expected_version=1
             )
         assert "password" in error.value.message_dict
-        assert not PlanSignature.objects.exists()
+        assert not Signature.objects.exists()
 
     def test_stale_version_is_refused(self, planned, pharmacist_pan):
         with pytest.raises(services.StaleEditError):
