@@ -73,3 +73,20 @@ ICE_PERFECT = {
     "ice_attention": 1,
     "consciousness": "alert",
 }
+
+
+def discharge_today(course, by):
+    """The patient goes home today while monitoring continues (an outpatient on Today)."""
+    from django.utils import timezone
+
+    from followup.services import discharge_record
+
+    return discharge_record(
+        by=by,
+        course=course,
+        discharge_date=timezone.localdate(),
+        caregiver_name="Li Na",
+        caregiver_relationship="daughter",
+        caregiver_phone="13800000000",
+        centre_phone="023-0000000",
+    )
