@@ -33,6 +33,11 @@ def signable(*fields: str):
     return register
 
 
+def signed_fields_of(record) -> tuple[str, ...]:
+    """The fields a signature of this record covers."""
+    return _SIGNED_FIELDS[type(record)]
+
+
 def signed_models() -> tuple[type, ...]:
     """The models a signature may cover (for readers that follow the generic link)."""
     return tuple(_SIGNED_FIELDS)

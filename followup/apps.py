@@ -9,7 +9,10 @@ class FollowUpConfig(AppConfig):
     def ready(self) -> None:
         from patients import signals as patient_signals
 
+        from . import stage_entries
         from .signals import follow_course_stage, realign_after_day0_change
+
+        stage_entries.register()
 
         patient_signals.course_stage_changed.connect(
             follow_course_stage, dispatch_uid="followup.follow_course_stage"

@@ -17,7 +17,7 @@ from core.roles import Role
 from core.services import notification_send
 from core.versioning import check_version
 
-from . import rules
+from . import rules, stage_entry
 from .models import Patient, Stage, StageEvent, TransferSource, TreatmentCourse, WardTransfer
 from .selectors import user_can_see_patient
 from .signals import course_day0_changed, course_stage_changed
@@ -204,19 +204,87 @@ def course_change_stage(
     reason: str = "",
     effective_date: date | None = None,
 ) -> StageEvent:
-    """The only way a course changes stage: checks the move, records who, when and why."""
+    """The generic stage change (page form, API, shell): only the moves that need no record
+    — withdrawn, deceased, or back a stage, each with a reason. A course enters every other
+    stage through the service that records its evidence (course_enter_stage)."""
+    current = _lock_course_for_move(by, course)
+    check = rules.check_transition(
+        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+    )
+    if not check.allowed:
+        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
+    refusal = stage_entry.generic_move_refusal(current.stage, to_stage)
+    if refusal:
+        raise ValidationError(refusal, code="evidence")
+    return _move(
+        by=by,
+        course=course,
+        current=current,
+        to_stage=to_stage,
+        reason=reason,
+        effective_date=effective_date,
+    )
+
+
+@transaction.atomic
+def course_enter_stage(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    to_stage: str,
+    reason: str = "",
+    effective_date: date | None = None,
+) -> StageEvent:
+    """Move a course into a stage entered on evidence. Called by the stage's owning service
+    inside its transaction, after it has saved the record; refuses if the registered check
+    (patients/stage_entry.py) does not find that record."""
+    entry = stage_entry.entry_for(to_stage)
+    if entry is None:
+        raise ValidationError(
+            _("%(to)s is not entered on evidence; use the stage form.")
+            % {"to": dict(Stage.choices).get(to_stage, to_stage)},
+            code="not_guarded",
+        )
+    current = _lock_course_for_move(by, course)
+    check = rules.check_transition(
+        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+    )
+    if not check.allowed:
+        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
+    missing = entry.evidence_missing(current)
+    if missing:
+        raise ValidationError(missing, code="evidence")
+    return _move(
+        by=by,
+        course=course,
+        current=current,
+        to_stage=to_stage,
+        reason=reason,
+        effective_date=effective_date,
+    )
+
+
+def _lock_course_for_move(by: User, course: TreatmentCourse) -> TreatmentCourse:
     # Lock the course so two simultaneous moves cannot both start from the same stage.
     current = (
         TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
     )
     if not user_can_see_patient(by, current.patient):
         raise PermissionDenied(_("You may not change this course."))
+    return current
+
+
+def _move(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    current: TreatmentCourse,
+    to_stage: str,
+    reason: str,
+    effective_date: date | None,
+) -> StageEvent:
+    """Record the checked move: who, when and why, on the timeline."""
     reason = (reason or "").strip()
-    check = rules.check_transition(
-        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason
-    )
-    if not check.allowed:
-        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
     today = timezone.localdate()
     effective_date = effective_date or today
     if effective_date > today:

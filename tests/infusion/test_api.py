@@ -193,7 +193,7 @@ class TestGateAndInfusion:
             f"/api/courses/{on_day0.pk}/stage/", {"to_stage": "infusion"}, format="json"
         )
         assert response.status_code == 400
-        assert "has not passed" in str(response.json())
+        assert "Infusion page" in str(response.json())
         on_day0.refresh_from_db()
         assert on_day0.stage == "lymphodepletion"
 

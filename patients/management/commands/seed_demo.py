@@ -20,7 +20,7 @@ from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.roles import Role
 from infusion.demo import record_historic_gate
-from patients import rules, services
+from patients import rules, services, stage_entry
 from patients.models import Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
@@ -322,7 +322,13 @@ class Command(BaseCommand):
             actor = staff[ACTOR_ROLE.get(stage, "ben")]
             if actor.has_role(Role.NURSE) and not actor.wards.filter(pk=patient.ward_id).exists():
                 actor = staff["ben"]
-            services.course_change_stage(
+            move = services.course_change_stage
+            entry = stage_entry.entry_for(stage)
+            if entry is not None:
+                # The stage's evidence as the owning app's demo rows, then the guarded entry.
+                stage_entry.demo_evidence(stage, course=course, by=actor, on=on)
+                move = services.course_enter_stage
+            move(
                 by=actor,
                 course=course,
                 to_stage=stage,
