@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from core.models import User, Ward
 from core.roles import Role
-from infusion.demo import record_historic_gate
 from patients import rules, services, stage_entry
 from patients.models import CarTProduct, Diagnosis, Patient
 
@@ -315,9 +314,6 @@ class Command(BaseCommand):
                 services.course_set_planned_day0(
                     by=staff["ben"], course=course, planned_day0_date=on + timedelta(days=5)
                 )
-            if stage == rules.INFUSION:
-                # The clinician's gate review of that day, so the gate guard lets it through.
-                record_historic_gate(course=course, on=on, by=staff["ben"])
             actor = staff[ACTOR_ROLE.get(stage, "ben")]
             if actor.has_role(Role.NURSE) and not actor.wards.filter(pk=patient.ward_id).exists():
                 actor = staff["ben"]
