@@ -1,5 +1,9 @@
 """Demo data for a newcomer: staff for every role and ~30 patients over every stage.
 
+A project-level command (the home app sits above every stage): it makes the staff, wards and
+patients, walks each course through its stages with each stage's evidence (patients.stage_entry),
+then asks each app for its own demo records (DEMO_MODULES, in treatment order).
+
 Idempotent: users and patients are looked up by username and MRN, so running it again
 changes nothing. Every course is walked through the real services, so timelines are real.
 """
