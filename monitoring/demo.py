@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalogue.models import CarTProduct, Diagnosis
-from infusion.demo import record_historic_gate
 from patients import services as patient_services
 from patients import stage_entry
 from patients.models import Patient, Stage, TreatmentCourse
@@ -141,7 +140,6 @@ def _demo_course(*, staff: dict, mrn: str, family: str, given: str, day0: date):
         _enter_with_demo_record(
             by=staff["ben"], course=course, stage=stage, on=day0 - timedelta(days=days_before)
         )
-    record_historic_gate(course=course, on=day0, by=staff["ben"])
     for stage in (Stage.INFUSION, Stage.MONITORING):
         _enter_with_demo_record(by=staff["ben"], course=course, stage=stage, on=day0)
     course.refresh_from_db()
