@@ -5,7 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import CarTProduct, ProductIndication, ProductLabel, Threshold
+from .models import CarTProduct, ProductIndication, ProductLabel, RegimenDose, Threshold
 
 
 class CatalogueAdmin(SimpleHistoryAdmin):
@@ -74,3 +74,23 @@ class CarTProductAdmin(CatalogueAdmin):
     ]
     list_filter = ["target_antigen", "active"]
     search_fields = ["short_name", "name", "generic_name"]
+
+
+@admin.register(RegimenDose)
+class RegimenDoseAdmin(CatalogueAdmin):
+    """A lymphodepletion regimen's dose (mg/m²) and days of one drug; a new plan reads the
+    edited values, plans already calculated keep theirs."""
+
+    list_display = ["regimen_key", "drug", "dose_mg_per_m2", "days", "verified", "source"]
+    list_filter = ["regimen_key", "drug", "verified"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which regimen and drug a row doses is the code's: an edit changes dose and days.
+        return ["regimen_key", "drug"] if obj is not None else []
+
+    def has_add_permission(self, request):
+        # Every drug of every regimen is seeded; a new row would mean nothing to the plans.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

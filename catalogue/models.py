@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import indications
+from . import indications, regimens
 from .regimens import REGIMENS
 from .thresholds import DEFAULT_THRESHOLDS
 
@@ -272,3 +272,78 @@ class Threshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_key_display()}: {self.value} {self.unit}".strip()
+
+
+_DAYS_MESSAGES = {
+    regimens.DAYS_NOT_NUMBERS: _(
+        'Give the days as whole numbers separated by commas, e.g. "-5,-4,-3".'
+    ),
+    regimens.DAYS_OUT_OF_RANGE: _("Every day must be before Day 0, from Day −14 to Day −1."),
+    regimens.DAYS_NOT_ASCENDING: _("The days must be in ascending order, each day once."),
+}
+
+
+def validate_regimen_days(value: str) -> None:
+    """The days rule of catalogue/regimens.py (parse_days), in the editor's language."""
+    try:
+        regimens.parse_days(value)
+    except regimens.DaysError as error:
+        raise ValidationError(_DAYS_MESSAGES[error.code], code=error.code) from None
+
+
+class RegimenDose(models.Model):
+    """The programme's dose and days of one drug of a lymphodepletion regimen
+    (catalogue/regimens.py, REGIMENS): laid over the code's values by
+    catalogue.selectors.regimens(). Seeded with the code's values (migration 0003)."""
+
+    regimen_key = models.CharField(
+        _("regimen"), max_length=40, choices=[(k, r.name) for k, r in REGIMENS.items()]
+    )
+    drug = models.CharField(
+        _("drug"),
+        max_length=40,
+        choices=[
+            (regimens.FLUDARABINE, _("Fludarabine")),
+            (regimens.CYCLOPHOSPHAMIDE, _("Cyclophosphamide")),
+        ],
+    )
+    dose_mg_per_m2 = models.DecimalField(
+        _("dose (mg/m²)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("5000"))],
+    )
+    days = models.CharField(
+        _("days (relative to Day 0)"),
+        max_length=60,
+        validators=[validate_regimen_days],
+        help_text=_('Comma-separated, all before Day 0 (Day −14 to Day −1), e.g. "-5,-4,-3".'),
+    )
+    source = models.CharField(_("source"), max_length=300)
+    verified = models.BooleanField(
+        _("verified"),
+        default=False,
+        help_text=_("Unticked: UNVERIFIED — an institutional default to review."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["regimen_key", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regimen_key", "drug"], name="catalogue_regimendose_unique_drug"
+            )
+        ]
+        verbose_name = _("lymphodepletion regimen dose")
+        verbose_name_plural = _("lymphodepletion regimen doses")
+
+    def __str__(self) -> str:
+        return f"{self.regimen_key}: {self.get_drug_display()} {self.dose_mg_per_m2} mg/m²"
+
+    def clean(self) -> None:
+        super().clean()
+        regimen = REGIMENS.get(self.regimen_key)
+        if regimen is not None and self.drug not in {item.drug for item in regimen.drugs}:
+            raise ValidationError(
+                {"drug": _("This regimen does not give this drug (catalogue/regimens.py).")}
+            )

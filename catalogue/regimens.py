@@ -146,3 +146,48 @@ REGIMENS: Mapping[str, Regimen] = MappingProxyType(
         ),
     }
 )
+
+
+# --- The days rule (administrators' edits are checked against it) ---------------------------
+
+# Lymphodepletion ends before Day 0 and starts at most two weeks before it.
+EARLIEST_LYMPHODEPLETION_DAY = -14
+LATEST_LYMPHODEPLETION_DAY = -1
+
+
+DAYS_NOT_NUMBERS = "not_numbers"
+DAYS_OUT_OF_RANGE = "out_of_range"
+DAYS_NOT_ASCENDING = "not_ascending"
+
+
+class DaysError(ValueError):
+    """A drug's days break the rule; `code` says which part (DAYS_…)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """Days relative to Day 0 written as "-5,-4,-3": all negative, strictly ascending, within
+    Day −14 to Day −1. Raises DaysError with a message a clinician can act on."""
+    parts = [part.strip().replace("\u2212", "-") for part in str(text).split(",")]
+    try:
+        days = tuple(int(part) for part in parts)
+    except ValueError:
+        raise DaysError(
+            DAYS_NOT_NUMBERS,
+            'Give the days as whole numbers separated by commas, e.g. "-5,-4,-3".',
+        ) from None
+    if any(day < EARLIEST_LYMPHODEPLETION_DAY or day > LATEST_LYMPHODEPLETION_DAY for day in days):
+        raise DaysError(
+            DAYS_OUT_OF_RANGE, "Every day must be before Day 0, from Day -14 to Day -1."
+        )
+    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+        raise DaysError(DAYS_NOT_ASCENDING, "The days must be in ascending order, each day once.")
+    return days
+
+
+def days_text(days: tuple[int, ...]) -> str:
+    """The stored form of a drug's days, e.g. "-5,-4,-3"."""
+    return ",".join(str(day) for day in days)

@@ -8,11 +8,12 @@ pure defaults with their sources are in catalogue/thresholds.py and catalogue/re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 
-from .models import CarTProduct, ProductIndication, ProductLabel, Threshold
+from .models import CarTProduct, ProductIndication, ProductLabel, RegimenDose, Threshold
+from .regimens import REGIMENS, Regimen, RegimenDrug, parse_days
 from .thresholds import DEFAULT_THRESHOLDS
 from .thresholds import Threshold as ThresholdValue
 
@@ -65,6 +66,50 @@ def thresholds() -> Mapping[str, ThresholdValue]:
 
 def threshold_rows() -> QuerySet[Threshold]:
     return Threshold.objects.order_by("key")
+
+
+# --- Lymphodepletion regimens ---------------------------------------------------------------
+
+
+def regimens() -> Mapping[str, Regimen]:
+    """The one regimen table: the code's regimens (catalogue/regimens.py) with the doses and
+    days administrators keep in the database laid over them. A regimen is verified only if
+    every one of its rows is (the code's flag where a drug has no row); an edited row's source
+    is added to the code's."""
+    rows: dict[tuple[str, str], RegimenDose] = {
+        (row.regimen_key, row.drug): row for row in RegimenDose.objects.all()
+    }
+    merged = {}
+    for key, regimen in REGIMENS.items():
+        drugs = []
+        verified_flags = []
+        sources = []
+        for item in regimen.drugs:
+            row = rows.get((key, item.drug))
+            if row is None:
+                drugs.append(item)
+                verified_flags.append(regimen.verified)
+                continue
+            drugs.append(RegimenDrug(item.drug, float(row.dose_mg_per_m2), parse_days(row.days)))
+            verified_flags.append(row.verified)
+            if row.source != regimen.source and row.source not in sources:
+                sources.append(row.source)
+        merged[key] = replace(
+            regimen,
+            drugs=tuple(drugs),
+            verified=all(verified_flags),
+            source="; ".join([regimen.source, *sources]) if sources else regimen.source,
+        )
+    return merged
+
+
+def regimen(key: str) -> Regimen:
+    """One regimen of the table (KeyError if the catalogue has no such regimen)."""
+    return regimens()[key]
+
+
+def regimen_dose_rows() -> QuerySet[RegimenDose]:
+    return RegimenDose.objects.order_by("regimen_key", "id")
 
 
 # --- Label data -----------------------------------------------------------------------------

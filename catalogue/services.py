@@ -1,5 +1,6 @@
-"""Writes to the catalogue: an administrator's edit of a product, its label data, an indication
-or a threshold. The admin calls these (catalogue/admin.py); nothing else saves a catalogue row.
+"""Writes to the catalogue: an administrator's edit of a product, its label data, an indication,
+a threshold or a lymphodepletion regimen's dose and days. The admin calls these
+(catalogue/admin.py); nothing else saves a catalogue row.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from django.db import models, transaction
 
 from core.models import User
 
-from .models import CarTProduct, ProductIndication, ProductLabel, Threshold
+from .models import CarTProduct, ProductIndication, ProductLabel, RegimenDose, Threshold
 from .thresholds import DEFAULT_THRESHOLDS
 
-CATALOGUE_MODELS = (CarTProduct, ProductLabel, ProductIndication, Threshold)
+CATALOGUE_MODELS = (CarTProduct, ProductLabel, ProductIndication, Threshold, RegimenDose)
 
 
 def _may_edit(user: User, row: models.Model) -> bool:

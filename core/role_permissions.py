@@ -14,11 +14,13 @@ ADMINISTRATOR_MODELS = {
     ("core", "ward"),
     # The outbox: administrators read it and send failed messages again (core.admin).
     ("core", "outboxmessage"),
-    # The catalogue (catalogue/): products, label data, indications, the threshold table.
+    # The catalogue (catalogue/): products, label data, indications, the threshold table,
+    # the lymphodepletion regimens' doses and days.
     ("catalogue", "cartproduct"),
     ("catalogue", "productlabel"),
     ("catalogue", "productindication"),
     ("catalogue", "threshold"),
+    ("catalogue", "regimendose"),
     ("followup", "restrictionpolicy"),
     # Monitoring's catalogue rows (issue 16 items 2 and 4): thresholds and advice wording.
     ("monitoring", "vitalsignthreshold"),

@@ -211,13 +211,20 @@ def plan_lymphodepletion(
     creatinine_clearance_ml_min: float | None,
     day0: date,
     bsa_cap_m2: float | None = None,
+    regimen: Regimen | None = None,
 ) -> list[PlannedDose]:
     """Every lymphodepletion administration of a regimen, in the order given.
+
+    `regimen` is the catalogue's current regimen (catalogue.selectors.regimen, administrators'
+    edits included); without it the code's table (REGIMENS) is used.
 
     Sorted by day, then by the drug order in the regimen table. Each drug's dose is the same on
     every day of the course (one BSA, one CrCl).
     """
-    regimen = _regimen(regimen_key)
+    if regimen is None:
+        regimen = _regimen(regimen_key)
+    elif regimen.key != regimen_key:
+        raise ValueError(f"regimen is {regimen.key!r}, not regimen_key {regimen_key!r}")
     _plain_date("day0", day0)
     if bsa_cap_m2 is not None:
         _positive("bsa_cap_m2", bsa_cap_m2)

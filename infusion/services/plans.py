@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
 from core.models import User
 from patients import rules as patient_rules
 from patients.models import TreatmentCourse
@@ -55,6 +56,7 @@ def _compute(*, regimen_key: str, patient, crcl: Decimal, day0: date):
             creatinine_clearance_ml_min=float(crcl),
             day0=day0,
             bsa_cap_m2=cap,
+            regimen=catalogue_selectors.regimens().get(regimen_key),
         )
     except ValueError as error:
         message = str(error)
@@ -66,7 +68,7 @@ def _compute(*, regimen_key: str, patient, crcl: Decimal, day0: date):
 
 def _plan_warnings(bsa, regimen_key: str) -> list[str]:
     warnings = list(bsa.warnings)
-    regimen = dosing.REGIMENS[regimen_key]
+    regimen = catalogue_selectors.regimen(regimen_key)
     if not regimen.verified:
         warnings.append(
             _("Regimen %(key)s is UNVERIFIED: institutional default — review.")
@@ -240,7 +242,7 @@ def plan_create(
         crcl_method=renal_in.method,
         creatinine_umol_l=renal_in.creatinine_umol_l,
         creatinine_drawn_on=renal_in.creatinine_drawn_on,
-        renal_table=dosing.REGIMENS[regimen_key].renal_table,
+        renal_table=catalogue_selectors.regimen(regimen_key).renal_table,
         bsa_m2=Decimal(str(bsa.bsa_m2)),
         uncapped_bsa_m2=Decimal(str(bsa.uncapped_bsa_m2)),
         bsa_cap_m2=Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None,
