@@ -78,6 +78,22 @@ class TodayRow:
         return 2 if self.overdue else (1 if self.due else 0)
 
 
+def monitoring_ends_to_sign(user, *, now: datetime | None = None) -> list[TreatmentCourse]:
+    """Courses past their label window whose monitoring may end now (ending.py): a
+    clinician signs the end. Only those past the window are evaluated."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    windows = monitoring_windows()
+    due = []
+    for course in monitored_courses_for(user).filter(day0_date__isnull=False):
+        window = windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS)
+        if today <= ending.window_end(day0=course.day0_date, window_days=window):
+            continue
+        if end_decision(course, now=now, windows=windows).may_end:
+            due.append(course)
+    return due
+
+
 def monitored_courses_for(user, *, ward=None) -> QuerySet[TreatmentCourse]:
     courses = courses_visible_to(user).filter(stage=Stage.MONITORING)
     if ward is not None:
