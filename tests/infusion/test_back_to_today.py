@@ -36,7 +36,7 @@ def test_dose_given_leads_the_nurse_back_to_her_wards_today(
         },
         follow=True,
     )
-    assert Administration.objects.filter(dose=dose).exists()
+    assert Administration.objects.filter(planned_dose=dose).exists()
     href, label = next_step(response.content.decode())
     assert label == "Back to Today"
     assert href == reverse("monitoring:today") + "?ward=7a"

@@ -58,5 +58,5 @@ def test_administrator_is_refused(client, admin_alex, on_day0):
 def test_queries_are_bounded(client, pharmacist_pan, on_day0, django_assert_max_num_queries):
     services.stock_confirm(by=pharmacist_pan, course=on_day0, doses_available=2)
     client.force_login(pharmacist_pan)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("infusion:pharmacy")).status_code == 200
