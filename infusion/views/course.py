@@ -147,7 +147,7 @@ def plan_recalculate(request, pk):
             add_service_errors(form, error)
         else:
             messages.warning(request, _("Plan recalculated. The pharmacist's signature is void."))
-            return redirect(after_dose(reverse("infusion:plan", args=[course.pk])))
+            return redirect("infusion:plan", pk=course.pk)
     return render(
         request,
         "infusion/form.html",
@@ -221,7 +221,7 @@ def administer(request, pk):
                 _("%(drug)s %(mg)s mg recorded.")
                 % {"drug": text.drug_label(dose.drug), "mg": form.cleaned_data["dose_given_mg"]},
             )
-            return redirect("infusion:plan", pk=course.pk)
+            return redirect(after_dose(reverse("infusion:plan", args=[course.pk])))
     return render(
         request,
         "infusion/form.html",
