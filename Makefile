@@ -56,9 +56,11 @@ test: venv
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Style, and the dependency rules between the apps (.importlinter; README, Architecture).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

@@ -253,3 +253,27 @@ class VerifyForm(BootstrapFormMixin, forms.Form):
         choices=VerificationPurpose.choices,
         initial=VerificationPurpose.BEDSIDE,
     )
+
+
+class BagScanForm(BootstrapFormMixin, forms.Form):
+    # Scanner first: a keyboard-wedge scanner types the code and presses Enter, which moves on
+    # to the password instead of submitting (static/js/app.js, data-enter-next).
+    scanned_text = forms.CharField(
+        label=_("Scan or type the COI ID on the bag"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "data-enter-next": "",
+            }
+        ),
+    )
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

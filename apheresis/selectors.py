@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -21,8 +21,10 @@ from .models import (
     CollectionSchedule,
     CustodyEvent,
     CustodyKind,
+    ProductReceipt,
     ScanResult,
     ScheduleStatus,
+    VerificationPurpose,
 )
 
 # --- Access --------------------------------------------------------------------------------
@@ -320,4 +322,57 @@ def verifications_for(course: TreatmentCourse, *, limit: int = 20) -> list[BagVe
         BagVerification.objects.filter(course=course)
         .select_related("verified_by")
         .order_by("-verified_at", "-id")[:limit]
+    )
+
+
+# --- The bedside bag check (published for the infusion stage) ------------------------------
+
+
+def _day_bounds(on: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(on, time.min), timezone.get_current_timezone())
+    return start, start + timedelta(days=1)
+
+
+def bedside_verifiers(course: TreatmentCourse, on: date) -> list:
+    """The distinct users who matched the bag to the patient at the bedside on ``on``."""
+    start, end = _day_bounds(on)
+    matches = BagVerification.objects.filter(
+        course=course,
+        purpose=VerificationPurpose.BEDSIDE,
+        result=ScanResult.MATCH,
+        verified_at__gte=start,
+        verified_at__lt=end,
+    )
+    seen, users = set(), []
+    for verification in matches.select_related("verified_by").order_by("verified_at", "id"):
+        if verification.verified_by_id not in seen:
+            seen.add(verification.verified_by_id)
+            users.append(verification.verified_by)
+    return users
+
+
+def last_bedside_check_at(course: TreatmentCourse) -> datetime | None:
+    """When the bag was last scanned at the bedside, matched or not: a gate review made
+    before it no longer describes the bag (infusion.selectors.current_review)."""
+    return (
+        BagVerification.objects.filter(course=course, purpose=VerificationPurpose.BEDSIDE)
+        .order_by("-verified_at")
+        .values_list("verified_at", flat=True)
+        .first()
+    )
+
+
+def bedside_verifications_visible_to(user) -> QuerySet[BagVerification]:
+    return BagVerification.objects.filter(
+        course__in=courses_visible_to(user).values("pk"), purpose=VerificationPurpose.BEDSIDE
+    )
+
+
+def receipt_for_course(course: TreatmentCourse) -> ProductReceipt | None:
+    """The course's latest product receipt, with its manufacturing record."""
+    return (
+        ProductReceipt.objects.filter(collection__course=course)
+        .select_related("collection__manufacturing")
+        .order_by("-received_at")
+        .first()
     )

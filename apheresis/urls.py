@@ -9,6 +9,7 @@ urlpatterns = [
     path("courses/<int:pk>/schedule/", views.schedule_new, name="schedule_new"),
     path("courses/<int:pk>/label/", views.label, name="label"),
     path("courses/<int:pk>/verify/", views.verify, name="verify"),
+    path("courses/<int:pk>/bedside-check/", views.bedside_check, name="bedside_check"),
     path("schedules/<int:pk>/edit/", views.schedule_edit, name="schedule_edit"),
     path("schedules/<int:pk>/cancel/", views.schedule_cancel, name="schedule_cancel"),
     path("schedules/<int:pk>/override/", views.check_override, name="check_override"),

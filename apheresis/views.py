@@ -8,11 +8,12 @@ from django.views.decorators.http import require_POST
 
 from core.files import protected_file_response
 from core.forms import add_service_errors
-from core.permissions import can_read_patients, require
+from core.permissions import can_read_patients, require, works_at_bedside
 from patients.selectors import course_for_user
 
 from . import labels, rules, selectors, services, text
 from .forms import (
+    BagScanForm,
     CancelForm,
     CollectionForm,
     CorrectionForm,
@@ -391,3 +392,31 @@ def verify(request, pk):
         },
         status=status,
     )
+
+
+@require_POST
+def bedside_check(request, pk):
+    """The bedside bag check posted from the infusion gate page; back to the gate after."""
+    course = course_for_user(request.user, pk)
+    require(works_at_bedside(request.user))
+    form = BagScanForm(request.POST)
+    form.is_valid()
+    try:
+        verification = services.bedside_verify(
+            by=request.user,
+            course=course,
+            scanned_text=form.cleaned_data.get("scanned_text", ""),
+            password=form.cleaned_data.get("password", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if verification.matched:
+            messages.success(request, _("Bag matches the patient's COI ID."))
+        else:
+            messages.error(
+                request,
+                _("STOP: the bag does not match this patient (%(r)s). Do not infuse.")
+                % {"r": verification.get_result_display()},
+            )
+    return redirect("infusion:gate", pk=course.pk)

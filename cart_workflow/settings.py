@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "reports",
     "interfaces",
     "sso",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -346,9 +347,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The notification outbox (core.services.outbox_*): beat sweeps it this often (a lost kick
+# delays a message by one sweep at most); a row claimed longer ago than the lease by a worker
+# that died is claimed again. The lease must stay well above EMAIL_TIMEOUT, the longest one
+# message may take, or a slow send could go out twice.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+OUTBOX_SENDING_LEASE_SECONDS = env.int("OUTBOX_SENDING_LEASE_SECONDS", default=600)
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=50)
+OUTBOX_TASK_MAX_MESSAGES = env.int("OUTBOX_TASK_MAX_MESSAGES", default=1000)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # The one place where periodic jobs are scheduled. Each job claims database rows, so a
 # duplicate run does no harm.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-deliver": {
+        "task": "core.tasks.outbox_deliver",
+        "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
+    },
     "worker-heartbeat": {
         "task": "core.tasks.record_worker_heartbeat",
         "schedule": timedelta(minutes=1),
@@ -404,6 +418,8 @@ RETENTION_RULES = [
         INTERFACE_MESSAGE_RETENTION_DAYS,
         {"status__in": ["processed", "ignored", "rejected"]},
     ),
+    # Outbox messages once sent: the in-app notification and the cause's own record stay.
+    ("core.OutboxMessage", "sent_at", env.int("OUTBOX_SENT_RETENTION_DAYS", default=90)),
 ]
 
 # --- REST API --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
@@ -6,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from core.api_tokens import OwnApiTokensView, OwnApiTokenView, obtain_api_token
+from home.views import home
 from patients.api import CourseViewSet, PatientViewSet, ProductViewSet
+from sso.forms import DirectoryAwareAuthenticationForm
 
 
 @login_not_required
@@ -22,6 +25,18 @@ router.register("courses", CourseViewSet, basename="course")
 router.register("products", ProductViewSet, basename="product")
 
 urlpatterns = [
+    path("", home, name="home"),
+    # The login page lives here, not in core: its form asks the directory (sso), and core
+    # imports no app (README, Architecture).
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=DirectoryAwareAuthenticationForm,
+        ),
+        name="login",
+    ),
     path("", include("core.urls")),
     path("patients/", include("patients.urls")),
     path("eligibility/", include("eligibility.urls")),

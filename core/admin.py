@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -7,7 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, RoleGrantRequest, User, Ward, WorkerHeartbeat
+from .models import Notification, OutboxMessage, RoleGrantRequest, User, Ward, WorkerHeartbeat
+from .permissions import can_run_message_delivery
 
 
 class ReadOnlyAdminMixin:
@@ -133,3 +134,57 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["recipient", "subject", "created_at", "read_at"]
     list_select_related = ["recipient"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What was sent to whom and when, and what waits or failed. Read-only; the message text
+    is never shown (a password-reset link works like a key), only its identifier-free
+    subject. Administrators may send failed or waiting messages again."""
+
+    list_display = [
+        "recipient",
+        "channel",
+        "subject",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["state", "channel"]
+    list_select_related = ["recipient"]
+    search_fields = ["source_key", "recipient__username", "address"]
+    fields = [
+        "recipient",
+        "channel",
+        "address",
+        "source_key",
+        "subject",
+        "message_id",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    def has_retry_permission(self, request) -> bool:
+        return can_run_message_delivery(request.user)
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        from .services import outbox_messages_retry_now
+
+        retried = outbox_messages_retry_now(
+            by=request.user, message_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            _("Messages to be sent again now: %(count)d.") % {"count": retried},
+            messages.SUCCESS,
+        )

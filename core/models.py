@@ -1,7 +1,9 @@
+import uuid
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -93,6 +95,94 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class DeliveryChannel(models.TextChoices):
+    """How an outbox message reaches its recipient. In-app messages are Notification rows
+    (delivered is visible on the Messages page); SMS or WeCom would be further channels here,
+    each with its sender in core.services."""
+
+    EMAIL = "email", _("E-mail")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient on one channel, queued in the transaction that caused it
+    (a rolled-back write queues nothing) and delivered by a worker that marks it sent only
+    after the channel accepted it (core.services.outbox_deliver_due)."""
+
+    recipient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+        verbose_name=_("recipient"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=DeliveryChannel.choices, default=DeliveryChannel.EMAIL
+    )
+    # Where it goes, fixed when it is queued: a later change of address does not redirect it
+    # (the old address is told of a change, core.role_grants).
+    address = models.CharField(_("address"), max_length=254)
+    # The cause (a reminder, an escalation): one cause never queues two messages to the same
+    # recipient on the same channel.
+    source_key = models.CharField(_("cause"), max_length=120)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    # A password-reset link works like a key: its text is erased once sent or given up.
+    body_holds_credential = models.BooleanField(default=False)
+    message_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(
+        _("delivery state"),
+        max_length=10,
+        choices=DeliveryState.choices,
+        default=DeliveryState.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key", "recipient", "channel"],
+                name="one_outbox_message_per_cause_and_channel",
+            )
+        ]
+        indexes = [
+            # The worker's claim reads only the rows still to deliver.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_to_deliver",
+                condition=models.Q(state__in=["pending", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.subject} ({self.get_state_display()})"
+
+    @property
+    def message_id(self) -> str:
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+
+        from .outbox_rules import message_id
+
+        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+        return message_id(token=self.message_token.hex, domain=domain)
 
 
 class SignatureMeaning(models.TextChoices):

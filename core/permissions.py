@@ -18,6 +18,15 @@ def can_edit_patients(user) -> bool:
     return user.is_authenticated and user.has_role(*PATIENT_EDITORS)
 
 
+# Who works at the bedside: checks the bag, records assessments and doses, starts the
+# infusion. One definition for every stage (issue 15: it was written out in five places).
+BEDSIDE_ROLES = (Role.NURSE, Role.CLINICIAN)
+
+
+def works_at_bedside(user) -> bool:
+    return user.is_authenticated and user.has_role(*BEDSIDE_ROLES)
+
+
 def is_his_interface(user) -> bool:
     """The account the hospital information system's feeds (HL7 listener, FHIR) act as: it
     holds the `interfaces.feed_from_his` permission, no clinical role."""
@@ -41,6 +50,12 @@ def can_see_programme_counts(user) -> bool:
 def can_manage_accounts(user) -> bool:
     """Administrators manage accounts: ask for and approve role changes, issue reset links.
     What they may never do to themselves is checked in core.role_grants."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
+def can_run_message_delivery(user) -> bool:
+    """Administrators run the service, mail delivery included: they may send a failed or
+    waiting outbox message again ("retry now"). Auditors read the outbox, change nothing."""
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
 
 
@@ -74,6 +89,7 @@ __all__ = [
     "can_edit_patients",
     "can_manage_accounts",
     "can_review_missed_assessments",
+    "can_run_message_delivery",
     "can_read_patients",
     "can_transfer_patient",
     "is_his_interface",

@@ -24,10 +24,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from . import messaging
 from .models import RoleGrantRequest, RoleGrantState, User, Ward
 from .permissions import can_manage_accounts
 from .roles import STAFF_SITE_ROLES, Role
-from .services import _email, notification_send
+from .services import notification_send, outbox_email, outbox_emails_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -196,15 +197,26 @@ def user_email_changed(*, by: User, user: User, old_email: str) -> None:
     administrator changed the e-mail address (called by the admin site after saving)."""
     if old_email == user.email or by.pk == user.pk:
         return
-    message = _(
-        "%(by)s changed the e-mail address of your CAR-T workflow account to %(new)s. If you "
-        "did not ask for this, tell the helpdesk."
-    ) % {"by": by, "new": user.email or "—"}
-    if old_email:
-        transaction.on_commit(
-            lambda: _email(old_email, "[CAR-T] " + _("Your e-mail address was changed"), message)
-        )
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    if old_email:
+        # To the address that was hers, in her language, queued with the change itself.
+        with messaging.in_language_of(user):
+            message = _(
+                "%(by)s changed the e-mail address of your CAR-T workflow account to %(new)s. "
+                "If you did not ask for this, tell the helpdesk."
+            ) % {"by": by, "new": user.email or "—"}
+            subject = messaging.email_subject(_("Your e-mail address was changed"))
+        outbox_emails_enqueue(
+            messages=[
+                outbox_email(
+                    recipient=user,
+                    address=old_email,
+                    source_key=f"email-changed-old-address:{user.pk}:{stamp}",
+                    subject=subject,
+                    body=message,
+                )
+            ]
+        )
     _tell(
         [user, *other_administrators(by, user)],
         subject=_("E-mail address changed for %(user)s") % {"user": user},
@@ -247,13 +259,23 @@ def password_reset_link_issue(*, by: User, user: User, base_url: str) -> tuple[s
     link = base_url.rstrip("/") + path
     emailed = bool(user.email)
     if emailed:
-        message = _(
-            "%(by)s issued a link for you to set a new password for the CAR-T workflow. "
-            "It works once. If you did not ask for it, tell the helpdesk."
-        ) % {"by": by}
-        address = user.email
-        transaction.on_commit(
-            lambda: _email(address, "[CAR-T] " + _("Set your password"), f"{message}\n\n{link}")
+        with messaging.in_language_of(user):
+            message = _(
+                "%(by)s issued a link for you to set a new password for the CAR-T workflow. "
+                "It works once. If you did not ask for it, tell the helpdesk."
+            ) % {"by": by}
+            subject = messaging.email_subject(_("Set your password"))
+        outbox_emails_enqueue(
+            messages=[
+                outbox_email(
+                    recipient=user,
+                    source_key=f"password-reset-link:{user.pk}:{timezone.now().isoformat()}",
+                    subject=subject,
+                    body=f"{message}\n\n{link}",
+                    # The link works like a key: its text is erased once sent.
+                    body_holds_credential=True,
+                )
+            ]
         )
     LogEntry.objects.log_actions(
         user_id=by.pk,

@@ -12,6 +12,8 @@ from .roles import Role
 ADMINISTRATOR_MODELS = {
     ("core", "user"),
     ("core", "ward"),
+    # The outbox: administrators read it and send failed messages again (core.admin).
+    ("core", "outboxmessage"),
     ("patients", "cartproduct"),
     ("followup", "restrictionpolicy"),
     ("eligibility", "productlabel"),

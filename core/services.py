@@ -1,12 +1,27 @@
 import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.core.mail import send_mail
-from django.db import transaction
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import messaging
-from .models import ApiToken, Notification, User, WorkerHeartbeat
+from . import messaging, outbox_rules
+from .models import (
+    ApiToken,
+    DeliveryChannel,
+    DeliveryState,
+    Notification,
+    OutboxMessage,
+    User,
+    WorkerHeartbeat,
+)
+from .permissions import can_run_message_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +42,7 @@ def user_set_language(*, user: User, language: str) -> User:
     return user
 
 
+@transaction.atomic(savepoint=False)
 def notification_send(
     *,
     recipient: User,
@@ -36,8 +52,9 @@ def notification_send(
     source_key: str,
     email_subject: str = "",
 ) -> Notification | None:
-    """In-app notification plus e-mail after commit; a second call for the same cause does
-    nothing (unique recipient + source_key), so callers may retry freely.
+    """In-app notification plus an e-mail queued in the outbox, both in the caller's
+    transaction; a second call for the same cause does nothing (unique recipient +
+    source_key), so callers may retry freely.
 
     Compose ``subject`` and ``body`` inside ``core.messaging.in_language_of(recipient)``.
     ``subject`` is the in-app line (it may name the patient: it is read behind the login);
@@ -54,16 +71,14 @@ def notification_send(
         with messaging.in_language_of(recipient):
             mail_subject = messaging.email_subject(email_subject or _("New message"))
             message = messaging.email_body(headline=subject, body=body, link=link)
-        transaction.on_commit(lambda: _email(recipient.email, mail_subject, message))
+        outbox_emails_enqueue(
+            messages=[
+                outbox_email(
+                    recipient=recipient, source_key=source_key, subject=mail_subject, body=message
+                )
+            ]
+        )
     return notification
-
-
-def _email(address: str, subject: str, message: str) -> None:
-    # The in-app notification is already committed; a mail server failure must not undo it.
-    try:
-        send_mail(subject=subject, message=message, from_email=None, recipient_list=[address])
-    except Exception:
-        logger.exception("e-mail notification failed")
 
 
 @transaction.atomic
@@ -82,6 +97,275 @@ def notification_mark_read(*, user: User, notification_id) -> int:
     return Notification.objects.filter(
         pk=notification_id, recipient=user, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+# --- Notification outbox ------------------------------------------------------------------
+#
+# Every e-mail is a row queued in the transaction that caused it and delivered by a worker
+# (core.tasks.outbox_deliver, kicked after commit and swept by beat):
+#
+#   pending --claim--> sending --accepted by the mail server--> sent
+#                         |--refused or unreachable--> pending, later (outbox_rules back-off)
+#                         |--after MAX_ATTEMPTS--> failed (an administrator may retry it)
+#
+# A worker that dies leaves its rows in "sending"; once their claim is older than
+# OUTBOX_SENDING_LEASE the next sweep claims them again. The one window left: the server
+# accepted the message and the worker died before the row was marked sent. The message then
+# goes out a second time, with the same Message-ID (outbox_rules.message_id), so the
+# receiving server and mail client see one message twice, not two messages.
+
+
+def outbox_email(
+    *,
+    recipient: User,
+    source_key: str,
+    subject: str,
+    body: str,
+    address: str = "",
+    body_holds_credential: bool = False,
+) -> OutboxMessage:
+    """An e-mail to queue with ``outbox_emails_enqueue`` (not saved). Compose ``subject`` and
+    ``body`` inside ``core.messaging.in_language_of(recipient)``; the subject must not
+    identify a patient (``messaging.email_subject``). ``address`` defaults to hers."""
+    return OutboxMessage(
+        recipient=recipient,
+        channel=DeliveryChannel.EMAIL,
+        address=address or recipient.email,
+        source_key=source_key[:120],
+        subject=subject[:200],
+        body=body,
+        body_holds_credential=body_holds_credential,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def outbox_emails_enqueue(*, messages: Iterable[OutboxMessage]) -> int:
+    """Queue e-mails in the caller's transaction, in one INSERT; a message whose cause,
+    recipient and channel are queued already is left out (the unique key, also against a
+    concurrent caller). Returns how many were new. The worker is kicked once after commit."""
+    messages = [m for m in messages if m.address]
+    if not messages:
+        return 0
+    now = timezone.now()
+    for message in messages:
+        message.next_attempt_at = now
+        message.full_clean(exclude=["recipient"], validate_unique=False, validate_constraints=False)
+    queued = set(
+        OutboxMessage.objects.filter(
+            recipient_id__in={m.recipient_id for m in messages},
+            source_key__in={m.source_key for m in messages},
+        ).values_list("recipient_id", "source_key", "channel")
+    )
+    new, seen = [], set(queued)
+    for message in messages:
+        key = (message.recipient_id, message.source_key, message.channel)
+        if key not in seen:
+            seen.add(key)
+            new.append(message)
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        _outbox_kick_after_commit()
+    return len(new)
+
+
+def _outbox_kick_after_commit() -> None:
+    """Queue one delivery task when the transaction commits (one per transaction, however
+    many messages it queued). A lost task loses nothing: beat sweeps the outbox too."""
+    if any(func is _outbox_kick for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_outbox_kick, robust=True)
+
+
+def _outbox_kick() -> None:
+    from .tasks import outbox_deliver
+
+    outbox_deliver.delay()
+
+
+@dataclass
+class OutboxDelivery:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    more_due: bool = False
+
+
+def outbox_deliver_due(*, max_messages: int | None = None) -> OutboxDelivery:
+    """Deliver the outbox rows that are due, in batches of OUTBOX_BATCH, at most
+    ``max_messages`` (then ``more_due`` says whether rows are left for another task).
+
+    Each batch is claimed with one conditional UPDATE ... RETURNING (a row another sweep
+    holds is skipped), committed, then sent over one connection to the mail server; each row
+    is marked sent right after the server accepted it, never before."""
+    report = OutboxDelivery()
+    handled = 0
+    while True:
+        limit = settings.OUTBOX_BATCH
+        if max_messages is not None:
+            if handled >= max_messages:
+                report.more_due = _outbox_any_due()
+                return report
+            limit = min(limit, max_messages - handled)
+        token = uuid.uuid4()
+        claimed = _outbox_claim(token=token, limit=limit)
+        if not claimed:
+            return report
+        handled += len(claimed)
+        _outbox_send_email(claimed, token=token, report=report)
+
+
+def _outbox_due_sql(table: str) -> str:
+    return (
+        f"(({table}.state = 'pending' AND {table}.next_attempt_at <= %s)"
+        f" OR ({table}.state = 'sending' AND {table}.claimed_at < %s))"
+    )
+
+
+def _outbox_any_due() -> bool:
+    now = timezone.now()
+    return (
+        OutboxMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).exists()
+        or OutboxMessage.objects.filter(
+            state=DeliveryState.SENDING, claimed_at__lt=now - _outbox_lease()
+        ).exists()
+    )
+
+
+def _outbox_lease() -> timedelta:
+    return timedelta(seconds=settings.OUTBOX_SENDING_LEASE_SECONDS)
+
+
+def _outbox_claim(*, token: uuid.UUID, limit: int) -> list[int]:
+    """Move up to ``limit`` due rows to "sending" under this claim token and return their ids:
+    pending rows whose next attempt is due, and rows left in "sending" by a worker that died
+    (claimed longer ago than the lease). PostgreSQL skips rows another sweep holds locked
+    (SKIP LOCKED); SQLite takes the write lock when the transaction begins."""
+    now = timezone.now()
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    # The pick is a CTE, evaluated once: as "id IN (SELECT ... LIMIT n FOR UPDATE)",
+    # PostgreSQL may run the subquery again for each row and claim far more than n.
+    pick = (
+        f"SELECT id FROM {table} AS candidate WHERE {_outbox_due_sql('candidate')}"
+        " ORDER BY next_attempt_at, id LIMIT %s"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        pick += " FOR UPDATE SKIP LOCKED"
+    prep = OutboxMessage._meta.get_field("claimed_at").get_db_prep_save
+    stale = prep(now - _outbox_lease(), connection)
+    at = prep(now, connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH picked AS ({pick}) UPDATE {table} SET state = 'sending', claim_token = %s,"
+            f" claimed_at = %s, attempts = attempts + 1 FROM picked"
+            f" WHERE {table}.id = picked.id AND {_outbox_due_sql(table)} RETURNING {table}.id",
+            [
+                at,
+                stale,
+                limit,
+                OutboxMessage._meta.get_field("claim_token").get_db_prep_save(token, connection),
+                at,
+                at,
+                stale,
+            ],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _outbox_still_ours(pk: int, token: uuid.UUID) -> bool:
+    """Renew the claim just before sending: False if another sweep took the row over (this
+    batch ran past the lease), and then it is not sent from here."""
+    return (
+        OutboxMessage.objects.filter(pk=pk, claim_token=token, state=DeliveryState.SENDING).update(
+            claimed_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _outbox_send_email(ids: list[int], *, token: uuid.UUID, report: OutboxDelivery) -> None:
+    rows = list(OutboxMessage.objects.filter(pk__in=ids, claim_token=token).order_by("pk"))
+    connection_to_server = mail.get_connection(fail_silently=False)
+    try:
+        for row in rows:
+            if not _outbox_still_ours(row.pk, token):
+                continue
+            email = mail.EmailMessage(
+                row.subject,
+                row.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [row.address],
+                headers={"Message-ID": row.message_id},
+                connection=connection_to_server,
+            )
+            try:
+                accepted = email.send()
+            except Exception as error:  # any refusal or network error: try again later
+                logger.warning(
+                    "e-mail delivery failed", extra={"outbox_id": row.pk, "error": repr(error)}
+                )
+                _outbox_connection_reset(connection_to_server)
+                _outbox_attempt_failed(row, token=token, error=error, report=report)
+                continue
+            if accepted != 1:
+                _outbox_attempt_failed(row, token=token, error=None, report=report)
+                continue
+            _outbox_mark_sent(row, token=token)
+            report.sent += 1
+    finally:
+        _outbox_connection_reset(connection_to_server)
+
+
+def _outbox_connection_reset(connection_to_server) -> None:
+    """Close the connection after an error, so the next message opens a fresh one."""
+    try:
+        connection_to_server.close()
+    except Exception:  # a half-dead connection: nothing more to do with it
+        connection_to_server.connection = None
+
+
+def _outbox_mark_sent(row: OutboxMessage, *, token: uuid.UUID) -> None:
+    changes = {"state": DeliveryState.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if row.body_holds_credential:
+        changes["body"] = ""
+    OutboxMessage.objects.filter(pk=row.pk, claim_token=token).update(**changes)
+
+
+def _outbox_attempt_failed(
+    row: OutboxMessage, *, token: uuid.UUID, error: Exception | None, report: OutboxDelivery
+) -> None:
+    reason = f"{type(error).__name__}: {error}" if error else "not accepted by the mail server"
+    changes: dict = {"last_error": reason[:300], "claim_token": None}
+    if outbox_rules.gives_up(attempts=row.attempts):
+        changes["state"] = DeliveryState.FAILED
+        if row.body_holds_credential:
+            changes["body"] = ""
+        report.failed += 1
+    else:
+        changes["state"] = DeliveryState.PENDING
+        changes["next_attempt_at"] = timezone.now() + outbox_rules.retry_delay(
+            attempts=row.attempts
+        )
+        report.retried += 1
+    OutboxMessage.objects.filter(pk=row.pk, claim_token=token).update(**changes)
+
+
+@transaction.atomic
+def outbox_messages_retry_now(*, by: User, message_ids: Iterable[int]) -> int:
+    """An administrator's "retry now": failed or waiting messages are due at once. A message
+    being sent or sent already is left alone (it would go twice), and so is a failed
+    password-reset link, whose text was erased: a new link is issued instead."""
+    if not can_run_message_delivery(by):
+        raise PermissionDenied(_("Only administrators retry messages."))
+    retried = (
+        OutboxMessage.objects.filter(
+            pk__in=list(message_ids), state__in=[DeliveryState.PENDING, DeliveryState.FAILED]
+        )
+        .exclude(state=DeliveryState.FAILED, body_holds_credential=True)
+        .update(state=DeliveryState.PENDING, next_attempt_at=timezone.now())
+    )
+    if retried:
+        _outbox_kick_after_commit()
+    return retried
 
 
 # --- Second factor (TOTP) ---------------------------------------------------------------

@@ -62,6 +62,20 @@ def _django_request(request):
     return getattr(request, "_request", request)  # DRF wraps Django's request
 
 
+# The hospital's identity provider, when single sign-on is installed: the sso app registers
+# itself here at start-up (sso.apps), because core is the bottom layer and imports no app
+# (README, Architecture). It answers two questions: did this session sign in there, and has
+# the user just confirmed her identity there (prompt=login) for this signature.
+_identity_provider = None
+
+
+def identity_provider_register(provider) -> None:
+    """``provider`` has ``uses_identity_provider(request)`` and
+    ``consume_confirmation(request, *, user)`` (sso.reauth)."""
+    global _identity_provider
+    _identity_provider = provider
+
+
 def reauthenticate(request, user: User, password: str) -> None:
     """The one check of "it is really you" before an e-signature (MDT decision, plan
     verification, gate review, bag check). Wrong passwords count towards the login lockout,
@@ -69,15 +83,13 @@ def reauthenticate(request, user: User, password: str) -> None:
     used. Raises ValidationError on ``password``; returns nothing when the user is confirmed.
     LDAP users re-enter their directory password (``authenticate()`` asks the directory).
     """
-    from sso import reauth
-
     from .request_context import request_var
 
     request = _django_request(request if request is not None else request_var.get())
-    if reauth.uses_identity_provider(request):
+    if _identity_provider is not None and _identity_provider.uses_identity_provider(request):
         # Signed in at the hospital's identity provider: she confirms there again (sso.reauth,
         # prompt=login and a fresh auth_time), never with a local password.
-        if not reauth.consume_confirmation(request, user=user):
+        if not _identity_provider.consume_confirmation(request, user=user):
             raise ValidationError(
                 {
                     "password": _(

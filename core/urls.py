@@ -1,28 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sso.forms import DirectoryAwareAuthenticationForm
-
 from . import views, views_accounts
 from .forms import StyledPasswordChangeForm, StyledSetPasswordForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
     # /health/ stays the readiness check (compose and older probes call it).
     path("health/", views.health_ready, name="health"),
     path("health/live/", views.health_live, name="health_live"),
     path("health/ready/", views.health_ready, name="health_ready"),
     path("language/", views.set_language, name="set_language"),
     path("notifications/", views.notifications, name="notifications"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html",
-            redirect_authenticated_user=True,
-            authentication_form=DirectoryAwareAuthenticationForm,
-        ),
-        name="login",
-    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/second-factor/setup/", views.otp_setup, name="otp_setup"),
     path("accounts/second-factor/", views.otp_verify, name="otp_verify"),

@@ -11,29 +11,11 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from patients.models import TreatmentCourse
-from patients.selectors import courses_visible_to, stage_counts
-
 from . import services
 from .models import WorkerHeartbeat
-from .permissions import can_read_patients, can_see_programme_counts, reads_whole_programme
 from .second_factor import second_factor_forget
 
 logger = logging.getLogger(__name__)
-
-
-def home(request):
-    """Dashboard: counts per stage, and the links this user's roles need."""
-    user = request.user
-    counts, scope = None, None
-    if can_read_patients(user):
-        counts = stage_counts(courses_visible_to(user))
-        scope = "programme" if reads_whole_programme(user) else "wards"
-    elif can_see_programme_counts(user):
-        # Administrators see aggregate numbers only, never a patient's identity.
-        counts = stage_counts(TreatmentCourse.objects.all())
-        scope = "programme"
-    return render(request, "core/home.html", {"counts": counts, "scope": scope})
 
 
 def set_language(request):

@@ -7,10 +7,10 @@ from django.views.decorators.http import require_POST
 from core.files import protected_file_response
 from core.forms import add_service_errors
 from core.permissions import can_edit_patients, can_read_patients, require
+from core.versioning import StaleEditError
 from patients import rules as course_rules
 from patients.models import Stage
 from patients.selectors import course_for_user
-from patients.services import StaleEditError
 
 from . import selectors, services, text
 from .forms import (

@@ -3,8 +3,6 @@
 Tasks take ids and call services; nothing relies on a Celery ETA.
 """
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from . import services
@@ -16,8 +14,10 @@ def sweep_followup_reminders() -> int:
     return len(services.reminders_sweep())
 
 
-@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+@shared_task
 def send_visit_reminder(reminder_id: int) -> bool:
+    """Claim one reminder and queue its e-mails in core's outbox (which retries a refused
+    e-mail itself); a lost task is queued again by the next sweep."""
     return services.reminder_send(reminder_id=reminder_id)
 
 

@@ -9,9 +9,6 @@ router.register("planned-doses", api.PlannedDoseViewSet, basename="planned-dose"
 router.register("day0-changes", api.Day0ChangeViewSet, basename="day0-change")
 router.register("tocilizumab-stock", api.StockViewSet, basename="tocilizumab-stock")
 router.register("pre-infusion-checks", api.PreInfusionCheckViewSet, basename="pre-infusion-check")
-router.register(
-    "bedside-verifications", api.BedsideVerificationViewSet, basename="bedside-verification"
-)
 router.register("gate-overrides", api.GateOverrideViewSet, basename="gate-override")
 router.register("infusion-gates", api.GateViewSet, basename="infusion-gate")
 router.register("infusions", api.InfusionViewSet, basename="infusion")

@@ -213,30 +213,6 @@ class PreInfusionCheckForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["checked_at"].initial = _now()
 
 
-class BagScanForm(BootstrapFormMixin, forms.Form):
-    # Scanner first: a keyboard-wedge scanner types the code and presses Enter, which moves on
-    # to the password instead of submitting (static/js/app.js, data-enter-next).
-    scanned_text = forms.CharField(
-        label=_("Scan or type the COI ID on the bag"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(
-            attrs={
-                "autofocus": True,
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "data-enter-next": "",
-            }
-        ),
-    )
-    password = forms.CharField(
-        label=_("Your password (electronic signature)"),
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-
 class OverrideForm(BootstrapFormMixin, forms.Form):
     item = forms.ChoiceField(choices=GATE_ITEM_CHOICES, widget=forms.HiddenInput)
     reason = forms.CharField(

@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from apheresis import selectors as apheresis_selectors
-from apheresis.models import ProductReceipt, VerificationPurpose
 from core.models import Ward
 from eligibility.models import ProductIndication
 from patients.models import Stage, TreatmentCourse
@@ -178,34 +177,11 @@ def stock_check_valid(course: TreatmentCourse, on: date) -> TocilizumabStockChec
 
 
 def bedside_verifiers(course: TreatmentCourse, on: date) -> list:
-    start, end = _day_bounds(on)
-    users = apheresis_selectors.coi_verifiers(
-        course, purpose=VerificationPurpose.BEDSIDE, since=start
-    )
-    # coi_verifiers counts from `since` on; a later day's scans do not count for this day.
-    if end <= timezone.now():
-        from apheresis.models import BagVerification, ScanResult
-
-        on_day = set(
-            BagVerification.objects.filter(
-                course=course,
-                purpose=VerificationPurpose.BEDSIDE,
-                result=ScanResult.MATCH,
-                verified_at__gte=start,
-                verified_at__lt=end,
-            ).values_list("verified_by_id", flat=True)
-        )
-        users = [u for u in users if u.pk in on_day]
-    return users
+    return apheresis_selectors.bedside_verifiers(course, on)
 
 
-def receipt_for(course: TreatmentCourse) -> ProductReceipt | None:
-    return (
-        ProductReceipt.objects.filter(collection__course=course)
-        .select_related("collection__manufacturing")
-        .order_by("-received_at")
-        .first()
-    )
+def receipt_for(course: TreatmentCourse):
+    return apheresis_selectors.receipt_for_course(course)
 
 
 def _manufacturing_status(course: TreatmentCourse, receipt) -> str | None:
@@ -266,13 +242,17 @@ def gate_evaluate(course: TreatmentCourse, *, on: date | None = None) -> rules.G
 
 
 def current_review(course: TreatmentCourse, on: date) -> GateReview | None:
-    return (
-        GateReview.objects.filter(
-            course=course, review_date=on, passed=True, superseded_at__isnull=True
-        )
-        .order_by("-reviewed_at", "-id")
-        .first()
+    """Today's passed review, unless a newer fact made it out of date: the infusion stage's own
+    facts mark it superseded when written; a later bedside bag scan (apheresis' record)
+    outdates it here."""
+    reviews = GateReview.objects.filter(
+        course=course, review_date=on, passed=True, superseded_at__isnull=True
     )
+    last_scan = apheresis_selectors.last_bedside_check_at(course)
+    if last_scan is not None:
+        # The same instant counts as after: a clock frozen in tests, never two real writes.
+        reviews = reviews.filter(reviewed_at__gte=last_scan)
+    return reviews.order_by("-reviewed_at", "-id").first()
 
 
 # --- Worklists -----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ urlpatterns = [
     path("courses/<int:pk>/gate/review/", views.gate_review, name="gate_review"),
     path("courses/<int:pk>/gate/override/", views.gate_override, name="gate_override"),
     path("courses/<int:pk>/gate/stock/", views.stock_confirm, name="stock_confirm"),
-    path("courses/<int:pk>/gate/bag/", views.bag_scan, name="bag_scan"),
     path("courses/<int:pk>/gate/check/", views.check_new, name="check_new"),
     path("courses/<int:pk>/infuse/", views.infuse, name="infuse"),
 ]

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.models import Ward
 from core.next_steps import after_dose, back_to_today_url
-from core.permissions import can_read_patients, can_review_missed_assessments, require
+from core.permissions import (
+    can_read_patients,
+    can_review_missed_assessments,
+    require,
+    works_at_bedside,
+)
 from core.roles import Role
 from patients import rules as patient_rules
 from patients.selectors import course_for_user
@@ -23,7 +28,7 @@ from .wording import vitals_findings_text
 
 
 def _bedside(user) -> bool:
-    return user.has_role(Role.NURSE, Role.CLINICIAN)
+    return works_at_bedside(user)
 
 
 def today(request):

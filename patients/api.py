@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.models import User, Ward
 from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
+from core.versioning import StaleEditError
 
 from . import rules, selectors, services
 from .models import (
@@ -111,7 +112,7 @@ class PatientSerializer(serializers.ModelSerializer):
                 reason=reason,
                 **validated_data,
             )
-        except services.StaleEditError as error:
+        except StaleEditError as error:
             raise ValidationError({"version": error.messages}) from None
         except DjangoValidationError as error:
             raise as_drf_error(error) from None

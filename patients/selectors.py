@@ -81,14 +81,6 @@ def stage_counts(courses: QuerySet[TreatmentCourse]) -> list[tuple[str, str, int
     return [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
 
 
-def last_change(obj) -> tuple[object, object]:
-    """Who last changed a record and when, from its history (for a stale-edit message)."""
-    record = obj.history.order_by("-history_id").select_related("history_user").first()
-    if record is None:
-        return None, None
-    return record.history_user, record.history_date
-
-
 def current_courses(patient_ids) -> dict:
     """For each patient, the course under way, or else the most recent one."""
     chosen: dict = {}

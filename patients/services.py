@@ -13,6 +13,7 @@ from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
 from core.roles import Role
 from core.services import notification_send
+from core.versioning import check_version
 
 from . import rules
 from .models import (
@@ -24,7 +25,7 @@ from .models import (
     TreatmentCourse,
     WardTransfer,
 )
-from .selectors import last_change, products_indicated_for, user_can_see_patient
+from .selectors import products_indicated_for, user_can_see_patient
 from .signals import course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
@@ -41,10 +42,6 @@ PATIENT_EDITABLE_FIELDS = (
     "preferred_language",
     "national_id",
 )
-
-
-class StaleEditError(ValidationError):
-    """The record changed after the user opened it; saving would overwrite that change."""
 
 
 def _check_patient_fields(patient: Patient) -> None:
@@ -90,21 +87,7 @@ def patient_update(
     if unknown:
         raise TypeError(f"Unknown patient fields: {sorted(unknown)}")
     current = Patient.objects.select_for_update().get(pk=patient.pk)
-    if current.version != expected_version:
-        who, when = last_change(current)
-        raise StaleEditError(
-            _(
-                "This record was changed by %(who)s at %(when)s. "
-                "Reload it and make your change again."
-            )
-            % {
-                "who": who or _("another user"),
-                "when": formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
-                if when
-                else "?",
-            },
-            code="stale",
-        )
+    check_version(current, expected_version)
     # A ward change is a transfer: it goes on the ward timeline and tells the new ward.
     new_ward = fields.pop("ward", None)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]

@@ -3,6 +3,8 @@ these and nothing else; each checks the role again, whatever the caller checked.
 
 A package (split by concern); every name stays importable from ``apheresis.services``."""
 
+from core.versioning import StaleEditError
+
 from .access import (
     CERTIFICATE_MAX_BYTES,
     CERTIFICATE_SIGNATURES,
@@ -13,11 +15,11 @@ from .access import (
     SCHEDULE_FIELDS,
     VERIFIER_ROLES,
     WRITER_ROLES,
-    StaleEditError,
     can_override,
     can_verify,
     can_write,
 )
+from .bedside import bedside_verify
 from .collection import (
     RECORDED_ELSEWHERE,
     _logged,
@@ -53,6 +55,7 @@ __all__ = [
     "WRITER_ROLES",
     "_logged",
     "bag_verify",
+    "bedside_verify",
     "can_override",
     "can_verify",
     "can_write",

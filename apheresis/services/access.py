@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
 from core.roles import Role
+from core.versioning import check_version
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
@@ -53,10 +54,6 @@ CERTIFICATE_SIGNATURES = {
     "jpg": (b"\xff\xd8\xff",),
     "jpeg": (b"\xff\xd8\xff",),
 }
-
-
-class StaleEditError(ValidationError):
-    """The record changed after the user opened it."""
 
 
 # --- Access --------------------------------------------------------------------------------
@@ -106,17 +103,4 @@ def _not_future(field: str, moment: datetime) -> None:
 
 
 def _stale(record, expected_version: int) -> None:
-    if record.version != expected_version:
-        who = record.history.order_by("-history_id").select_related("history_user").first()
-        raise StaleEditError(
-            _("This record was changed by %(who)s at %(when)s. Reload it and try again.")
-            % {
-                "who": (who.history_user if who and who.history_user else _("another user")),
-                "when": formats.date_format(
-                    timezone.localtime(who.history_date), "SHORT_DATETIME_FORMAT"
-                )
-                if who
-                else "?",
-            },
-            code="stale",
-        )
+    check_version(record, expected_version)

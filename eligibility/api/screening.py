@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.api_units import MeasuredUnitsMixin
 from core.permissions import ReadsPatients
+from core.versioning import StaleEditError
 from eligibility import selectors, services
 from eligibility.forms import MEASURED_LABS
 from eligibility.models import (
@@ -21,7 +22,6 @@ from eligibility.models import (
 from patients.api import as_drf_error
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
-from patients.services import StaleEditError
 
 from .evaluation import EvaluationSerializer, evaluation_data
 

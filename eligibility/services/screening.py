@@ -2,11 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import lab_sources
 from core.models import User
+from core.versioning import check_version
 from eligibility import rules, selectors
 from eligibility.lab_services import LAB_FIELD_NAMES
 from eligibility.models import (
@@ -17,8 +18,7 @@ from eligibility.models import (
 from eligibility.screening_rows import plan_rows
 from patients import rules as course_rules
 from patients.models import TreatmentCourse
-from patients.selectors import last_change
-from patients.services import StaleEditError, course_change_stage
+from patients.services import course_change_stage
 
 from .common import _lock_course, _not_future, _require_clinician, _require_visible, _stage_label
 
@@ -218,21 +218,7 @@ def screening_update(
             % {"stage": _stage_label(current.course.stage)},
             code="stage",
         )
-    if current.version != expected_version:
-        who, when = last_change(current)
-        raise StaleEditError(
-            _(
-                "This screening was changed by %(who)s at %(when)s. "
-                "Reload it and make your change again."
-            )
-            % {
-                "who": who or _("another user"),
-                "when": formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
-                if when
-                else "?",
-            },
-            code="stale",
-        )
+    check_version(current, expected_version)
     retyped = []
     for name, value in fields.items():
         if value is None and name in _BLANK_TEXT_FIELDS:

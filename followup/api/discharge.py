@@ -7,9 +7,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from core.permissions import ReadsPatients
+from core.versioning import StaleEditError
 from patients.api import as_drf_error
 from patients.selectors import courses_visible_to
-from patients.services import StaleEditError
 
 from .. import selectors, services
 from ..models import (

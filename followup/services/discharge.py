@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from patients import services as patient_services
+from core.versioning import check_version
 from patients.models import TreatmentCourse
 
 from .. import selectors
@@ -65,11 +65,7 @@ def discharge_record(
     if existing is None:
         discharge = Discharge(course=current, recorded_by=by)
     else:
-        if expected_version != existing.version:
-            raise patient_services.StaleEditError(
-                _("This discharge was changed since you opened it. Reload it and try again."),
-                code="stale",
-            )
+        check_version(existing, expected_version)
         discharge = existing
         discharge.version += 1
     for name, value in fields.items():

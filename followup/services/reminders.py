@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date, timedelta
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.messaging import absolute_url, email_subject, in_language_of, recipient_language
+from core.messaging import absolute_url, email_subject, in_language_of
 from core.models import User
 from core.roles import Role
+from core.services import outbox_email, outbox_emails_enqueue
 from patients import rules as patient_rules
 from patients.models import TreatmentCourse
 
@@ -122,10 +120,10 @@ def _reminder_message(reminder, visit, course, path: str) -> tuple[str, str]:
 
 
 def reminder_send(*, reminder_id: int) -> bool:
-    """Send one reminder, once: claim the row, then e-mail the ward's follow-up nurses.
-
-    If the e-mail fails the transaction rolls back and the row can be claimed again.
-    """
+    """Send one reminder, once: claim the row and queue an e-mail to each of the ward's
+    follow-up nurses in the outbox, in the same transaction. Core's worker sends them
+    (core.services.outbox_deliver_due); a failure before commit un-claims the reminder and
+    un-queues its e-mails together, so nothing goes out twice."""
     with transaction.atomic():
         claimed = VisitReminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
             sent_at=timezone.now()
@@ -144,23 +142,23 @@ def reminder_send(*, reminder_id: int) -> bool:
             return False
         recipients = _reminder_recipients(course)
         path = reverse("followup:course", args=[course.pk])
-        by_language: dict[str, list[User]] = defaultdict(list)
+        messages = []
         for recipient in recipients:
-            by_language[recipient_language(recipient)].append(recipient)
-        for language, group in sorted(by_language.items()):
-            # One message per language, each in that language; the subject names no patient.
-            with translation.override(language):
+            # Each in her own language; the subject names no patient.
+            with in_language_of(recipient):
                 subject, body = _reminder_message(reminder, visit, course, path)
-                send_mail(
-                    email_subject(subject),
-                    body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    sorted({r.email for r in group}),
+                messages.append(
+                    outbox_email(
+                        recipient=recipient,
+                        source_key=f"visit-reminder:{reminder.pk}",
+                        subject=email_subject(subject),
+                        body=body,
+                    )
                 )
+        outbox_emails_enqueue(messages=messages)
         if not recipients:
             log.warning("No recipient for follow-up reminder %s", reminder_id)
-        recipients = sorted({r.email for r in recipients})
-        reminder.recipients = ", ".join(recipients)
+        reminder.recipients = ", ".join(sorted({r.email for r in recipients}))
         reminder.save(update_fields=["recipients"])
     return True
 

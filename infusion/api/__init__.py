@@ -22,9 +22,6 @@ from .day0 import (
     Day0Filter,
 )
 from .gate import (
-    BedsideFilter,
-    BedsideVerificationSerializer,
-    BedsideVerificationViewSet,
     CheckFilter,
     GateOverrideSerializer,
     GateOverrideViewSet,
@@ -65,9 +62,6 @@ from .plans import (
 __all__ = [
     "AdministerDoseSerializer",
     "BEDSIDE",
-    "BedsideFilter",
-    "BedsideVerificationSerializer",
-    "BedsideVerificationViewSet",
     "BridgingFilter",
     "BridgingTherapySerializer",
     "BridgingViewSet",

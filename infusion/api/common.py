@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
-from core.permissions import ReadsPatients
+from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import Role
 from patients.api import as_drf_error
 from patients.selectors import courses_visible_to
@@ -12,7 +12,7 @@ from patients.selectors import courses_visible_to
 CLINICIAN = frozenset({Role.CLINICIAN})
 PHARMACIST = frozenset({Role.PHARMACIST})
 NURSE = frozenset({Role.NURSE})
-BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
+BEDSIDE = frozenset(BEDSIDE_ROLES)
 
 
 def _call(function, **kwargs):

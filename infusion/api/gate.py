@@ -7,7 +7,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apheresis.models import BagVerification, VerificationPurpose
 from core.permissions import ReadsPatients
 from patients.selectors import course_for_user, courses_visible_to
 
@@ -19,7 +18,6 @@ from ..models import (
     TocilizumabStockCheck,
 )
 from .common import (
-    BEDSIDE,
     CLINICIAN,
     NURSE,
     PHARMACIST,
@@ -90,51 +88,6 @@ class SignSerializer(serializers.Serializer):
     password = serializers.CharField(
         help_text=_("Your password again: the review is signed electronically.")
     )
-
-
-class BedsideVerificationSerializer(serializers.ModelSerializer):
-    course = VisibleCourseField()
-    matched = serializers.BooleanField(read_only=True)
-    password = serializers.CharField(
-        write_only=True, help_text=_("Your password again: a match is signed electronically.")
-    )
-
-    class Meta:
-        model = BagVerification
-        fields = [
-            "id",
-            "course",
-            "scanned_text",
-            "expected_coi_id",
-            "result",
-            "matched",
-            "verified_by",
-            "verified_at",
-            "password",
-        ]
-        read_only_fields = ["expected_coi_id", "result", "verified_by", "verified_at"]
-
-    def create(self, data):
-        return _call(services.bedside_verify, by=self.context["request"].user, **data)
-
-
-class BedsideFilter(CourseFilter):
-    class Meta:
-        model = BagVerification
-        fields = ["course"]
-
-
-class BedsideVerificationViewSet(mixins.CreateModelMixin, _ByCourse):
-    """The bag's COI ID checked against the patient at the bedside, by two different people."""
-
-    serializer_class = BedsideVerificationSerializer
-    filterset_class = BedsideFilter
-    write_roles = BEDSIDE
-    model = BagVerification
-    ordering = ["-verified_at", "-id"]
-
-    def get_queryset(self):
-        return super().get_queryset().filter(purpose=VerificationPurpose.BEDSIDE)
 
 
 class GateOverrideSerializer(serializers.ModelSerializer):

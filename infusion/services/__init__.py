@@ -6,12 +6,13 @@ One module per concern: access (role checks and shared guards), bridging, plans 
 lymphodepletion plan), plan_signing (the pharmacist's signature), lymphodepletion (start and
 doses given), day0, gate (the pre-infusion gate) and infusions."""
 
+from core.versioning import StaleEditError
+
 from .access import (
     BEDSIDE_VERIFIERS,
     BRIDGING_STAGES,
     CLOCK_SKEW,
     PLANNABLE_STAGES,
-    StaleEditError,
     can_verify_bag,
     is_clinician,
     is_nurse,
@@ -21,7 +22,6 @@ from .bridging import bridging_record, bridging_update
 from .day0 import day0_change
 from .gate import (
     PRE_INFUSION_FIELDS,
-    bedside_verify,
     gate_override,
     gate_refusal,
     gate_review,
@@ -41,7 +41,6 @@ __all__ = [
     "PRE_INFUSION_FIELDS",
     "StaleEditError",
     "administration_record",
-    "bedside_verify",
     "bridging_record",
     "bridging_update",
     "can_verify_bag",

@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.permissions import BEDSIDE_ROLES, works_at_bedside
 from core.roles import Role
+from core.versioning import check_version
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import user_can_see_patient
 
@@ -18,11 +20,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 BRIDGING_STAGES = frozenset({Stage.APHERESIS, Stage.MANUFACTURING, Stage.BRIDGING})
 PLANNABLE_STAGES = frozenset({Stage.MANUFACTURING, Stage.BRIDGING, Stage.LYMPHODEPLETION})
-BEDSIDE_VERIFIERS = (Role.NURSE, Role.CLINICIAN)
-
-
-class StaleEditError(ValidationError):
-    """The record changed after the user opened it."""
+BEDSIDE_VERIFIERS = BEDSIDE_ROLES  # core.permissions: one definition of bedside staff
 
 
 # --- Access --------------------------------------------------------------------------------
@@ -41,7 +39,7 @@ def is_nurse(user) -> bool:
 
 
 def can_verify_bag(user) -> bool:
-    return user.is_authenticated and user.has_role(*BEDSIDE_VERIFIERS)
+    return works_at_bedside(user)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -81,9 +79,4 @@ def _stage_label(course: TreatmentCourse) -> str:
 
 
 def _check_version(record, expected_version: int | None) -> None:
-    if expected_version is not None and record.version != expected_version:
-        raise StaleEditError(
-            _("The plan was changed after you opened it (now version %(v)s). Reload it.")
-            % {"v": record.version},
-            code="stale",
-        )
+    check_version(record, expected_version, optional=True)

@@ -10,8 +10,6 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from apheresis import services as apheresis_services
-from apheresis.models import BagVerification, VerificationPurpose
 from core.models import SignatureMeaning as SignOffMeaning
 from core.models import User
 from core.signatures import password_first, signature_sign
@@ -32,7 +30,6 @@ from .access import (
     _require,
     _require_visible,
     _stage_label,
-    can_verify_bag,
     is_clinician,
     is_nurse,
     is_pharmacist,
@@ -110,38 +107,6 @@ def pre_infusion_check_record(
     check.save()
     _supersede_reviews(course, by=by)
     return check
-
-
-@password_first
-def bedside_verify(
-    *, by: User, course: TreatmentCourse, scanned_text: str, password: str = ""
-) -> BagVerification:
-    """Match the bag's COI ID to the patient at the bedside (apheresis.services.bag_verify,
-    purpose "bedside"). The same person cannot be the second check of the same day. Each
-    checker signs her match electronically (password again, meaning "checked by")."""
-    _require(can_verify_bag(by), _("Nurses and clinicians check the bag at the bedside."))
-    _require_visible(by, course)
-    already = selectors.bedside_verifiers(course, timezone.localdate())
-    if any(user.pk == by.pk for user in already):
-        raise ValidationError(
-            {
-                "scanned_text": _(
-                    "You have already matched this bag today. The second check must be made "
-                    "by a different person."
-                )
-            },
-            code="same_user",
-        )
-    verification = apheresis_services.bag_verify(
-        by=by, course=course, scanned_text=scanned_text, purpose=VerificationPurpose.BEDSIDE
-    )
-    with transaction.atomic():
-        if verification.matched:
-            signature_sign(
-                user=by, password=password, record=verification, meaning=SignOffMeaning.CHECKED_BY
-            )
-        _supersede_reviews(course, by=by)
-    return verification
 
 
 @transaction.atomic

@@ -15,7 +15,6 @@ from .course import (
     plan_verify,
 )
 from .gate import (
-    bag_scan,
     check_new,
     gate,
     gate_override,
@@ -31,7 +30,6 @@ from .worklists import (
 
 __all__ = [
     "administer",
-    "bag_scan",
     "bridging_edit",
     "bridging_new",
     "check_new",

@@ -13,7 +13,6 @@ from core.permissions import require
 
 from .. import selectors, services, text
 from ..forms import (
-    BagScanForm,
     InfusionForm,
     OverrideForm,
     PreInfusionCheckForm,
@@ -43,7 +42,6 @@ def gate(request, pk):
             "stock": selectors.stock_check_valid(course, on),
             "verifiers": selectors.bedside_verifiers(course, on),
             "limits": selectors.vital_limits(),
-            "scan_form": BagScanForm(),
             "stock_form": StockForm(),
             "receipt": selectors.receipt_for(course),
             **_roles(request.user),
@@ -103,33 +101,6 @@ def stock_confirm(request, pk):
             messages.success(request, _("Tocilizumab count recorded."))
     else:
         messages.error(request, _("Enter the number of doses (0 to 20)."))
-    return redirect("infusion:gate", pk=course.pk)
-
-
-@require_POST
-def bag_scan(request, pk):
-    course = _course(request, pk)
-    require(services.can_verify_bag(request.user))
-    form = BagScanForm(request.POST)
-    form.is_valid()
-    try:
-        verification = services.bedside_verify(
-            by=request.user,
-            course=course,
-            scanned_text=form.cleaned_data.get("scanned_text", ""),
-            password=form.cleaned_data.get("password", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        if verification.matched:
-            messages.success(request, _("Bag matches the patient's COI ID."))
-        else:
-            messages.error(
-                request,
-                _("STOP: the bag does not match this patient (%(r)s). Do not infuse.")
-                % {"r": verification.get_result_display()},
-            )
     return redirect("infusion:gate", pk=course.pk)
 
 

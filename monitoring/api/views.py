@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.permissions import ReadsPatients
+from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import PATIENT_READERS, Role
 from patients.api import as_drf_error
 from patients.selectors import courses_visible_to
@@ -34,7 +34,7 @@ from .serializers import (
     TaskSerializer,
 )
 
-BEDSIDE = frozenset({Role.NURSE, Role.CLINICIAN})
+BEDSIDE = frozenset(BEDSIDE_ROLES)
 
 
 class AssessmentFilter(filters.FilterSet):

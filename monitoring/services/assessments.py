@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.permissions import BEDSIDE_ROLES
 from core.roles import Role
 from core.services import notifications_settle
 from patients import rules as patient_rules
@@ -29,7 +30,6 @@ from .reminders import escalation_notify
 
 # Assessments are recorded while the cells go in and during the monitoring window.
 ASSESSABLE_STAGES = frozenset({Stage.INFUSION, Stage.MONITORING})
-BEDSIDE_ROLES = (Role.NURSE, Role.CLINICIAN)
 # A bedside clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
 

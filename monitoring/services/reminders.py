@@ -6,7 +6,6 @@ import logging
 from collections import defaultdict
 from datetime import datetime
 
-from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from core.clock import local_when
 from core.messaging import in_language_of
 from core.models import Notification, User
 from core.roles import Role
-from core.services import notification_send
+from core.services import notification_send, outbox_email, outbox_emails_enqueue
 
 from ..models import (
     Escalation,
@@ -171,11 +170,13 @@ def _reminders_claim_without_returning(
 
 
 def _reminders_notify(reminder_ids: list[int]) -> None:
-    """The in-app notifications for claimed reminders, and their e-mails after commit: each
-    goes to the active nurses of the patient's ward, else to the attending clinician.
+    """The in-app notifications for claimed reminders and their e-mails, queued in the outbox
+    in the claim's transaction: each goes to the active nurses of the patient's ward, else to
+    the attending clinician.
 
-    Four queries for the batch: its reminders, the nurses of all its wards at once, the
-    notifications that already exist (a cause never notifies twice), one insert.
+    Six queries for the batch: its reminders, the nurses of all its wards at once, the
+    notifications that already exist (a cause never notifies twice), one insert, and for the
+    e-mails the outbox rows that exist and one insert.
     """
     if not reminder_ids:
         return
@@ -201,8 +202,8 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     )
     for membership in memberships:
         nurses_by_ward[membership.ward_id].append(membership.user)
-    notifications = []
-    email_subjects: dict[int, tuple[str, str]] = {}
+    notifications: list[Notification] = []
+    emails: dict[int, tuple[str, str]] = {}
     for reminder in reminders:
         task = reminder.task
         patient = task.course.patient
@@ -222,15 +223,15 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
                     "when": local_when(task.due_at),
                 }
                 message = messaging.email_body(headline=subject, link=link)
-            notifications.append(
-                Notification(
-                    recipient=recipient,
-                    subject=subject[:200],
-                    link=link,
-                    source_key=f"reminder:{reminder.pk}",
-                )
+                mail_subject = messaging.email_subject(mail_subject)
+            notification = Notification(
+                recipient=recipient,
+                subject=subject[:200],
+                link=link,
+                source_key=f"reminder:{reminder.pk}",
             )
-            email_subjects[id(notifications[-1])] = (messaging.email_subject(mail_subject), message)
+            notifications.append(notification)
+            emails[id(notification)] = (mail_subject, message)
     already_sent = set(
         Notification.objects.filter(
             recipient_id__in={n.recipient_id for n in notifications},
@@ -239,22 +240,17 @@ def _reminders_notify(reminder_ids: list[int]) -> None:
     )
     new = [n for n in notifications if (n.recipient_id, n.source_key) not in already_sent]
     Notification.objects.bulk_create(new)
-    emails = [(n.recipient.email, *email_subjects[id(n)]) for n in new if n.recipient.email]
-    if emails:
-        transaction.on_commit(lambda: _send_emails(emails))
-
-
-def _send_emails(emails: list[tuple[str, str, str]]) -> None:
-    """The e-mail copies, over one connection. The notifications are committed already: a mail
-    server failure is logged, never raised, as core.services.notification_send does."""
-    try:
-        with mail.get_connection() as mail_connection:
-            for address, subject, message in emails:
-                try:
-                    mail.EmailMessage(
-                        subject, message, None, [address], connection=mail_connection
-                    ).send()
-                except Exception:
-                    logger.exception("e-mail notification failed")
-    except Exception:
-        logger.exception("e-mail notification failed")
+    # The e-mail copies are outbox rows of this transaction, in one INSERT: a worker killed
+    # after commit loses none, and core's worker sends each once (core.services).
+    outbox_emails_enqueue(
+        messages=[
+            outbox_email(
+                recipient=n.recipient,
+                source_key=n.source_key,
+                subject=emails[id(n)][0],
+                body=emails[id(n)][1],
+            )
+            for n in new
+            if n.recipient.email
+        ]
+    )

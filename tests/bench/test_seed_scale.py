@@ -1,9 +1,9 @@
 """The generator's rows are valid, and the command never runs twice or resets a real database."""
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from bench.generator import generate, stage_plan
+from bench.seed_scale import SeedError, seed
 from eligibility.models import ScreeningAssessment
 from followup.models import FollowUpVisit, ScheduledVisit
 from monitoring.models import Assessment, Escalation, Intervention, MonitoringTask
@@ -51,12 +51,12 @@ def test_it_generates_valid_rows(db):
 
 
 def test_the_command_refuses_to_run_twice(db):
-    call_command("seed_scale", "--courses", "3", "--label", "twice")
-    with pytest.raises(CommandError, match="already exists"):
-        call_command("seed_scale", "--courses", "3", "--label", "twice")
+    seed(courses=3, label="twice")
+    with pytest.raises(SeedError, match="already exists"):
+        seed(courses=3, label="twice")
 
 
 def test_reset_refuses_a_database_not_named_for_benchmarks(db):
-    with pytest.raises(CommandError, match="refusing to reset"):
-        call_command("seed_scale", "--courses", "3", "--reset")
+    with pytest.raises(SeedError, match="refusing to reset"):
+        seed(courses=3, reset_first=True)
     assert not Patient.objects.exists()

@@ -10,8 +10,9 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from core import role_grants
-from core.models import Notification, RoleGrantRequest, RoleGrantState, User
+from core.models import Notification, OutboxMessage, RoleGrantRequest, RoleGrantState, User
 from core.roles import Role
+from core.services import outbox_deliver_due
 from tests.factories import UserFactory
 
 
@@ -332,6 +333,7 @@ def test_api_cannot_set_superuser_or_roles_through_the_request_fields(
 
 
 def _link_from_mail() -> str:
+    outbox_deliver_due()
     bodies = [m.body for m in mail.outbox if "/accounts/reset/" in m.body]
     assert len(bodies) == 1
     return re.search(r"https?://\S+/accounts/reset/\S+", bodies[0]).group(0)
@@ -345,6 +347,8 @@ def test_reset_link_is_emailed_not_shown_and_works_once(
         page = client.post(f"/accounts/staff/{newcomer_fei.pk}/password-reset-link/")
     assert page.status_code == 200
     link = _link_from_mail()
+    # Sent, and then the link's text is not kept in the outbox.
+    assert not OutboxMessage.objects.filter(body__contains=link).exists()
     assert link not in page.content.decode()
     assert [m.to for m in mail.outbox if link in m.body] == [["fei@example.org"]]
     assert Notification.objects.filter(recipient=newcomer_fei).exists()
@@ -404,6 +408,7 @@ def test_changing_an_email_then_sending_a_reset_link_there_is_refused(
         )
     assert response.status_code == 302
     assert User.objects.get(pk=newcomer_fei.pk).email == "alex.private@example.org"
+    outbox_deliver_due()
     assert [m.to for m in mail.outbox if "changed the e-mail address" in m.body] == [
         ["fei@example.org"]
     ]
@@ -412,6 +417,7 @@ def test_changing_an_email_then_sending_a_reset_link_there_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(f"/accounts/staff/{newcomer_fei.pk}/password-reset-link/")
     assert "less than 24 hours" in page.content.decode()
+    outbox_deliver_due()
     assert not [m for m in mail.outbox if "/accounts/reset/" in m.body]
     api = client.post(f"/api/users/{newcomer_fei.pk}/password-reset-link/")
     assert api.status_code == 400

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from core.models import Notification
-from core.services import notification_send
+from core.services import notification_send, outbox_deliver_due
 from followup import services as followup_services
 from followup.models import VisitReminder
 from tests.factories import PatientFactory
@@ -44,6 +44,7 @@ def test_an_e_mail_carries_an_absolute_link_and_a_subject_in_her_language(
         notification_send(
             recipient=chinese_ada, subject="x", link="/monitoring/courses/7/", source_key="t:1"
         )
+    outbox_deliver_due()
 
     (message,) = mail.outbox
     assert message.subject == "[CAR-T] 新消息"
@@ -76,6 +77,7 @@ def test_restriction_endings_are_written_for_each_reader(
     discharge = course.discharge
     with django_capture_on_commit_callbacks(execute=True):
         assert followup_services.restriction_endings_notify(today=discharge.no_driving_until) == 2
+    outbox_deliver_due()
 
     in_app = {n.recipient: n.subject for n in Notification.objects.all()}
     assert in_app[chinese_ada].startswith("宋玲 CQ7A0099 的限制今日结束")
@@ -90,7 +92,7 @@ def test_restriction_endings_are_written_for_each_reader(
         assert f"{SITE}/follow-up/courses/{course.pk}/" in message.body
 
 
-def test_a_follow_up_reminder_goes_out_once_per_language(
+def test_a_follow_up_reminder_goes_out_once_per_reader_in_her_language(
     chinese_ada, nurse_eve, english_ben, patient_7a
 ):
     from tests.followup.conftest import infuse
@@ -102,6 +104,7 @@ def test_a_follow_up_reminder_goes_out_once_per_language(
     reminder = VisitReminder.objects.filter(scheduled_visit__code="d28").get()
 
     assert followup_services.reminder_send(reminder_id=reminder.pk)
+    outbox_deliver_due()
 
     by_reader = {tuple(m.to): m for m in mail.outbox}
     assert set(by_reader) == {("ada@hospital.example",), ("eve@hospital.example",)}

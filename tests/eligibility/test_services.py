@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.versioning import StaleEditError
 from eligibility import rules, selectors, services
 from eligibility.models import (
     ConsentRecord,
@@ -16,7 +17,6 @@ from eligibility.models import (
 )
 from patients import services as patient_services
 from patients.models import StageEvent
-from patients.services import StaleEditError
 from tests.eligibility.conftest import (
     ALL_ITEMS,
     FIT_FIELDS,

@@ -5,7 +5,10 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 
+from core.models import DeliveryState, OutboxMessage
+from core.services import outbox_deliver_due
 from followup import selectors, services, tasks
 from followup.models import (
     Discharge,
@@ -14,7 +17,6 @@ from followup.models import (
     ScheduledVisit,
     VisitReminder,
 )
-from followup.services import reminders as reminder_delivery
 from patients import services as patient_services
 from tests.factories import product
 from tests.followup.conftest import infuse
@@ -159,7 +161,7 @@ class TestDischarge:
             expected_version=first.version,
             **self.fields(caregiver_name="Liu Mei"),
         )
-        with pytest.raises(ValidationError, match="changed since you opened it"):
+        with pytest.raises(ValidationError, match="changed by Ben Li"):
             services.discharge_record(
                 by=nurse_ada,
                 course=infused_7a,
@@ -454,6 +456,7 @@ class TestReminders:
         reminder = VisitReminder.objects.first()
         assert services.reminder_send(reminder_id=reminder.pk) is True
         assert services.reminder_send(reminder_id=reminder.pk) is False
+        outbox_deliver_due()
         assert len(mail.outbox) == 1
         reminder.refresh_from_db()
         assert reminder.recipients == "ada@cart.example"
@@ -471,20 +474,51 @@ class TestReminders:
         reminder.refresh_from_db()
         assert reminder.skipped and reminder.sent_at is not None
 
-    def test_a_failed_email_leaves_the_reminder_to_retry(self, infused_7a, nurse_ada, monkeypatch):
+    def test_a_failure_after_the_e_mail_is_written_sends_it_once(
+        self, infused_7a, nurse_ada, monkeypatch
+    ):
+        """Sending inside the claim sent 13 e-mails for 9 reminders (issue 15): the e-mail went
+        out, the transaction then failed, and the reminder was claimed and e-mailed again. The
+        e-mail is an outbox row of the claim's transaction now, rolled back with it."""
         nurse_ada.email = "ada@cart.example"
         nurse_ada.save()
         services.reminders_sweep()
         reminder = VisitReminder.objects.first()
+        save = VisitReminder.save
+        failures = []
 
-        def broken(*args, **kwargs):
-            raise OSError("mail server down")
+        def fails_once(self, *args, **kwargs):
+            if kwargs.get("update_fields") == ["recipients"] and not failures:
+                failures.append(self.pk)
+                raise DatabaseError("connection lost")
+            return save(self, *args, **kwargs)
 
-        monkeypatch.setattr(reminder_delivery, "send_mail", broken)
-        with pytest.raises(OSError):
+        monkeypatch.setattr(VisitReminder, "save", fails_once)
+        with pytest.raises(DatabaseError):
             services.reminder_send(reminder_id=reminder.pk)
         reminder.refresh_from_db()
         assert reminder.sent_at is None
+        assert services.reminder_send(reminder_id=reminder.pk) is True
+        outbox_deliver_due()
+        assert [m.to for m in mail.outbox] == [["ada@cart.example"]]
+
+    def test_a_refused_e_mail_is_retried_by_the_outbox_the_reminder_stays_sent(
+        self, infused_7a, nurse_ada, monkeypatch
+    ):
+        nurse_ada.email = "ada@cart.example"
+        nurse_ada.save()
+        services.reminders_sweep()
+        reminder = VisitReminder.objects.first()
+        assert services.reminder_send(reminder_id=reminder.pk) is True
+
+        def refused(self, fail_silently=False):
+            raise OSError("mail server down")
+
+        monkeypatch.setattr(mail.EmailMessage, "send", refused)
+        assert outbox_deliver_due().retried == 1
+        row = OutboxMessage.objects.get(source_key=f"visit-reminder:{reminder.pk}")
+        assert row.state == DeliveryState.PENDING and row.last_error.startswith("OSError")
+        assert services.reminder_send(reminder_id=reminder.pk) is False
 
 
 class TestCourseEnds:

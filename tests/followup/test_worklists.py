@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.db import connection, connections
 
+from core.services import outbox_deliver_due
 from followup import selectors, services
 from followup.models import ScheduledVisit, VisitReminder
 from tests.factories import PatientFactory
@@ -172,5 +173,6 @@ def test_concurrent_sweeps_send_each_reminder_once(ward_7a, dr_ben, nurse_ada, s
         followup.tasks.send_visit_reminder.delay = original
     assert not errors
     assert VisitReminder.objects.count() == 3
+    outbox_deliver_due()
     assert len(mail.outbox) == 3
     assert not VisitReminder.objects.filter(sent_at__isnull=True).exists()

@@ -168,8 +168,12 @@ def gate_ready(on_day0, pharmacist_pan, nurse_ada, nurse_eve, frozen):
     services.pre_infusion_check_record(
         by=nurse_ada, course=course, checked_at=at(DAY0, 7, 50), **CALM_CHECK
     )
-    services.bedside_verify(password=PASSWORD, by=nurse_ada, course=course, scanned_text=coi)
-    services.bedside_verify(password=PASSWORD, by=nurse_eve, course=course, scanned_text=coi)
+    apheresis_services.bedside_verify(
+        password=PASSWORD, by=nurse_ada, course=course, scanned_text=coi
+    )
+    apheresis_services.bedside_verify(
+        password=PASSWORD, by=nurse_eve, course=course, scanned_text=coi
+    )
     return course
 
 

@@ -19,7 +19,7 @@ def test_page_matches_a_full_width_scan(client, nurse_ada, on_day0):
     coi = on_day0.chain_of_identity.coi_id
     client.force_login(nurse_ada)
     response = client.post(
-        reverse("infusion:bag_scan", args=[on_day0.pk]),
+        reverse("apheresis:bedside_check", args=[on_day0.pk]),
         {"scanned_text": full_width(coi) + "\r\n", "password": PASSWORD},
         follow=True,
     )

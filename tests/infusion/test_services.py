@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from apheresis import services as apheresis_services
 from apheresis.models import BagVerification
 from eligibility.models import ScreeningAssessment
 from infusion import selectors, services
@@ -365,9 +366,11 @@ class TestGate:
 
     def test_the_same_nurse_cannot_check_the_bag_twice(self, on_day0, nurse_ada):
         coi = on_day0.chain_of_identity.coi_id
-        services.bedside_verify(password=PASSWORD, by=nurse_ada, course=on_day0, scanned_text=coi)
+        apheresis_services.bedside_verify(
+            password=PASSWORD, by=nurse_ada, course=on_day0, scanned_text=coi
+        )
         with pytest.raises(ValidationError, match="different person"):
-            services.bedside_verify(
+            apheresis_services.bedside_verify(
                 password=PASSWORD, by=nurse_ada, course=on_day0, scanned_text=coi
             )
         assert BagVerification.objects.filter(course=on_day0).count() == 1
@@ -375,13 +378,13 @@ class TestGate:
         assert item.ok is False and item.params["count"] == 1
 
     def test_a_wrong_bag_does_not_count(self, on_day0, nurse_ada, nurse_eve):
-        services.bedside_verify(
+        apheresis_services.bedside_verify(
             password=PASSWORD,
             by=nurse_ada,
             course=on_day0,
             scanned_text=on_day0.chain_of_identity.coi_id,
         )
-        wrong = services.bedside_verify(
+        wrong = apheresis_services.bedside_verify(
             password=PASSWORD, by=nurse_eve, course=on_day0, scanned_text="COI-2026-9999-1"
         )
         assert wrong.matched is False

@@ -155,7 +155,7 @@ class TestPlanPages:
 class TestGatePages:
     def test_same_nurse_scanning_twice_is_refused_on_the_page(self, client, nurse_ada, on_day0):
         login(client, nurse_ada)
-        url = reverse("infusion:bag_scan", args=[on_day0.pk])
+        url = reverse("apheresis:bedside_check", args=[on_day0.pk])
         coi = on_day0.chain_of_identity.coi_id
         assert (
             "Bag matches"
@@ -171,7 +171,7 @@ class TestGatePages:
     def test_wrong_bag_is_shouted(self, client, nurse_ada, on_day0):
         login(client, nurse_ada)
         page = client.post(
-            reverse("infusion:bag_scan", args=[on_day0.pk]),
+            reverse("apheresis:bedside_check", args=[on_day0.pk]),
             {"scanned_text": "NOT-A-COI", "password": PASSWORD},
             follow=True,
         ).content.decode()
@@ -183,7 +183,7 @@ class TestGatePages:
         login(client, nurse_ada)
         before = BagVerification.objects.count()
         page = client.post(
-            reverse("infusion:bag_scan", args=[on_day0.pk]),
+            reverse("apheresis:bedside_check", args=[on_day0.pk]),
             {"scanned_text": on_day0.chain_of_identity.coi_id, "password": "guess"},
             follow=True,
         ).content.decode()
@@ -193,7 +193,7 @@ class TestGatePages:
     def test_pharmacist_cannot_scan_a_bag(self, client, pharmacist_pan, on_day0):
         login(client, pharmacist_pan)
         response = client.post(
-            reverse("infusion:bag_scan", args=[on_day0.pk]), {"scanned_text": "x"}
+            reverse("apheresis:bedside_check", args=[on_day0.pk]), {"scanned_text": "x"}
         )
         assert response.status_code == 403
 

@@ -4,16 +4,11 @@ Delivered exactly once across a duplicate sweep, a worker killed with SIGKILL an
 flush that loses the queued messages: the database rows decide, not the broker.
 """
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from core.models import Notification
@@ -21,68 +16,13 @@ from monitoring import tasks
 from monitoring.models import Reminder
 from tests.factories import PatientFactory
 from tests.monitoring.conftest import course_in_monitoring
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.worker_process import flush_broker, needs_postgresql_and_redis, start_worker, wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not settings.REDIS_URL or connection.vendor != "postgresql",
-        reason="needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL); .ci/run sets both",
-    ),
+    needs_postgresql_and_redis,
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def start_worker(name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DEBUG": "true",
-        "SECRET_KEY": "worker-test-key",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cart_workflow",
-            "worker",
-            "--pool=solo",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-            "-n",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_for(predicate, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def flush_broker():
-    import redis
-
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
 def test_reminders_are_delivered_exactly_once(dr_ben, nurse_ada, ward_7a):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.audit import unaudited
 from core.models import Notification
+from core.services import outbox_deliver_due
 from monitoring import services
 from monitoring.models import Assessment, Escalation, MonitoringTask, Reminder
 from tests.monitoring.conftest import CALM, FEVER_HYPOTENSION, ICE_PERFECT
@@ -44,6 +45,8 @@ class TestAssessmentRecord:
         assert escalation.notified_at is not None and escalation.acknowledged_at is None
         note = Notification.objects.get(recipient=dr_ben)
         assert "Escalation" in note.subject and monitored.patient.mrn in note.subject
+        # Queued in the outbox with the escalation; core's worker sends it.
+        assert outbox_deliver_due().sent == 1
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ben@hospital.example"]
 
     def test_any_rise_escalates_but_a_steady_grade_1_does_not(self, monitored, nurse_ada):

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.versioning import StaleEditError
 from patients import rules, services
 from patients.models import Patient, StageEvent, TreatmentCourse
 from tests.factories import product
@@ -97,7 +98,7 @@ class TestPatientUpdate:
         services.patient_update(
             by=dr_ben, patient=patient_7a, expected_version=1, weight_kg=Decimal("64.0")
         )
-        with pytest.raises(services.StaleEditError) as error:
+        with pytest.raises(StaleEditError) as error:
             services.patient_update(
                 by=dr_ben, patient=patient_7a, expected_version=1, weight_kg=Decimal("80.0")
             )

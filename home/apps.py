@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeConfig(AppConfig):
+    """The start page and the project-level commands (the demo data): above every stage."""
+
+    name = "home"
+    verbose_name = _("Start page")
