@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from infusion import services as infusion_services
 from tests.apheresis.conftest import consented_course
 from tests.browser.conftest import log_in
+from tests.eligibility.conftest import screened_course
 from tests.factories import PASSWORD
 from tests.infusion.conftest import DAY0, TODAY, at, course_in_manufacturing
 
@@ -49,3 +50,29 @@ def test_nurse_gives_a_dose_and_goes_back_to_today(
         expect(back).to_have_class("btn btn-primary")
         back.click()
         expect(page).to_have_url(re.compile(r"/today/\?ward=7a$"))
+
+
+def test_clinician_and_pharmacist_start_pages_lead_to_the_next_step(
+    page, dr_ben, pharmacist_pan, patient_7a, patient_7b
+):
+    with time_machine.travel(at(TODAY, 8), tick=True):
+        screened = screened_course(patient_7a, dr_ben)
+        course = course_in_manufacturing(patient_7b, dr_ben)
+        infusion_services.day0_change(by=dr_ben, course=course, new_date=DAY0)
+        infusion_services.plan_create(by=dr_ben, course=course, crcl_ml_min=Decimal("90"))
+
+        log_in(page, "ben", PASSWORD)
+        page.goto("/")
+        page.get_by_test_id("mdt-due").get_by_role(
+            "link", name=screened.patient.display_name
+        ).click()
+        expect(page).to_have_url(re.compile(rf"/courses/{screened.pk}/decision/$"))
+        page.get_by_role("button", name="Log out").click()
+
+        log_in(page, "pan", PASSWORD)
+        page.goto("/")
+        expect(page.get_by_test_id("ward-stock-7b")).to_contain_text("Never counted")
+        page.get_by_test_id("plans-to-verify").get_by_role(
+            "link", name=course.patient.display_name
+        ).click()
+        expect(page).to_have_url(re.compile(rf"/courses/{course.pk}/plan/$"))
