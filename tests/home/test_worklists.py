@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = "2026-06-15 09:00 +08:00"
 TODAY = date(2026, 6, 15)
-DAY0 = date(2026, 6, 17)
+DAY0 = date(2026, 6, 20)  # lymphodepletion from Day −5, 15 June
 
 
 @pytest.fixture
@@ -125,6 +125,7 @@ class TestPharmacist:
     ):
         _, plan = planned_course(patients[0], dr_ben)
         near = lymphodepleted_course(patients[1], dr_ben, pharmacist_pan)
+        frozen.move_to("2026-06-17 09:00 +08:00")  # Day 0 three days ahead: the gate opens
         body = home(client, pharmacist_pan)
         assert reverse("infusion:plan", args=[plan.course_id]) in section(body, "plans-to-verify")
         assert reverse("infusion:gate", args=[near.pk]) in section(body, "stock-gates")
