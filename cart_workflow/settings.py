@@ -403,6 +403,9 @@ CELERY_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 # (progress page, file kept for download): a direct download of minutes would be cut off by
 # the proxy's and gunicorn's timeouts. Direct downloads stay for smaller ones.
 EXPORT_BACKGROUND_ABOVE_ROWS = env.int("EXPORT_BACKGROUND_ABOVE_ROWS", default=5_000)
+# On PostgreSQL, CSV exports are written by COPY where every column has an SQL form
+# (reports/export_copy.py); false: always the Python writer (same bytes, slower).
+EXPORT_CSV_COPY = env.bool("EXPORT_CSV_COPY", default=True)
 # Export files are deleted this many days after they were made (beat, core.retention).
 EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
 # Raw interface messages (e.g. HL7 v2 as received) are deleted after this many days; a

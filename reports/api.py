@@ -257,6 +257,7 @@ class ExportCsvView(APIView):
                 dataset_key=dataset,
                 filters=params.to_filters(),
                 delivery=Delivery.API,
+                as_bytes=True,
                 **mode,
             )
         except DjangoPermissionDenied as error:

@@ -105,6 +105,11 @@ class Column:
     compute: Callable[..., Any] | None = None
     # For a computed column, which of its lookups it is given as local days (LocalDay).
     local_days: tuple[bool, ...] = ()
+    # The computed cell in SQL from its lookups' SQL (a LocalDay as a date), a value COPY
+    # writes as the Python writer writes the computed one (NULL: an empty cell): the export
+    # is then written by PostgreSQL (export_copy.py). None: this column, and so its
+    # dataset, is written by Python.
+    sql: Callable[..., str] | None = None
 
 
 def _lookup(path: str) -> str:
@@ -116,14 +121,21 @@ def col(header: str, path: str) -> Column:
     return Column(header, (_lookup(path),))
 
 
-def computed(header: str, compute: Callable[..., Any], *paths: str | LocalDay) -> Column:
+def computed(
+    header: str,
+    compute: Callable[..., Any],
+    *paths: str | LocalDay,
+    sql: Callable[..., str] | None = None,
+) -> Column:
     """A column computed in Python, once per row, from the values of dotted paths, e.g. a day
-    number from "course.day0_date" and LocalDay("assessed_at")."""
+    number from "course.day0_date" and LocalDay("assessed_at"); sql, when given, is the same
+    cell's text in SQL (see Column.sql)."""
     return Column(
         header,
         tuple(_lookup(p.path if isinstance(p, LocalDay) else p) for p in paths),
         compute,
         tuple(isinstance(p, LocalDay) for p in paths),
+        sql,
     )
 
 

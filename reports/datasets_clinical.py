@@ -30,7 +30,13 @@ def day_number_column(course_path: str, date_path: str) -> Column:
         f"{course}day0_date",
         f"{course}planned_day0_date",
         LocalDay(date_path),
+        sql=_day_number_sql,
     )
+
+
+def _day_number_sql(day0_date: str, planned_day0_date: str, on: str) -> str:
+    """_day_number in SQL (date − date is a number of days; NULL without a Day 0)."""
+    return f"({on} - coalesce({day0_date}, {planned_day0_date}))"
 
 
 def _bsa_m2(height_cm, weight_kg) -> float:

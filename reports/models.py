@@ -167,3 +167,50 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.scope_key or 'all'} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class CourseFigures(models.Model):
+    """What the dashboard needs of one course, kept up to date on write (issue 20, item 5):
+    its toxicity maxima and treatment counts, the days between its stages, and its
+    outcome (followup/outcomes.py). A write to the course's records marks the row changed
+    (reports/signals.py); the dashboard's recompute refreshes only changed or missing rows and
+    then reads this one table, instead of every course's whole history. A cache of derived
+    figures, not a record: no history."""
+
+    course = models.OneToOneField(
+        "patients.TreatmentCourse",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("course"),
+    )
+    assessment_count = models.PositiveIntegerField(_("assessments"), default=0)
+    crs_max_grade = models.PositiveSmallIntegerField(_("CRS maximum grade"), null=True)
+    icans_max_grade = models.PositiveSmallIntegerField(_("ICANS maximum grade"), null=True)
+    tocilizumab_doses = models.PositiveIntegerField(_("tocilizumab doses"), default=0)
+    corticosteroid_doses = models.PositiveIntegerField(_("corticosteroid doses"), default=0)
+    icu_transfers = models.PositiveIntegerField(_("ICU transfers"), default=0)
+    # Days between stages, one per selectors.course_figures.INTERVALS (null: not reached).
+    interval_days = models.JSONField(_("days between stages"), default=list)
+    # The outcome of an infused course; outcome_issue: its records contradict each other.
+    outcome_issue = models.BooleanField(_("contradictory follow-up records"), default=False)
+    best_response = models.CharField(_("best response"), max_length=10, blank=True)
+    pfs_days = models.IntegerField(_("PFS (days)"), null=True)
+    pfs_event = models.BooleanField(_("PFS event"), null=True)
+    os_days = models.IntegerField(_("OS (days)"), null=True)
+    os_event = models.BooleanField(_("OS event"), null=True)
+    # The PFS convention the outcome was computed with: a change of setting recomputes all.
+    pfs_censoring = models.CharField(_("PFS censoring"), max_length=20, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True)
+    # A write to the course's records adds one to changes; a refresh sets changes_seen to the
+    # value it read before reading the records. changes > changes_seen: to be refreshed (a
+    # write committed during a refresh leaves the row to the next one).
+    changes = models.PositiveIntegerField(_("changes"), default=1)
+    changes_seen = models.PositiveIntegerField(_("changes refreshed"), default=0)
+
+    class Meta:
+        verbose_name = _("course figures")
+        verbose_name_plural = _("course figures")
+
+    def __str__(self) -> str:
+        return f"figures of course {self.course_id}"

@@ -73,7 +73,7 @@ def export_centre(request):
             filename = services.export_filename(key, file_format)
             if file_format == FileFormat.CSV:
                 lines = services.export_csv_stream(
-                    by=request.user, dataset_key=key, filters=filters, **mode
+                    by=request.user, dataset_key=key, filters=filters, as_bytes=True, **mode
                 )
                 return csv_response(lines, filename)
             handle = services.export_xlsx_file(

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from patients import services as patient_services
 from reports import registry, selectors, services, tasks
 from reports.models import DashboardSnapshot
+from reports.selectors import course_figures, dashboard
 from tests.factories import PatientFactory, product
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +30,8 @@ def refer_one(dr_ben, ward):
 class TestFigures:
     def test_grouped_inputs_give_the_registry_outcomes(self, programme):
         """The dashboard's grouped queries agree with the registry's per-course reading."""
-        infused = selectors._infused(selectors.scoped_courses(selectors.Scope()), selectors.Scope())
-        got = {(c.product, c.day0): c for c in selectors._outcome_inputs(infused)}
+        infused = dashboard._infused(selectors.scoped_courses(selectors.Scope()), selectors.Scope())
+        got = {(c.product, c.day0): c for c in course_figures.outcome_inputs(infused).values()}
         courses = list(registry.registry_courses())
         assert len(courses) == len(got) == 2
         for course in courses:
@@ -51,7 +52,7 @@ class TestFigures:
             assert outcome == outcomes.course_outcome(day0=inputs.day0, assessments=inputs.visits)
 
     def test_stored_figures_read_back_unchanged(self, programme):
-        fresh = selectors.dashboard_data(today=date(2026, 9, 30))
+        fresh = selectors.dashboard_data_full(today=date(2026, 9, 30))
         steps = selectors.split_curve_points(fresh)
         services.dashboard_recompute(scope=selectors.Scope())
         stored = DashboardSnapshot.objects.get(scope_key="all")

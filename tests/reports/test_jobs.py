@@ -13,6 +13,7 @@ from core.roles import Role
 from reports import services, tasks
 from reports.datasets import Filters
 from reports.models import ExportJob, ExportLog
+from reports.services import exports
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +74,15 @@ def test_a_job_running_elsewhere_is_left_alone_until_stale(programme, admin_alex
 
 def test_progress_is_reported_while_writing(programme, admin_alex, media, monkeypatch):
     seen = []
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 5)
     job = request(admin_alex)
-    real_update = services._log_progress
+    real_update = exports._log_progress
 
     def record(log_id, rows, *, completed):
         seen.append((rows, ExportJob.objects.get(pk=job.pk).row_count, completed))
         real_update(log_id, rows, completed=completed)
 
-    monkeypatch.setattr(services, "_log_progress", record)
+    monkeypatch.setattr(exports, "_log_progress", record)
     services.export_job_run(job_id=job.pk)
     assert seen == [
         (5, 5, False),

@@ -6,7 +6,6 @@ import logging
 import os
 import secrets
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
@@ -22,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 
-from .datasets import Dataset, Filters
-from .export_checks import Shape, check_export, check_identifiable
-from .models import DashboardSnapshot, Delivery, ExportJob, ExportLog, FileFormat, JobStatus
-from .selectors import Scope, dashboard_data, split_curve_points
-from .writers import cell_value, csv_chunks, write_csv, write_xlsx
+from ..datasets import Dataset, Filters
+from ..export_checks import Shape, check_export, check_identifiable, study_code_key
+from ..export_copy import CopyExport, header_bytes
+from ..models import Delivery, ExportJob, ExportLog, FileFormat, JobStatus
+from ..writers import cell_value, csv_chunks, write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +106,14 @@ def export_csv_stream(
     delivery: str = Delivery.DOWNLOAD,
     identifiable: bool = False,
     purpose: str = "",
-) -> Iterator[str]:
+    as_bytes: bool = False,
+) -> Iterator[str] | Iterator[bytes]:
     """CSV text of an export, produced as it is sent, a batch of rows at a time (memory does
     not grow with rows). The log is written first; its row count is completed when the last
-    row has gone, or left at the rows sent if the download was interrupted."""
+    row has gone, or left at the rows sent if the download was interrupted. as_bytes: UTF-8
+    pieces, as a response sends them (PostgreSQL's are then never decoded and encoded again).
+
+    On PostgreSQL, PostgreSQL writes the rows where it can (export_copy.py); else Python."""
     mode = {"identifiable": identifiable, "purpose": purpose}
     dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
     shape = Shape(dataset, identifiable=identifiable)
@@ -122,17 +125,41 @@ def export_csv_stream(
         filters=filters,
         **mode,
     )
+    copy = None
+    if settings.EXPORT_CSV_COPY:
+        steps = None if shape.plan is None else shape.plan.steps
+        copy = CopyExport(dataset, filters, steps=steps, key=study_code_key())
+    if copy is None or not copy.available:
+        return _python_csv_stream(shape, filters, log.pk, as_bytes=as_bytes)
 
     def generate():
-        counter = _Counter(shape.row_batches(filters))
-        completed = False
+        count, completed = 0, False
         try:
-            yield from csv_chunks(shape.header, counter)
+            header = header_bytes(shape.header)
+            yield header if as_bytes else header.decode("utf-8")
+            for data, rows in copy.chunks():
+                count += rows
+                yield data if as_bytes else data.decode("utf-8")
             completed = True
         finally:
-            _log_progress(log.pk, counter.count, completed=completed)
+            _log_progress(log.pk, count, completed=completed)
 
     return generate()
+
+
+def _python_csv_stream(
+    shape: Shape, filters: Filters, log_id: int, *, as_bytes: bool
+) -> Iterator[str] | Iterator[bytes]:
+    """The CSV written by Python, a batch of rows at a time: datasets without an SQL form,
+    SQLite, and the reference the COPY path is tested and measured against."""
+    counter = _Counter(shape.row_batches(filters))
+    completed = False
+    try:
+        for text in csv_chunks(shape.header, counter):
+            yield text.encode("utf-8") if as_bytes else text
+        completed = True
+    finally:
+        _log_progress(log_id, counter.count, completed=completed)
 
 
 def export_too_large_to_download(*, by: User, dataset_key: str, filters: Filters) -> int:
@@ -264,7 +291,7 @@ def export_job_request(
     purpose: str = "",
 ) -> ExportJob:
     """Queue an export; the worker is told the job id once this transaction commits."""
-    from . import tasks
+    from .. import tasks
 
     mode = {"identifiable": identifiable, "purpose": (purpose or "").strip()}
     dataset = check_export(by=by, dataset_key=dataset_key, filters=filters, **mode)
@@ -383,145 +410,3 @@ def job_file_missing_message() -> str:
         "The export file is missing (export files are deleted %(days)s days after they "
         "were made); run the export again."
     ) % {"days": settings.EXPORT_FILE_RETENTION_DAYS}
-
-
-# --- Dashboard snapshots ----------------------------------------------------------------
-# The dashboard aggregates every infused course; computed per request it would cost more as
-# the programme's history grows. Readers get the stored figures (with the time they were
-# computed); a worker recomputes them in the background.
-
-# Unviewed for this long, a filtered snapshot is dropped (the unfiltered one is kept).
-SNAPSHOT_UNUSED_AFTER = timedelta(days=7)
-# Snapshots viewed within this window are kept fresh by the beat sweep.
-SNAPSHOT_KEPT_FRESH_WHILE_VIEWED = timedelta(days=1)
-# last_viewed_at is written at most this often (a reader's GET should not write each time).
-SNAPSHOT_VIEW_RESOLUTION = timedelta(hours=1)
-# A queued refresh not done after this long is taken to be lost and may be queued again.
-SNAPSHOT_REFRESH_LOST_AFTER = timedelta(minutes=15)
-
-
-def snapshot_fresh_for() -> timedelta:
-    return timedelta(seconds=settings.DASHBOARD_FRESH_SECONDS)
-
-
-def snapshot_is_stale(snapshot: DashboardSnapshot, *, now) -> bool:
-    return (
-        snapshot.computed_at < now - snapshot_fresh_for()
-        or snapshot.data.get("today") != timezone.localdate(now).isoformat()
-    )
-
-
-def _scope_fields(scope: Scope) -> dict:
-    return {
-        "diagnosis": scope.diagnosis,
-        "infused_from": scope.infused_from,
-        "infused_to": scope.infused_to,
-    }
-
-
-def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
-    """Compute the dashboard's figures for a filter and store them (one row per filter)."""
-    now = now or timezone.now()
-    started = time.perf_counter()
-    data = dashboard_data(today=timezone.localdate(now), scope=scope)
-    curve_points = split_curve_points(data)
-    seconds = round(time.perf_counter() - started, 3)
-    # The figures are read outside the transaction that stores them: a long read must not
-    # hold the row lock, and the last computation to finish wins, which is the newest.
-    with transaction.atomic():
-        figures = {
-            **_scope_fields(scope),
-            "data": data,
-            "curve_points": curve_points,
-            "computed_at": now,
-            "compute_seconds": seconds,
-        }
-        snapshot, _created = DashboardSnapshot.objects.update_or_create(
-            scope_key=scope.key,
-            defaults={**figures, "refresh_requested_at": None},
-            create_defaults={**figures, "last_viewed_at": now},
-        )
-    logger.info("dashboard snapshot computed", extra={"scope": scope.key, "seconds": seconds})
-    return snapshot
-
-
-def _queue_refresh(snapshot: DashboardSnapshot, *, now) -> bool:
-    """Queue one background refresh, unless one is already queued (conditional update)."""
-    claimed = (
-        DashboardSnapshot.objects.filter(pk=snapshot.pk)
-        .filter(
-            Q(refresh_requested_at__isnull=True)
-            | Q(refresh_requested_at__lt=now - SNAPSHOT_REFRESH_LOST_AFTER)
-        )
-        .update(refresh_requested_at=now)
-    )
-    if claimed:
-        from .tasks import refresh_dashboard_snapshot
-
-        key = snapshot.scope_key
-        transaction.on_commit(lambda: refresh_dashboard_snapshot.delay(key))
-    return bool(claimed)
-
-
-def dashboard_snapshot_for_reader(*, scope: Scope, now=None) -> tuple[DashboardSnapshot, bool]:
-    """The figures a reader sees, and whether they are stale.
-
-    The first reader of a filter waits for the computation; later readers get the stored
-    figures at once. Stale figures are shown (labelled with their time) while a worker
-    recomputes them.
-    """
-    now = now or timezone.now()
-    snapshot = DashboardSnapshot.objects.defer("curve_points").filter(scope_key=scope.key).first()
-    if snapshot is None:
-        return dashboard_recompute(scope=scope, now=now), False
-    stale = snapshot_is_stale(snapshot, now=now)
-    with transaction.atomic():
-        if stale:
-            _queue_refresh(snapshot, now=now)
-        DashboardSnapshot.objects.filter(
-            pk=snapshot.pk, last_viewed_at__lt=now - SNAPSHOT_VIEW_RESOLUTION
-        ).update(last_viewed_at=now)
-    return snapshot, stale
-
-
-def dashboard_refresh_by_key(*, scope_key: str, now=None) -> DashboardSnapshot | None:
-    """A worker's refresh of one stored filter (None when it was dropped meanwhile)."""
-    snapshot = DashboardSnapshot.objects.filter(scope_key=scope_key).first()
-    if snapshot is None:
-        return None
-    return dashboard_recompute(scope=snapshot_scope(snapshot), now=now)
-
-
-def snapshot_scope(snapshot: DashboardSnapshot) -> Scope:
-    return Scope(
-        diagnosis=snapshot.diagnosis,
-        infused_from=snapshot.infused_from,
-        infused_to=snapshot.infused_to,
-    )
-
-
-def dashboard_refresh_sweep(*, now=None) -> dict:
-    """Beat: keep the unfiltered figures and every filter viewed lately fresh, finish
-    refreshes whose message was lost, and drop filters nobody has looked at for a week."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        dropped, _ = (
-            DashboardSnapshot.objects.exclude(scope_key=Scope().key)
-            .filter(last_viewed_at__lt=now - SNAPSHOT_UNUSED_AFTER)
-            .delete()
-        )
-    refreshed = 0
-    if not DashboardSnapshot.objects.filter(scope_key=Scope().key).exists():
-        dashboard_recompute(scope=Scope(), now=now)
-        refreshed += 1
-    candidates = DashboardSnapshot.objects.filter(
-        Q(scope_key=Scope().key)
-        | Q(last_viewed_at__gte=now - SNAPSHOT_KEPT_FRESH_WHILE_VIEWED)
-        | Q(refresh_requested_at__isnull=False)
-    ).order_by("computed_at")
-    for snapshot in candidates:
-        if snapshot.refresh_requested_at is None and not snapshot_is_stale(snapshot, now=now):
-            continue
-        dashboard_recompute(scope=snapshot_scope(snapshot), now=now)
-        refreshed += 1
-    return {"refreshed": refreshed, "dropped": dropped}
