@@ -73,12 +73,14 @@ messages: venv
 
 vendor:
 	rm -rf var/npm && mkdir -p var/npm
-	cd var/npm && npm pack bootstrap@5.3.9 htmx.org@2.0.11 chart.js@4.6.1 >/dev/null
+	cd var/npm && npm pack bootstrap@5.3.9 htmx.org@2.0.11 chart.js@4.6.1 axe-core@4.14.1 >/dev/null
 	cd var/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
 	cp var/npm/bootstrap-5.3.9/package/dist/css/bootstrap.min.css* static/vendor/bootstrap/
 	cp var/npm/bootstrap-5.3.9/package/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp var/npm/htmx.org-2.0.11/package/dist/htmx.min.js static/vendor/htmx/
 	cp var/npm/chart.js-4.6.1/package/dist/chart.umd.min.js* static/vendor/chartjs/
+	cd var/npm/axe-core-4.14.1/package && cp axe.min.js LICENSE LICENSE-3RD-PARTY.txt \
+	  ../../../../tests/browser/vendor/axe-core/
 
 # The production image's lock: every package pinned with hashes (after editing base.txt).
 lock: venv

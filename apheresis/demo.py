@@ -67,6 +67,9 @@ def _book(course, by, on, *, low_counts=False):
 
 
 def _collect(course, by, clinician, today, times):
+    # The booking that took the course into apheresis is replaced by today's collection slot.
+    for booked in course.collection_schedules.filter(status="planned"):
+        services.schedule_cancel(by=by, schedule=booked, reason="Demo: rebooked for today.")
     schedule = _book(course, by, today)
     # Screening demo data may hold a recent therapy: the clinician reviews it, as on the ward.
     for check in services.schedule_blocking_checks(schedule):

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin, MeasuredField
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput, MeasuredField
 
 from . import rules, services, text
 from .models import (
@@ -14,20 +14,6 @@ from .models import (
     ProductReceipt,
     VerificationPurpose,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def _now_minute():

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -354,6 +355,7 @@ def label(request, pk):
             "qr_svg": labels.coi_qr_svg(coi.coi_id),
             "collection": collection,
             "copies": range(2),
+            "label_stock_mm": settings.LABEL_STOCK_MM,
         },
     )
 

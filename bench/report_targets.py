@@ -36,7 +36,7 @@ def measure_report_targets(*, n_courses: int) -> list[dict]:
 
 
 def _administrator():
-    from bench.run import _login
+    from bench.measure import _login
     from core.models import User
     from core.roles import Role
 
@@ -48,7 +48,7 @@ def _copy_floor() -> tuple[float, int]:
     """PostgreSQL's COPY of the export's own query (exactly its columns): seconds, rows."""
     from django.db import connection
 
-    from bench.run import _CountingSink
+    from bench.measure import _CountingSink
     from reports import datasets
 
     qs = datasets.get("assessments").row_query(datasets.Filters())

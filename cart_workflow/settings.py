@@ -489,6 +489,24 @@ FOLLOWUP_VISIT_PLAN = env("FOLLOWUP_VISIT_PLAN", default="institutional")
 # death whatever therapy followed). Stated on the dashboard.
 PFS_CENSORING = env("PFS_CENSORING", default="fda_2018")
 
+
+# --- Printing --------------------------------------------------------------------------
+# The bag label printer's stock, width x height in millimetres (LABEL_STOCK_MM=100x50): the
+# label page's @page size, one label a page. Plans print on A4, the wallet card on ID-1.
+def _label_stock_mm(text: str) -> tuple[float, float]:
+    try:
+        width_mm, height_mm = (float(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"LABEL_STOCK_MM is width x height in mm, not {text!r}."
+        ) from None
+    if not (20 <= width_mm <= 300 and 10 <= height_mm <= 300):
+        raise ImproperlyConfigured(f"LABEL_STOCK_MM {text!r} is not a label size in mm.")
+    return width_mm, height_mm
+
+
+LABEL_STOCK_MM = _label_stock_mm(env("LABEL_STOCK_MM", default="100x50"))
+
 # --- Uploads ---------------------------------------------------------------------------------
 # Consent documents and release certificates are at most 10 MB; a request body larger than
 # that plus room for the form's fields is refused before it is read (core/uploads.py).

@@ -7,7 +7,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, OutboxMessage, RoleGrantRequest, User, Ward, WorkerHeartbeat
+from .models import (
+    Notification,
+    OutboxMessage,
+    RoleGrantRequest,
+    Signature,
+    User,
+    Ward,
+    WorkerHeartbeat,
+)
 from .permissions import can_run_message_delivery
 
 
@@ -123,6 +131,24 @@ class RoleGrantRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "state", "requested_by", "decided_by", "created_at"]
     list_filter = ["state", "role"]
     list_select_related = ["user", "requested_by", "decided_by"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Every electronic signature (MDT decisions, plan verifications, gate reviews, bag
+    checks, ends of monitoring), for the auditor."""
+
+    list_display = [
+        "content_type",
+        "object_id",
+        "meaning",
+        "signer_name",
+        "signed_at",
+        "record_version",
+        "voided_at",
+    ]
+    list_filter = ["content_type", "meaning"]
+    list_select_related = ["content_type"]
 
 
 @admin.register(WorkerHeartbeat)

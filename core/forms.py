@@ -4,6 +4,24 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from .clinical_numbers import form_number_messages
 
 
+class DateInput(forms.DateInput):
+    """The one date widget of every form: the browser's date picker, ISO in and out."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The one date-and-time widget: local time to the minute (the browser's picker)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
 class BootstrapFormMixin:
     """Give every widget Bootstrap's classes and mark invalid fields for screen readers."""
 
@@ -69,6 +87,10 @@ class MeasuredWidget(forms.MultiWidget):
             },
             attrs,
         )
+
+    def id_for_label(self, id_):
+        # The field's label names the number (the unit select has its own label).
+        return f"{id_}_0" if id_ else ""
 
     def decompress(self, value):
         # A stored value is shown in the unit it is stored in.

@@ -192,6 +192,7 @@ class SignatureMeaning(models.TextChoices):
     VERIFIED_BY = "verified_by", _("Verified by")
     REVIEWED_BY = "reviewed_by", _("Reviewed by")
     CHECKED_BY = "checked_by", _("Checked by")
+    CORRECTED_BY = "corrected_by", _("Corrected by")
 
 
 class Signature(models.Model):
@@ -210,8 +211,11 @@ class Signature(models.Model):
     signed_at = models.DateTimeField(_("signed at"))
     signed_fields = models.JSONField(default=list)
     fingerprint = models.CharField(max_length=64)
+    # The version the signer saw, for records with optimistic locking (a lymphodepletion plan
+    # is verified "version 3"); empty for records without one.
+    record_version = models.PositiveIntegerField(_("version signed"), null=True, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    void_reason = models.CharField(_("why void"), max_length=200, blank=True)
+    void_reason = models.CharField(_("why void"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -5,11 +5,12 @@ import functools
 import hashlib
 import json
 from contextvars import ContextVar
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,16 @@ def signable(*fields: str):
     return register
 
 
+def signed_fields_of(record) -> tuple[str, ...]:
+    """The fields a signature of this record covers."""
+    return _SIGNED_FIELDS[type(record)]
+
+
+def signed_models() -> tuple[type, ...]:
+    """The models a signature may cover (for readers that follow the generic link)."""
+    return tuple(_SIGNED_FIELDS)
+
+
 def fingerprint(record) -> str:
     values = {name: _value(record, name) for name in _SIGNED_FIELDS[type(record)]}
     text = json.dumps(values, sort_keys=True, cls=DjangoJSONEncoder)
@@ -40,7 +51,11 @@ def fingerprint(record) -> str:
 
 def _value(record, name):
     field = record._meta.get_field(name)
-    return getattr(record, field.attname)
+    value = getattr(record, field.attname)
+    if isinstance(field, models.DecimalField) and value is not None:
+        # As the database stores it: 90 typed in a form and 90.0 read back are the same dose.
+        value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
 
 
 def authenticate_password(request, username: str, password: str) -> User | None:
@@ -144,6 +159,7 @@ def signature_sign(*, user: User, password: str, record, meaning: str) -> Signat
         signed_at=timezone.now(),
         signed_fields=list(_SIGNED_FIELDS[type(record)]),
         fingerprint=fingerprint(record),
+        record_version=getattr(record, "version", None),
     )
     signature.full_clean()
     signature._history_user = user
@@ -155,6 +171,24 @@ def signatures_for(record):
     return Signature.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=record.pk
     ).select_related("signer")
+
+
+def signature_void(*, record, by: User, reason: str) -> int:
+    """Void the valid signatures of ``record`` with the reason a person reads ("Day 0 moved
+    from … to …"), before the service saves its change; returns how many were voided. A
+    change saved without it voids them too, with the generic reason (``_void_if_changed``)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the signature is void.")})
+    voided = 0
+    with transaction.atomic():
+        for signature in signatures_for(record).filter(voided_at__isnull=True):
+            signature.voided_at = timezone.now()
+            signature.void_reason = reason[: Signature._meta.get_field("void_reason").max_length]
+            signature._history_user = by
+            signature.save(update_fields=["voided_at", "void_reason"])
+            voided += 1
+    return voided
 
 
 def _void_if_changed(sender, instance, created, **kwargs):

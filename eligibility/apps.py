@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EligibilityConfig(AppConfig):
     name = "eligibility"
     verbose_name = _("Eligibility")
+
+    def ready(self) -> None:
+        from . import stage_entries
+
+        stage_entries.register()

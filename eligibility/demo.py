@@ -72,7 +72,9 @@ def seed(*, staff: dict, today: datetime.date) -> None:
     clinician = staff["ben"]
     courses = (
         TreatmentCourse.objects.filter(stage=course_rules.SCREENING)
-        .exclude(pk__in=ScreeningAssessment.objects.values("course_id"))
+        # A screening only opened (the demo walk's evidence) is filled in; one already
+        # updated is left as it is, so the demo stays idempotent.
+        .exclude(pk__in=ScreeningAssessment.objects.filter(version__gt=1).values("course_id"))
         .select_related("patient")
         .order_by("id")
     )

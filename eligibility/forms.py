@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin, MeasuredField
-from patients.forms import DateInput, clinicians
+from core.forms import BootstrapFormMixin, DateInput, MeasuredField
+from patients.forms import clinicians
 
 from .models import (
     CONSENT_ITEMS,

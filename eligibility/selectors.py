@@ -228,13 +228,6 @@ def screenings_visible_to(user) -> QuerySet[ScreeningAssessment]:
     return _assessment_queryset().filter(course__in=courses_visible_to(user).values("pk"))
 
 
-def screening_for_user(user, pk) -> ScreeningAssessment:
-    try:
-        return screenings_visible_to(user).get(pk=pk)
-    except (ScreeningAssessment.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def decisions_visible_to(user) -> QuerySet[MdtDecision]:
     return MdtDecision.objects.filter(
         course__in=courses_visible_to(user).values("pk")

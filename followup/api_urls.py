@@ -8,4 +8,9 @@ router.register("follow-up/discharges", api.DischargeViewSet, basename="followup
 router.register("follow-up/visits", api.VisitViewSet, basename="followup-visit")
 router.register("follow-up/schedule", api.ScheduleViewSet, basename="followup-schedule")
 router.register("follow-up/courses", api.FollowUpCourseViewSet, basename="followup-course")
+router.register(
+    "follow-up/manufacturer-reports",
+    api.ManufacturerReportViewSet,
+    basename="followup-manufacturer-report",
+)
 urlpatterns = router.urls

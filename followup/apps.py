@@ -9,15 +9,15 @@ class FollowUpConfig(AppConfig):
     def ready(self) -> None:
         from patients import signals as patient_signals
 
+        from . import stage_entries
         from .signals import follow_course_stage, realign_after_day0_change
+
+        stage_entries.register()
 
         patient_signals.course_stage_changed.connect(
             follow_course_stage, dispatch_uid="followup.follow_course_stage"
         )
-        # A Day 0 correction service in patients/ is still to come; when it sends
-        # course_day0_changed(course=, by=), the schedule follows with no change here.
-        day0_changed = getattr(patient_signals, "course_day0_changed", None)
-        if day0_changed is not None:
-            day0_changed.connect(
-                realign_after_day0_change, dispatch_uid="followup.realign_after_day0_change"
-            )
+        # A corrected Day 0 (infusion.services.day0_correct) moves the visits not yet done.
+        patient_signals.course_day0_changed.connect(
+            realign_after_day0_change, dispatch_uid="followup.realign_after_day0_change"
+        )

@@ -1,8 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
-from patients.forms import DateInput
+from core.forms import BootstrapFormMixin, DateInput
 
 from .models import (
     Discharge,

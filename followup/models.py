@@ -186,6 +186,37 @@ class Discharge(models.Model):
         return f"{self.course.patient} – {self.discharge_date}"
 
 
+class FollowUpEnd(models.Model):
+    """A clinician's record that follow-up at this centre has ended: the course is complete
+    (clinical reference: long-term follow-up of up to 15 years; a patient may also be handed
+    to another centre or registry earlier)."""
+
+    course = models.OneToOneField(
+        "patients.TreatmentCourse",
+        on_delete=models.PROTECT,
+        related_name="follow_up_end",
+        verbose_name=_("course"),
+    )
+    ended_on = models.DateField(_("follow-up ended on"))
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("end of follow-up")
+        verbose_name_plural = _("ends of follow-up")
+
+    def __str__(self) -> str:
+        return f"{self.course} – {self.ended_on}"
+
+
 class ScheduledVisit(models.Model):
     """One visit of a course's follow-up schedule, with its due window."""
 

@@ -18,8 +18,10 @@ Two plans (setting FOLLOWUP_VISIT_PLAN, `plan_named`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
@@ -169,7 +171,19 @@ def days_overdue(*, window_end: date, today: date) -> int:
     return max(0, (today - window_end).days)
 
 
-def matching_visit(*, visits: list[PlannedVisit], on: date) -> PlannedVisit | None:
+class Windowed(Protocol):
+    """A planned visit as this rule reads it: a PlannedVisit or a stored ScheduledVisit."""
+
+    sequence: int
+    target_date: date
+    window_start: date
+    window_end: date
+
+
+V = TypeVar("V", bound=Windowed)
+
+
+def matching_visit(*, visits: Sequence[V], on: date) -> V | None:
     """The planned visit whose due window holds a date, nearest target first."""
     inside = [v for v in visits if v.window_start <= on <= v.window_end]
     if not inside:

@@ -17,9 +17,11 @@ from patients.selectors import courses_visible_to
 
 from . import outcomes, rules, schedule
 from .models import (
+    MANUFACTURER_REPORTABLE,
     STATUS_LABELS,
     Discharge,
     FollowUpVisit,
+    LateAdverseEvent,
     LuganoResponse,
     ScheduledVisit,
     VisitState,
@@ -42,6 +44,28 @@ def can_record_followup(user) -> bool:
 def followup_courses_visible_to(user) -> QuerySet[TreatmentCourse]:
     """Courses the user may see whose product has been infused."""
     return courses_visible_to(user).filter(day0_date__isnull=False)
+
+
+def manufacturer_reports_due(user) -> list[LateAdverseEvent]:
+    """Late events that must be reported to the manufacturer (T-cell malignancy, FDA boxed
+    warning of April 2024) and are not yet: a task on the follow-up list, oldest first."""
+    return list(
+        LateAdverseEvent.objects.filter(
+            event_category__in=MANUFACTURER_REPORTABLE,
+            reported_to_manufacturer=False,
+            visit__course__in=followup_courses_visible_to(user).values("pk"),
+        )
+        .select_related("visit__course__patient__ward", "visit__course__product")
+        .order_by("visit__visit_date", "id")
+    )
+
+
+def manufacturer_report_for_user(user, pk) -> LateAdverseEvent:
+    """A late event whose manufacturer report is due, or 404 for one the user may not see."""
+    for event in manufacturer_reports_due(user):
+        if str(event.pk) == str(pk):
+            return event
+    raise Http404
 
 
 def restrictions_for(*, product: CarTProduct, day0: date) -> rules.Restrictions:
@@ -217,6 +241,4 @@ def matching_scheduled_visit(course: TreatmentCourse, on: date) -> ScheduledVisi
             window_end__gte=on,
         )
     )
-    if not planned:
-        return None
-    return min(planned, key=lambda v: (abs((on - v.target_date).days), v.sequence))
+    return schedule.matching_visit(visits=planned, on=on)

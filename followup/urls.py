@@ -11,5 +11,11 @@ urlpatterns = [
     path("courses/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
     path("courses/<int:pk>/schedule/realign/", views.schedule_realign, name="schedule_realign"),
     path("courses/<int:pk>/close-deceased/", views.close_as_deceased, name="close_deceased"),
+    path("courses/<int:pk>/end/", views.end_follow_up, name="end_follow_up"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path(
+        "late-events/<int:pk>/manufacturer-report/",
+        views.manufacturer_report,
+        name="manufacturer_report",
+    ),
 ]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.permissions import can_read_patients, require
 from core.roles import Role
+from patients.models import Stage
 from patients.selectors import course_for_user
 
 from . import schedule, selectors, services
@@ -68,8 +69,26 @@ def worklists(request):
             "due": list(selectors.visits_due_this_week(request.user, today)),
             "overdue": overdue,
             "not_seen": not_seen,
+            "manufacturer_reports": selectors.manufacturer_reports_due(request.user),
+            "is_clinician": request.user.has_role(Role.CLINICIAN),
         },
     )
+
+
+@require_POST
+def manufacturer_report(request, pk):
+    """A clinician records that a late event was reported to the manufacturer."""
+    require(can_read_patients(request.user))
+    event = selectors.manufacturer_report_for_user(request.user, pk)
+    try:
+        services.manufacturer_report_record(by=request.user, event=event)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Report to the manufacturer recorded: %(term)s.") % {"term": event.term}
+        )
+    return redirect("followup:worklists")
 
 
 def course_calendar(request, pk):
@@ -98,6 +117,8 @@ def course_calendar(request, pk):
             and course.is_open
             and request.user.has_role(Role.CLINICIAN),
             "out_of_date": selectors.schedule_out_of_date(course),
+            "can_end_follow_up": course.stage == Stage.FOLLOW_UP
+            and request.user.has_role(Role.CLINICIAN),
         },
     )
 
@@ -128,6 +149,22 @@ def close_as_deceased(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The course was closed as deceased."))
+    return redirect("followup:course", pk=course.pk)
+
+
+@require_POST
+def end_follow_up(request, pk):
+    """A clinician ends follow-up at this centre: the course is completed."""
+    course = _course(request, pk)
+    require(request.user.has_role(Role.CLINICIAN))
+    try:
+        services.follow_up_end(
+            by=request.user, course=course, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Follow-up ended; the course is completed."))
     return redirect("followup:course", pk=course.pk)
 
 

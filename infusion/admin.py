@@ -7,12 +7,12 @@ from .models import (
     Administration,
     BridgingTherapy,
     Day0Change,
+    Day0Correction,
     GateOverride,
     GateReview,
     InfusionRecord,
     LymphodepletionPlan,
     PlannedDose,
-    PlanSignature,
     PreInfusionCheck,
     TocilizumabStockCheck,
     VitalSignLimit,
@@ -46,11 +46,6 @@ class PlannedDoseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["plan__course__patient", "plan__course__product"]
 
 
-@admin.register(PlanSignature)
-class PlanSignatureAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["plan", "meaning", "signer_name", "signed_at", "plan_version", "voided_at"]
-
-
 @admin.register(Administration)
 class AdministrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["planned_dose", "given_at", "dose_given_mg", "batch_number", "deviation"]
@@ -60,6 +55,12 @@ class AdministrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class Day0ChangeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["course", "old_date", "new_date", "changed_by", "changed_at"]
     list_select_related = [*_COURSE, "changed_by"]
+
+
+@admin.register(Day0Correction)
+class Day0CorrectionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["course", "old_day0_date", "new_day0_date", "corrected_by", "corrected_at"]
+    list_select_related = [*_COURSE, "corrected_by"]
 
 
 @admin.register(TocilizumabStockCheck)

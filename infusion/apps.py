@@ -9,7 +9,10 @@ class InfusionConfig(AppConfig):
     def ready(self) -> None:
         from patients import signals as patient_signals
 
+        from . import stage_entries
         from .signals import gate_guard
+
+        stage_entries.register()
 
         # The receiver does nothing until settings.INFUSION_GATE_ENFORCED is true.
         patient_signals.course_stage_changed.connect(gate_guard, dispatch_uid="infusion.gate_guard")

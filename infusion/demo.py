@@ -64,18 +64,3 @@ def seed(*, staff: dict, today) -> None:
             )
         if not TocilizumabStockCheck.objects.filter(course=course).exists():
             services.stock_confirm(by=pan, course=course, doses_available=2)
-
-
-def record_historic_gate(*, course: TreatmentCourse, on, by) -> None:
-    """For seed_demo only: demo courses infused in the past get the passed gate review the
-    clinician would have left on that day, so the gate guard lets the stage change through."""
-    from django.utils import timezone
-
-    from .models import GateReview
-
-    GateReview.objects.get_or_create(
-        course=course,
-        review_date=on,
-        passed=True,
-        defaults={"items": [], "reviewed_by": by, "reviewed_at": timezone.now()},
-    )

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 
 from . import renal, rules
 from .models import (
@@ -12,20 +12,6 @@ from .models import (
     InfusionRecord,
     PreInfusionCheck,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def _now():
@@ -178,6 +164,21 @@ class Day0Form(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when Day 0 moves."),
+    )
+
+
+class Day0CorrectionForm(BootstrapFormMixin, forms.Form):
+    new_day0_date = forms.DateField(
+        label=_("Correct Day 0 (the day the infusion started)"), widget=DateInput()
+    )
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required here: core.signatures.reauthenticate refuses a missing password, and a
+    # session from the hospital's identity provider signs by confirming there instead.
+    password = forms.CharField(
+        label=_("Your password (electronic signature)"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
     )
 
 

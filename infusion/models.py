@@ -1,9 +1,10 @@
-"""Bridging, lymphodepletion (plan, signature, administrations), Day 0 changes, the
+"""Bridging, lymphodepletion (plan, administrations), Day 0 changes, the
 pre-infusion gate and the infusion record."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -93,9 +94,21 @@ class BridgingTherapy(models.Model):
 # --- Lymphodepletion plan ------------------------------------------------------------------
 
 
+@signable(
+    "course",
+    "regimen_key",
+    "weight_kg",
+    "height_cm",
+    "crcl_ml_min",
+    "renal_table",
+    "bsa_m2",
+    "version",
+)
 class LymphodepletionPlan(models.Model):
     """The lymphodepleting chemotherapy of one course, computed from the catalogue regimen
-    and the patient's measurements when it was (re)calculated."""
+    and the patient's measurements when it was (re)calculated. The pharmacist verifies one
+    version with a core.Signature; every change of the doses raises the version, so a change
+    voids her signature, visibly."""
 
     course = models.OneToOneField(
         "patients.TreatmentCourse",
@@ -138,6 +151,7 @@ class LymphodepletionPlan(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    signatures = GenericRelation("core.Signature")
     objects = AuditedManager()
     history = HistoricalRecords()
 
@@ -155,53 +169,7 @@ class LymphodepletionPlan(models.Model):
 
     @property
     def active_signature(self):
-        return self.signatures.filter(voided_at__isnull=True).first()
-
-
-class SignatureMeaning(models.TextChoices):
-    VERIFIED = "verified", _("Verified by")
-
-
-class PlanSignature(models.Model):
-    """A pharmacist's electronic signature on one version of a plan (password re-entered).
-    A change to the plan voids it; the voided signature stays visible with why."""
-
-    plan = models.ForeignKey(
-        LymphodepletionPlan,
-        on_delete=models.PROTECT,
-        related_name="signatures",
-        verbose_name=_("plan"),
-    )
-    plan_version = models.PositiveIntegerField(_("plan version signed"))
-    meaning = models.CharField(
-        _("meaning"), max_length=20, choices=SignatureMeaning.choices, default="verified"
-    )
-    signed_by = _user(_("signed by"))
-    signer_name = models.CharField(_("name"), max_length=200)
-    signed_at = models.DateTimeField(_("signed at"))
-    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    void_reason = models.CharField(_("why voided"), max_length=300, blank=True)
-    objects = AuditedManager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-signed_at", "-id"]
-        verbose_name = _("plan signature")
-        verbose_name_plural = _("plan signatures")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan"],
-                condition=Q(voided_at__isnull=True),
-                name="one_valid_signature_per_plan",
-            ),
-            models.CheckConstraint(
-                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
-                name="signature_void_has_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_meaning_display()} {self.signer_name} {self.signed_at:%Y-%m-%d %H:%M}"
+        return next((s for s in self.signatures.all() if s.voided_at is None), None)
 
 
 class Drug(models.TextChoices):
@@ -329,6 +297,41 @@ class Day0Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_date or '—'} → {self.new_date}"
+
+
+@signable("course", "old_day0_date", "new_day0_date", "reason")
+class Day0Correction(models.Model):
+    """A recorded Day 0 corrected after the infusion (the date was entered wrong), signed by
+    the clinician with her password. The infusion record and the course's Day 0 move; the
+    follow-up visits not yet done move with them."""
+
+    course = _course("day0_corrections")
+    old_day0_date = models.DateField(_("Day 0 as recorded"))
+    new_day0_date = models.DateField(_("corrected Day 0"))
+    reason = models.TextField(_("reason"))
+    corrected_by = _user(_("corrected by"))
+    corrected_at = models.DateTimeField(_("corrected at"))
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        verbose_name = _("Day 0 correction")
+        verbose_name_plural = _("Day 0 corrections")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="day0_correction_has_reason",
+                violation_error_message=_("A Day 0 correction needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_day0_date=models.F("new_day0_date")),
+                name="day0_correction_changes_the_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_day0_date} → {self.new_day0_date}"
 
 
 # --- Pre-infusion gate ---------------------------------------------------------------------

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from apheresis import selectors as apheresis_selectors
 from core.models import Ward
+from core.signatures import fingerprint
 from eligibility.models import ProductIndication
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to
 
 from . import rules
 from .models import (
-    Administration,
     BridgingTherapy,
     GateOverride,
     GateReview,
@@ -35,13 +35,6 @@ def plans_visible_to(user) -> QuerySet[LymphodepletionPlan]:
     return LymphodepletionPlan.objects.filter(
         course__in=courses_visible_to(user).values("pk")
     ).select_related("course__patient__ward", "course__product", "created_by")
-
-
-def plan_for_user(user, pk) -> LymphodepletionPlan:
-    try:
-        return plans_visible_to(user).get(pk=pk)
-    except (LymphodepletionPlan.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 def doses_visible_to(user) -> QuerySet[PlannedDose]:
@@ -87,7 +80,12 @@ def plan_is_verified(plan: LymphodepletionPlan | None) -> bool:
     if plan is None:
         return False
     signature = plan.active_signature
-    return signature is not None and signature.plan_version == plan.version
+    # Valid, given for this version, and the plan is still what was signed (core.Signature).
+    return (
+        signature is not None
+        and signature.record_version == plan.version
+        and signature.fingerprint == fingerprint(plan)
+    )
 
 
 def regimen_keys_for(course: TreatmentCourse) -> list[str]:
@@ -374,7 +372,11 @@ def course_overview(course: TreatmentCourse) -> dict:
         "plan": plan,
         "doses": plan_doses(plan) if plan else [],
         "verified": plan_is_verified(plan),
-        "signatures": list(plan.signatures.select_related("signed_by")) if plan else [],
+        "signatures": (
+            list(plan.signatures.select_related("signer").order_by("-signed_at", "-id"))
+            if plan
+            else []
+        ),
         "bridging": list(course.bridging_therapies.select_related("recorded_by")),
         "bridging_timing": bridging_timing_for(course, plan),
         "day0_changes": list(course.day0_changes.select_related("changed_by")),
@@ -384,9 +386,3 @@ def course_overview(course: TreatmentCourse) -> dict:
         "reviews": list(course.gate_reviews.select_related("reviewed_by")[:10]),
         "infusion": getattr(course, "infusion_record", None),
     }
-
-
-def administrations_visible_to(user) -> QuerySet[Administration]:
-    return Administration.objects.filter(
-        planned_dose__plan__course__in=courses_visible_to(user).values("pk")
-    ).select_related("planned_dose", "given_by")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("gates/", views.gates, name="gates"),
     path("courses/<int:pk>/", views.course_page, name="course"),
     path("courses/<int:pk>/day0/", views.day0, name="day0"),
+    path("courses/<int:pk>/day0/correct/", views.day0_correct, name="day0_correct"),
     path("courses/<int:pk>/bridging/new/", views.bridging_new, name="bridging_new"),
     path("bridging/<int:pk>/", views.bridging_edit, name="bridging_edit"),
     path("courses/<int:pk>/plan/", views.plan_page, name="plan"),

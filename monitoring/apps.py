@@ -9,7 +9,11 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from patients import signals as patient_signals
 
+        from . import stage_entries, today_cache
         from .signals import monitoring_continues_guard
+
+        stage_entries.register()
+        today_cache.connect()
 
         patient_signals.course_stage_changed.connect(
             monitoring_continues_guard, dispatch_uid="monitoring.monitoring_continues_guard"

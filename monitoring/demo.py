@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from infusion.demo import record_historic_gate
 from patients import services as patient_services
+from patients import stage_entry
 from patients.models import CarTProduct, Diagnosis, Patient, Stage, TreatmentCourse
 
 from . import ending_service, services
@@ -136,19 +136,19 @@ def _demo_course(*, staff: dict, mrn: str, family: str, given: str, day0: date):
             patient_services.course_set_planned_day0(
                 by=staff["ben"], course=course, planned_day0_date=day0
             )
-        patient_services.course_change_stage(
-            by=staff["ben"],
-            course=course,
-            to_stage=stage,
-            effective_date=day0 - timedelta(days=days_before),
+        _enter_with_demo_record(
+            by=staff["ben"], course=course, stage=stage, on=day0 - timedelta(days=days_before)
         )
-    record_historic_gate(course=course, on=day0, by=staff["ben"])
     for stage in (Stage.INFUSION, Stage.MONITORING):
-        patient_services.course_change_stage(
-            by=staff["ben"], course=course, to_stage=stage, effective_date=day0
-        )
+        _enter_with_demo_record(by=staff["ben"], course=course, stage=stage, on=day0)
     course.refresh_from_db()
     return course
+
+
+def _enter_with_demo_record(*, by, course, stage, on) -> None:
+    """The stage's evidence as the owning app's demo rows, then the guarded entry."""
+    stage_entry.demo_evidence(stage, course=course, by=by, on=on)
+    patient_services.course_enter_stage(by=by, course=course, to_stage=stage, effective_date=on)
 
 
 def _assess_every(course, nurse, *, start, end, hours, values) -> None:

@@ -68,7 +68,7 @@ def monitoring_end(
     record._history_user = by
     record.save()
     signature_sign(user=by, password=password, record=record, meaning=SIGNATURE_MEANING)
-    patient_services.course_change_stage(
+    patient_services.course_enter_stage(
         by=by,
         course=current,
         to_stage=Stage.FOLLOW_UP,

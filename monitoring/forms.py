@@ -3,18 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import units
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, DateTimeInput
 from core.models import Ward
 
 from .models import Assessment, Intervention, InterventionKind, Vasopressor
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
 
 ICE_CHOICES = {
     "ice_orientation": range(0, 5),

@@ -8,7 +8,7 @@ signs and ICE every 4 h at grade ≥ 2 or in ICU. ASCO 2021 asks for ICE at leas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 VITALS = "vitals"
 NEURO = "neuro"
@@ -65,10 +65,6 @@ def next_due(
     if last_done_at is None:
         return monitoring_started_at
     return last_done_at + interval
-
-
-def in_monitoring_window(*, day0: date, today: date, days: int = DEFAULT_MONITORING_DAYS) -> bool:
-    return day0 <= today <= day0 + timedelta(days=days)
 
 
 @dataclass(frozen=True)

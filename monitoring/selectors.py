@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.clock import local_when
+from core.clock import local_when, local_when_formatter
 from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
+from patients.names import patient_display_name
 from patients.selectors import courses_visible_to
 
 from . import advice, ending, schedule
 from .catalogue import ManagementAdvice
-from .models import Assessment, Escalation, Intervention, InterventionKind, MonitoringTask
+from .models import (
+    Assessment,
+    Escalation,
+    Intervention,
+    InterventionKind,
+    MonitoringTask,
+    TaskKind,
+)
 from .wording import advice_because_text
 
 OPEN_ESCALATIONS = Escalation.objects.filter(acknowledged_at__isnull=True)
@@ -57,18 +75,43 @@ def end_decision(
     )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class TaskBadge:
+    """A task as the Today list prints it: the kind's label and the local time, worded once."""
+
+    kind_label: str
+    when: str
+    taken_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationLine:
+    reason: str
+    when: str
+
+
+@dataclass(slots=True)
 class TodayRow:
-    course: TreatmentCourse
+    """One patient of the Today list, in plain values (no model instances): the rows are
+    rendered once and cached (monitoring/today_cache.py)."""
+
+    course_id: int
+    ward_id: int | None
+    name: str
+    mrn: str
+    ward_name: str
+    product: str
     day_label: str
-    due: list[MonitoringTask] = field(default_factory=list)
-    overdue: list[MonitoringTask] = field(default_factory=list)
-    done_this_shift: list[MonitoringTask] = field(default_factory=list)
-    last: Assessment | None = None
+    course_url: str
+    assess_url: str
+    crs_grade: int | None = None
     crs_trend: str = ""
-    icans_trend: str = ""
     last_icans: int | None = None
-    escalations: list[Escalation] = field(default_factory=list)
+    icans_trend: str = ""
+    due: list[TaskBadge] = field(default_factory=list)
+    overdue: list[TaskBadge] = field(default_factory=list)
+    done_this_shift: list[TaskBadge] = field(default_factory=list)
+    escalations: list[EscalationLine] = field(default_factory=list)
     # Discharged while monitoring continues (issue 16 item 3): shown "outpatient".
     outpatient: bool = False
     decision: ending.EndDecision | None = None
@@ -78,6 +121,15 @@ class TodayRow:
         return 2 if self.overdue else (1 if self.due else 0)
 
 
+@dataclass(frozen=True)
+class TodayList:
+    shift: schedule.Shift
+    rows: list[TodayRow]
+    # The rows stay true until this moment unless something is written (a task comes due or
+    # overdue, the shift or the day ends, a treatment leaves the 48 h): the cache's lifetime.
+    fresh_until: datetime
+
+
 def monitoring_ends_to_sign(user, *, now: datetime | None = None) -> list[TreatmentCourse]:
     """Courses past their label window whose monitoring may end now (ending.py): a
     clinician signs the end. Only those past the window are evaluated."""
@@ -85,7 +137,8 @@ def monitoring_ends_to_sign(user, *, now: datetime | None = None) -> list[Treatm
     today = timezone.localtime(now).date()
     windows = monitoring_windows()
     due = []
-    for course in monitored_courses_for(user).filter(day0_date__isnull=False):
+    courses = monitored_courses_for(user).filter(day0_date__isnull=False)
+    for course in courses.select_related("patient__ward", "product"):
         window = windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS)
         if today <= ending.window_end(day0=course.day0_date, window_days=window):
             continue
@@ -98,116 +151,195 @@ def monitored_courses_for(user, *, ward=None) -> QuerySet[TreatmentCourse]:
     courses = courses_visible_to(user).filter(stage=Stage.MONITORING)
     if ward is not None:
         courses = courses.filter(patient__ward=ward)
-    return courses.select_related("patient__ward", "patient__attending_clinician", "product")
+    return courses
 
 
-def today_list(user, *, ward=None, now: datetime | None = None) -> tuple[schedule.Shift, list]:
+def _url_maker(name: str):
+    """reverse() once per page, then the course id put in by string formatting: 70 reverse
+    calls were a tenth of the page (issue 20 item 2)."""
+    marker = 987654321
+    pattern = reverse(name, args=[marker]).replace(str(marker), "{}")
+    return pattern.format
+
+
+def _user_name(first: str, last: str, username: str) -> str:
+    """As core.models.User.__str__ prints it, from values."""
+    return f"{first} {last}".strip() or username
+
+
+def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
     """Every monitored patient the user may see, with tasks due, overdue and done this shift,
-    the last grades and their trend, and unacknowledged escalations. The number of queries
-    does not depend on the number of patients or on how much history they have."""
+    the last grades and their trend, and unacknowledged escalations. A constant number of
+    queries (four) whatever the number of patients or their history; values, not instances."""
     now = timezone.localtime(now or timezone.now())
+    today = now.date()
     shift = schedule.shift_at(now)
-    courses = (
+    courses = list(
         monitored_courses_for(user, ward=ward)
-        .prefetch_related(
-            Prefetch(
-                "monitoring_tasks",
-                queryset=MonitoringTask.objects.filter(
-                    done_at__isnull=True, missed_at__isnull=True
-                ).select_related("taken_by"),
-                to_attr="open_tasks",
-            ),
-            Prefetch(
-                "monitoring_tasks",
-                queryset=MonitoringTask.objects.filter(
-                    done_at__gte=shift.start, done_at__lt=shift.end
-                ),
-                to_attr="shift_done",
-            ),
-            Prefetch(
-                "escalations",
-                queryset=OPEN_ESCALATIONS.select_related("assessment"),
-                to_attr="open_escalations",
-            ),
-            Prefetch(
-                "interventions",
-                queryset=Intervention.objects.filter(
-                    kind__in=ENDING_TREATMENTS, given_at__gte=now - ending.RECENT_TREATMENT
-                ),
-                to_attr="recent_treatments",
+        .annotate(
+            outpatient=ExpressionWrapper(
+                Q(discharge__discharge_date__lte=today), output_field=BooleanField()
             ),
         )
-        .order_by("patient__ward__name", "patient__family_name")
+        .order_by("patient__ward__name", "patient__family_name", "pk")
+        .values_list(
+            "pk",
+            "day0_date",
+            "product__short_name",
+            "patient__family_name",
+            "patient__given_name",
+            "patient__mrn",
+            "patient__ward_id",
+            "patient__ward__name",
+            "outpatient",
+            # The product label's window (as monitoring_windows()), through the product's
+            # reverse relation: one join, nothing imported from eligibility.
+            "product__label__monitoring_window_days",
+        )
     )
-    courses = list(courses)
-    latest_by_course = _latest_assessments([c.pk for c in courses])
-    windows = monitoring_windows()
-    discharged = _discharged_on(courses, today=now.date())
+    ids = [c[0] for c in courses]
+    fresh_until = min(
+        shift.end,
+        datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
+    )
+    kinds = dict(TaskKind.choices)
+    when = local_when_formatter(now=now)
+    open_tasks: dict[int, list] = {}
+    done: dict[int, list[TaskBadge]] = {}
+    tasks = (
+        MonitoringTask.objects.filter(course_id__in=ids)
+        .filter(
+            Q(done_at__isnull=True, missed_at__isnull=True)
+            | Q(done_at__gte=shift.start, done_at__lt=shift.end)
+        )
+        .order_by("due_at", "id")
+        .values_list(
+            "course_id",
+            "kind",
+            "due_at",
+            "done_at",
+            "missed_at",
+            "taken_by__first_name",
+            "taken_by__last_name",
+            "taken_by__username",
+        )
+    )
+    for course_id, kind, due_at, done_at, missed_at, first, last, username in tasks:
+        if done_at is None and missed_at is None:
+            taken = _user_name(first, last, username) if username else ""
+            open_tasks.setdefault(course_id, []).append((kind, due_at, taken))
+        else:
+            done.setdefault(course_id, []).append(
+                TaskBadge(str(kinds.get(kind, kind)), when(done_at))
+            )
+    escalations: dict[int, list[EscalationLine]] = {}
+    treatments: dict[int, list] = {}
+    for course_id, is_escalation, text, moment, _pk in _reasons_to_continue(ids, now=now):
+        if is_escalation:
+            escalations.setdefault(course_id, []).append(EscalationLine(text, when(moment)))
+        else:
+            treatments.setdefault(course_id, []).append((text, moment))
+            gone_at = moment + ending.RECENT_TREATMENT if moment <= now else moment
+            fresh_until = min(fresh_until, gone_at)
+    grades = _latest_grades(ids)
+    course_url = _url_maker("monitoring:course")
+    assess_url = _url_maker("monitoring:assess")
     rows = []
-    for course in courses:
-        history = latest_by_course.get(course.pk, [])
+    for (
+        pk,
+        day0,
+        product,
+        family,
+        given,
+        mrn,
+        ward_id,
+        ward_name,
+        outpatient,
+        window_days,
+    ) in courses:
+        history = grades.get(pk, [])
         last = history[0] if history else None
         previous = history[1] if len(history) > 1 else None
-        neuro = [a for a in history if a.neuro_assessed]
-        n = (
-            patient_rules.day_number(day0=course.day0_date, on=now.date())
-            if course.day0_date
-            else None
-        )
+        neuro = [icans for _crs, icans, assessed in history if assessed]
+        n = patient_rules.day_number(day0=day0, on=today) if day0 else None
         row = TodayRow(
-            course=course,
+            course_id=pk,
+            ward_id=ward_id,
+            name=patient_display_name(family, given),
+            mrn=mrn,
+            ward_name=ward_name or "",
+            product=product,
             day_label=patient_rules.format_day(n) if n is not None else "",
-            last=last,
-            crs_trend=schedule.trend(
-                previous.crs_grade if previous else None, last.crs_grade if last else None
-            ),
-            last_icans=neuro[0].icans_grade if neuro else None,
+            course_url=course_url(pk),
+            assess_url=assess_url(pk),
+            crs_grade=last[0] if last else None,
+            crs_trend=schedule.trend(previous[0] if previous else None, last[0] if last else None),
+            last_icans=neuro[0] if neuro else None,
             icans_trend=schedule.trend(
-                neuro[1].icans_grade if len(neuro) > 1 else None,
-                neuro[0].icans_grade if neuro else None,
+                neuro[1] if len(neuro) > 1 else None, neuro[0] if neuro else None
             ),
-            escalations=course.open_escalations,
-            done_this_shift=course.shift_done,
-            outpatient=course.pk in discharged,
+            escalations=escalations.get(pk, []),
+            done_this_shift=done.get(pk, []),
+            outpatient=bool(outpatient),
         )
-        if course.day0_date:
+        if day0:
             row.decision = ending.decide(
-                day0=course.day0_date,
-                today=now.date(),
-                window_days=windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS),
-                latest_crs=last.crs_grade if last else None,
+                day0=day0,
+                today=today,
+                window_days=window_days or schedule.DEFAULT_MONITORING_DAYS,
+                latest_crs=row.crs_grade,
                 latest_icans=row.last_icans,
-                open_escalations=len(course.open_escalations),
-                recent_treatments=[
-                    (t.drug or t.kind, t.given_at) for t in course.recent_treatments
-                ],
+                open_escalations=len(row.escalations),
+                recent_treatments=treatments.get(pk, []),
                 now=now,
             )
-        for task in course.open_tasks:
-            if task.due_at <= now - schedule.OVERDUE_AFTER:
-                row.overdue.append(task)
-            elif task.due_at <= now + schedule.COMING_DUE_LEAD:
-                row.due.append(task)
+        for kind, due_at, taken in open_tasks.get(pk, []):
+            overdue_from = due_at + schedule.OVERDUE_AFTER
+            due_from = due_at - schedule.COMING_DUE_LEAD
+            badge = TaskBadge(str(kinds.get(kind, kind)), when(due_at), taken)
+            if overdue_from <= now:
+                row.overdue.append(badge)
+            elif due_from <= now:
+                row.due.append(badge)
+                fresh_until = min(fresh_until, overdue_from)
+            else:
+                fresh_until = min(fresh_until, due_from)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.escalations), -len(r.overdue), -len(r.due)))
-    return shift, rows
+    return TodayList(shift=shift, rows=rows, fresh_until=fresh_until)
 
 
-def _discharged_on(courses, *, today) -> set[int]:
-    """Ids of the courses whose patient has left the ward (followup's discharge record),
-    in one query; read through the course's reverse relation, not follow-up's code."""
-    return set(
-        TreatmentCourse.objects.filter(
-            pk__in=[c.pk for c in courses], discharge__discharge_date__lte=today
-        ).values_list("pk", flat=True)
+def _reasons_to_continue(ids: list[int], *, now: datetime):
+    """Open escalations (newest first) and tocilizumab or steroids of the last 48 h, the
+    reasons to keep monitoring that the list shows or counts, in one query (UNION ALL):
+    (course id, is an escalation, reason or drug, when, id)."""
+    escalations = (
+        OPEN_ESCALATIONS.filter(course_id__in=ids)
+        .annotate(is_escalation=Value(True), text=F("reason"), moment=F("created_at"))
+        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .order_by()
     )
+    treatments = (
+        Intervention.objects.filter(
+            course_id__in=ids,
+            kind__in=ENDING_TREATMENTS,
+            given_at__gte=now - ending.RECENT_TREATMENT,
+        )
+        .annotate(
+            is_escalation=Value(False),
+            text=Coalesce(NullIf(F("drug"), Value("")), F("kind")),
+            moment=F("given_at"),
+        )
+        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .order_by()
+    )
+    # Escalation order as their model's (newest first, then the higher id).
+    return escalations.union(treatments, all=True).order_by("-moment", "-pk")
 
 
-def _latest_assessments(course_ids: list[int], per_course: int = 6) -> dict[int, list]:
-    """The few most recent assessments of each course, in one query (window function)."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
+def _latest_grades(course_ids: list[int], per_course: int = 6) -> dict[int, list[tuple]]:
+    """(CRS grade, ICANS grade, neuro assessed) of the few most recent assessments of each
+    course, newest first, in one query (window function), as values."""
     if not course_ids:
         return {}
     ranked = (
@@ -221,10 +353,11 @@ def _latest_assessments(course_ids: list[int], per_course: int = 6) -> dict[int,
         )
         .filter(rank__lte=per_course)
         .order_by("course_id", "rank")
+        .values_list("course_id", "crs_grade", "icans_grade", "neuro_assessed")
     )
-    grouped: dict[int, list] = {}
-    for assessment in ranked:
-        grouped.setdefault(assessment.course_id, []).append(assessment)
+    grouped: dict[int, list[tuple]] = {}
+    for course_id, crs, icans, neuro in ranked:
+        grouped.setdefault(course_id, []).append((crs, icans, neuro))
     return grouped
 
 

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +15,7 @@ from core.next_steps import after_dose, back_to_today_url
 from core.permissions import (
     can_read_patients,
     can_review_missed_assessments,
+    reads_whole_programme,
     require,
     works_at_bedside,
 )
@@ -21,7 +23,7 @@ from core.roles import Role
 from patients import rules as patient_rules
 from patients.selectors import course_for_user
 
-from . import ending_service, selectors, services
+from . import ending_service, schedule, selectors, services, today_cache
 from .forms import AcknowledgeForm, AssessmentForm, EndMonitoringForm, InterventionForm
 from .models import Escalation, MonitoringTask
 from .wording import vitals_findings_text
@@ -32,34 +34,47 @@ def _bedside(user) -> bool:
 
 
 def today(request):
-    """The nurses' task list for a ward and shift."""
-    require(can_read_patients(request.user))
-    wards = (
-        request.user.wards.all()
-        if request.user.has_role(Role.NURSE) and not request.user.has_role(Role.CLINICIAN)
-        else Ward.objects.filter(active=True)
-    )
+    """The nurses' task list for a ward and shift. The rows come from the cache while no
+    write has touched the ward (today_cache.py): the minute-by-minute refresh costs about
+    what any page costs."""
+    user = request.user
+    require(can_read_patients(user))
+    nurse_only = user.has_role(Role.NURSE) and not user.has_role(Role.CLINICIAN)
+    # The wards, read once: the ward chooser and the check of the chosen ward.
+    wards = list(user.wards.all() if nurse_only else Ward.objects.filter(active=True))
     ward = None
     code = request.GET.get("ward")
     if code:
-        ward = wards.filter(code=code).first()
+        ward = next((w for w in wards if w.code == code), None)
         if ward is None:
             raise Http404
-    shift, rows = selectors.today_list(request.user, ward=ward)
+    if ward is not None:
+        ward_ids = [ward.pk]
+    elif reads_whole_programme(user):
+        ward_ids = None
+    elif nurse_only:
+        ward_ids = [w.pk for w in wards]
+    else:
+        ward_ids = list(user.wards.values_list("pk", flat=True))
+    can_assess = _bedside(user)
+    now = timezone.localtime()
     context = {
-        "rows": rows,
-        "shift": shift,
+        "rows_html": today_cache.rows_html(
+            user,
+            ward_ids=ward_ids,
+            can_assess=can_assess,
+            build=lambda: selectors.today_list(user, ward=ward, now=now),
+        ),
+        "shift": schedule.shift_at(now),
         "wards": wards,
         "ward": ward,
-        "now": timezone.localtime(),
-        "can_assess": _bedside(request.user),
+        "now": now,
+        "can_assess": can_assess,
     }
-    template = (
-        "monitoring/_today_rows.html"
-        if request.headers.get("HX-Request")
-        else "monitoring/today.html"
-    )
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        # The rows need nothing of the request's context processors (unread messages...).
+        return HttpResponse(render_to_string("monitoring/_today_rows.html", context))
+    return render(request, "monitoring/today.html", context)
 
 
 def course_page(request, pk):

@@ -41,6 +41,9 @@ class TreatmentCourseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["stage", "product"]
     search_fields = ["patient__mrn", "patient__family_name"]
     list_select_related = ["patient", "product"]
+    # A course enters a stage only through the service that records its evidence
+    # (patients/stage_entry.py), never by editing the field here.
+    readonly_fields = ["stage"]
     inlines = [StageEventInline]
 
 

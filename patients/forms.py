@@ -3,20 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 from core.models import User, Ward
 from core.roles import Role
 
-from . import rules, services
+from . import rules, services, stage_entry
 from .models import CarTProduct, Patient, Stage
 from .selectors import products_indicated_for
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def clinicians():
@@ -110,8 +103,21 @@ class CourseOpenForm(BootstrapFormMixin, forms.Form):
         return value
 
 
+class _StageChoiceField(forms.ChoiceField):
+    """Offers only the moves the generic form may make; a stage entered on its record is
+    refused with the page where that record is made, not a bare "not a valid choice"."""
+
+    from_stage = ""
+
+    def validate(self, value):
+        refusal = stage_entry.generic_move_refusal(self.from_stage, value) if value else None
+        if refusal:
+            raise forms.ValidationError(refusal, code="evidence")
+        super().validate(value)
+
+
 class StageChangeForm(BootstrapFormMixin, forms.Form):
-    to_stage = forms.ChoiceField(label=_("New stage"), choices=())
+    to_stage = _StageChoiceField(label=_("New stage"), choices=())
     effective_date = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(
         label=_("Reason"),
@@ -123,13 +129,31 @@ class StageChangeForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, course, user, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(Stage.choices)
+        self.fields["to_stage"].from_stage = course.stage
         self.fields["to_stage"].choices = [
             (stage, labels[stage])
             for stage in rules.STAGE_ORDER
             if stage in rules.ALLOWED_TRANSITIONS[course.stage]
+            and rules.is_evidence_free_move(course.stage, stage)
             and user.roles & rules.ROLES_FOR_TARGET[stage]
         ]
         self.fields["effective_date"].initial = timezone.localdate()
+
+
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices read with one plain query. ModelChoiceIterator reads them with
+    QuerySet.iterator(), which on PostgreSQL opens a server-side cursor (DECLARE, FETCH,
+    CLOSE) on every page showing the field: a few rows do not need one (issue 20 item 3)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in list(self.queryset):
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
 
 
 class PatientSearchForm(BootstrapFormMixin, forms.Form):
@@ -137,16 +161,9 @@ class PatientSearchForm(BootstrapFormMixin, forms.Form):
     stage = forms.ChoiceField(
         label=_("Stage"), required=False, choices=[("", _("All stages"))] + Stage.choices
     )
-    ward = forms.ModelChoiceField(
+    ward = ListedModelChoiceField(
         label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")
     )
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):

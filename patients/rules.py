@@ -132,6 +132,21 @@ BACKWARD_MOVES = frozenset(
     {(ELIGIBLE, SCREENING), (NOT_ELIGIBLE, SCREENING), (MANUFACTURING, APHERESIS)}
 )
 
+# Stages a course enters only with their record, through the owning app's service
+# (patients/stage_entry.py). Referral opens a course; withdrawal and death need no record.
+EVIDENCE_FREE_STAGES = frozenset({WITHDRAWN, DECEASED})
+GUARDED_STAGES: tuple[str, ...] = tuple(
+    s for s in STAGE_ORDER if s != REFERRED and s not in EVIDENCE_FREE_STAGES
+)
+
+
+def is_evidence_free_move(from_stage: str, to_stage: str) -> bool:
+    """Whether the generic stage change may make this move: ending the course (withdrawn,
+    deceased) or going back a stage. Every other move is made by the service that records
+    the stage's evidence."""
+    return to_stage in EVIDENCE_FREE_STAGES or (from_stage, to_stage) in BACKWARD_MOVES
+
+
 # Who may move a course into a stage. Clinicians decide; the apheresis coordinator records
 # collection and shipment to the manufacturer; ward nurses start the infusion and hand the
 # patient over to monitoring. Pharmacists, administrators and auditors never move a course.

@@ -33,6 +33,27 @@ def patients_matching(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
     )
 
 
+# A search matching at most this many patients is "selective": its matches are found first
+# (the trigram indexes' bitmap), then only they are sorted for the page. Past it, walking the
+# name index in order fills a page of 50 sooner than sorting every match.
+SELECTIVE_MATCHES = 2000
+
+
+def patients_search_page(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
+    """The patients matching a search, for a page sorted by name (issue 20 item 3).
+
+    One query with the name filter and ORDER BY name LIMIT 50 lets PostgreSQL walk the name
+    b-tree in order and test every row ("Wang" at 10,000 patients: 7,000 rows read and thrown
+    away, more as the programme grows). Instead, read the ids of the matches first (the
+    trigram indexes, as the count does; at most SELECTIVE_MATCHES + 1), then the page is
+    those ids sorted: its cost follows the number of matches, not of patients."""
+    matching = patients_matching(patients, q)
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SELECTIVE_MATCHES + 1])
+    if len(ids) > SELECTIVE_MATCHES:
+        return matching
+    return patients.filter(pk__in=ids)
+
+
 def patients_in_stage(patients: QuerySet[Patient], stage: str) -> QuerySet[Patient]:
     """Patients with a course in this stage: a semi-join on the (stage, patient) index, so
     no DISTINCT over the patients table."""

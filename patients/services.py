@@ -15,7 +15,7 @@ from core.roles import Role
 from core.services import notification_send
 from core.versioning import check_version
 
-from . import rules
+from . import rules, stage_entry
 from .models import (
     CarTProduct,
     Patient,
@@ -26,7 +26,7 @@ from .models import (
     WardTransfer,
 )
 from .selectors import products_indicated_for, user_can_see_patient
-from .signals import course_stage_changed
+from .signals import course_day0_changed, course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
     "mrn",
@@ -210,19 +210,87 @@ def course_change_stage(
     reason: str = "",
     effective_date: date | None = None,
 ) -> StageEvent:
-    """The only way a course changes stage: checks the move, records who, when and why."""
+    """The generic stage change (page form, API, shell): only the moves that need no record
+    — withdrawn, deceased, or back a stage, each with a reason. A course enters every other
+    stage through the service that records its evidence (course_enter_stage)."""
+    current = _lock_course_for_move(by, course)
+    check = rules.check_transition(
+        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+    )
+    if not check.allowed:
+        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
+    refusal = stage_entry.generic_move_refusal(current.stage, to_stage)
+    if refusal:
+        raise ValidationError(refusal, code="evidence")
+    return _move(
+        by=by,
+        course=course,
+        current=current,
+        to_stage=to_stage,
+        reason=reason,
+        effective_date=effective_date,
+    )
+
+
+@transaction.atomic
+def course_enter_stage(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    to_stage: str,
+    reason: str = "",
+    effective_date: date | None = None,
+) -> StageEvent:
+    """Move a course into a stage entered on evidence. Called by the stage's owning service
+    inside its transaction, after it has saved the record; refuses if the registered check
+    (patients/stage_entry.py) does not find that record."""
+    entry = stage_entry.entry_for(to_stage)
+    if entry is None:
+        raise ValidationError(
+            _("%(to)s is not entered on evidence; use the stage form.")
+            % {"to": dict(Stage.choices).get(to_stage, to_stage)},
+            code="not_guarded",
+        )
+    current = _lock_course_for_move(by, course)
+    check = rules.check_transition(
+        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+    )
+    if not check.allowed:
+        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
+    missing = entry.evidence_missing(current)
+    if missing:
+        raise ValidationError(missing, code="evidence")
+    return _move(
+        by=by,
+        course=course,
+        current=current,
+        to_stage=to_stage,
+        reason=reason,
+        effective_date=effective_date,
+    )
+
+
+def _lock_course_for_move(by: User, course: TreatmentCourse) -> TreatmentCourse:
     # Lock the course so two simultaneous moves cannot both start from the same stage.
     current = (
         TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
     )
     if not user_can_see_patient(by, current.patient):
         raise PermissionDenied(_("You may not change this course."))
+    return current
+
+
+def _move(
+    *,
+    by: User,
+    course: TreatmentCourse,
+    current: TreatmentCourse,
+    to_stage: str,
+    reason: str,
+    effective_date: date | None,
+) -> StageEvent:
+    """Record the checked move: who, when and why, on the timeline."""
     reason = (reason or "").strip()
-    check = rules.check_transition(
-        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason
-    )
-    if not check.allowed:
-        raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
     today = timezone.localdate()
     effective_date = effective_date or today
     if effective_date > today:
@@ -281,6 +349,34 @@ def course_set_planned_day0(
     current.version += 1
     current._history_user = by
     current.save()
+    course.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def course_correct_day0(
+    *, by: User, course: TreatmentCourse, day0_date: date, reason: str
+) -> TreatmentCourse:
+    """Correct a recorded Day 0 that was entered wrong. The stage that owns the infusion
+    record calls this inside its signed correction; the course's history keeps the old date
+    and the reason, and the later stages follow (course_day0_changed)."""
+    if not by.has_role(Role.CLINICIAN):
+        raise PermissionDenied(_("Only clinicians may correct Day 0."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why Day 0 is corrected.")})
+    current = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    old_date = current.day0_date
+    if old_date is None:
+        raise ValidationError(_("This course has no infusion yet: there is no Day 0 to correct."))
+    if day0_date < current.referred_on:
+        raise ValidationError({"day0_date": _("Day 0 cannot be before the referral date.")})
+    current.day0_date = day0_date
+    current.version += 1
+    current._history_user = by
+    current._change_reason = reason
+    current.save()
+    course_day0_changed.send(sender=TreatmentCourse, course=current, old_date=old_date, by=by)
     course.refresh_from_db()
     return current
 

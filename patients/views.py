@@ -27,7 +27,7 @@ def patient_list(request):
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
-            patients = selectors.patients_matching(patients, q)
+            patients = selectors.patients_search_page(patients, q)
         if form.cleaned_data["stage"]:
             patients = selectors.patients_in_stage(patients, form.cleaned_data["stage"])
         if form.cleaned_data["ward"]:

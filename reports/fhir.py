@@ -227,7 +227,7 @@ def course_bundle(course: TreatmentCourse) -> dict:
         )
     if course.day0_date:
         course_with_visits = registry.outcome_courses().get(pk=course.pk)
-        outcome, _issue = registry.course_outcome(course_with_visits)
+        outcome, _issue = registry.course_outcome_or_issue(course_with_visits)
         if outcome is not None and outcome.best_response:
             best = {
                 "resourceType": "Observation",

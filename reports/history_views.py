@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput
 from core.permissions import can_read_patients, require
-from patients.forms import DateInput
 from patients.selectors import course_for_user, patient_for_user
 
 from . import services
 from .access import can_export_identifiable
 from .audit import history_models
-from .record_history import _path_to_chart, chart_history
+from .record_history import chart_history, in_charts
 from .views import csv_response
 from .writers import csv_lines
 
@@ -36,7 +36,7 @@ def record_type_choices() -> list[tuple[str, str]]:
     found = [
         (m.instance_type._meta.label_lower, str(m.instance_type._meta.verbose_name).capitalize())
         for m in history_models()
-        if _path_to_chart(m.instance_type) is not None
+        if in_charts(m.instance_type)
     ]
     return [("", _("All records")), *sorted(found, key=lambda c: c[1])]
 

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.models import Signature
+from core.signatures import signed_models
 from patients.models import Patient, TreatmentCourse
 
 from .audit import NOISE_FIELDS, history_models
@@ -81,6 +84,11 @@ def _path_to_chart(model) -> tuple[str, type] | None:
     return None
 
 
+def in_charts(model) -> bool:
+    """Whether the model's records belong to a patient's chart (its history is shown there)."""
+    return model is Signature or _path_to_chart(model) is not None
+
+
 def _chart_filter(model, patient: Patient, course_ids: list[int]) -> models.Q | None:
     found = _path_to_chart(model)
     if found is None:
@@ -91,6 +99,22 @@ def _chart_filter(model, patient: Patient, course_ids: list[int]) -> models.Q | 
     if lookup == "pk":
         return models.Q(id__in=course_ids)
     return models.Q(**{f"{lookup}_id__in": course_ids})
+
+
+def _signature_filter(patient: Patient, course_ids: list[int]) -> models.Q:
+    """Signatures point at their record through a generic link (content type and id), which
+    no foreign-key path follows: they belong to the chart when the signed record does (an MDT
+    decision, a plan verification, a gate review, a bag check)."""
+    found = models.Q(pk__in=[])
+    for model in signed_models():
+        record_q = _chart_filter(model, patient, course_ids)
+        if record_q is None:
+            continue
+        found |= models.Q(
+            content_type_id=ContentType.objects.get_for_model(model).pk,
+            object_id__in=model._base_manager.filter(record_q).values("pk"),
+        )
+    return found
 
 
 def _history_queryset(history_model, instance_model, chart_q):
@@ -163,6 +187,8 @@ def chart_history(
         if course is not None and instance_model is Patient:
             continue
         chart_q = _chart_filter(instance_model, patient, course_ids)
+        if instance_model is Signature:
+            chart_q = _signature_filter(patient, course_ids)
         if chart_q is None:
             continue
         fields = _fields(instance_model, history_model)

@@ -10,9 +10,8 @@ from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 
 from followup import outcomes
+from followup import selectors as followup_selectors
 from followup.models import FollowUpVisit, VitalStatus
-from followup.selectors import assessments as outcome_assessments
-from followup.selectors import pfs_censoring
 from monitoring.models import Assessment, Intervention, InterventionKind
 from patients import rules as patient_rules
 from patients.models import StageEvent, TreatmentCourse
@@ -54,21 +53,6 @@ def outcome_courses() -> QuerySet[TreatmentCourse]:
         .prefetch_related(_visits_prefetch())
         .order_by("pk")
     )
-
-
-def course_outcome(course: TreatmentCourse) -> tuple[outcomes.Outcome | None, str]:
-    """The course's outcome, or None with the reason when its records contradict each other."""
-    try:
-        return (
-            outcomes.course_outcome(
-                day0=course.day0_date,
-                assessments=outcome_assessments(course.followup_visits.all()),
-                pfs_censoring=pfs_censoring(),
-            ),
-            "",
-        )
-    except ValueError as error:
-        return None, str(error)
 
 
 OUTCOME_HEADERS = [
@@ -113,8 +97,17 @@ def _outcome_values(outcome: outcomes.Outcome | None, issue: str) -> list:
     ]
 
 
+def course_outcome_or_issue(course: TreatmentCourse) -> tuple[outcomes.Outcome | None, str]:
+    """Follow-up's outcome of the course (its visits prefetched), or None with the reason
+    when its records contradict each other: the export names the data issue."""
+    try:
+        return followup_selectors.course_outcome(course, list(course.followup_visits.all())), ""
+    except ValueError as error:
+        return None, str(error)
+
+
 def outcome_row(course: TreatmentCourse) -> list:
-    outcome, issue = course_outcome(course)
+    outcome, issue = course_outcome_or_issue(course)
     return [
         course.pk,
         course.patient.mrn,
@@ -232,7 +225,7 @@ def _day_of(course, moment):
 
 def registry_row(course: TreatmentCourse) -> list:
     patient = course.patient
-    outcome, issue = course_outcome(course)
+    outcome, issue = course_outcome_or_issue(course)
     if outcome is None:
         vital_status = None
     elif outcome.death_date is not None:

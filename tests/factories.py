@@ -73,3 +73,42 @@ class CourseFactory(factory.django.DjangoModelFactory):
     product = factory.LazyFunction(product)
     referred_on = date(2026, 1, 5)
     created_by = factory.SelfAttribute("patient.attending_clinician")
+
+
+def course_at_stage(
+    *, by, course: TreatmentCourse, to_stage: str, reason: str = "", effective_date=None
+):
+    """Put a course in a stage as rows, for tests about what happens once it is there.
+
+    The stage's evidence is NOT written: tests of the evidence itself go through the owning
+    service (tests/test_stage_evidence.py). The move is still one allowed step of the path,
+    is written on the timeline and sends course_stage_changed, so the receivers (monitoring
+    and follow-up schedules, the gate guard) run as they do in production.
+    """
+    from django.utils import timezone
+
+    from patients import rules
+    from patients.models import StageEvent
+    from patients.signals import course_stage_changed
+
+    current = TreatmentCourse.objects.get(pk=course.pk)
+    if to_stage not in rules.ALLOWED_TRANSITIONS[current.stage]:
+        raise AssertionError(f"a course cannot go from {current.stage} to {to_stage}")
+    effective_date = effective_date or timezone.localdate()
+    event = StageEvent.objects.create(
+        course=current,
+        from_stage=current.stage,
+        to_stage=to_stage,
+        occurred_at=timezone.now(),
+        effective_date=effective_date,
+        changed_by=by,
+        reason=reason,
+    )
+    current.stage = to_stage
+    if to_stage == rules.INFUSION and current.day0_date is None:
+        current.day0_date = effective_date
+    current.version += 1
+    current.save()
+    course_stage_changed.send(sender=TreatmentCourse, course=current, event=event, by=by)
+    course.refresh_from_db()
+    return event

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from patients.selectors import courses_visible_to
 
@@ -44,8 +45,7 @@ READ_ONLY_METHODS = ["get", "post", "head", "options"]
 # --- Filters -------------------------------------------------------------------------------
 
 
-class ScheduleFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class ScheduleFilter(CourseRecordFilter):
     status = filters.ChoiceFilter(choices=ScheduleStatus.choices)
     date_from = filters.DateFilter(field_name="collection_date", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="collection_date", lookup_expr="lte")
@@ -55,8 +55,7 @@ class ScheduleFilter(filters.FilterSet):
         fields = ["course", "status", "date_from", "date_to"]
 
 
-class CollectionFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class CollectionFilter(CourseRecordFilter):
     coi_id = filters.CharFilter()
 
     class Meta:
@@ -74,8 +73,7 @@ class CustodyFilter(filters.FilterSet):
         fields = ["collection", "coi_id", "kind"]
 
 
-class VerificationFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class VerificationFilter(CourseRecordFilter):
     result = filters.ChoiceFilter(choices=ScanResult.choices)
     purpose = filters.ChoiceFilter(choices=VerificationPurpose.choices)
 
@@ -84,8 +82,7 @@ class VerificationFilter(filters.FilterSet):
         fields = ["course", "result", "purpose"]
 
 
-class CoiFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class CoiFilter(CourseRecordFilter):
     coi_id = filters.CharFilter()
 
     class Meta:

@@ -128,7 +128,7 @@ def collection_record(
     record._history_user = by
     record.save()
     if course.stage == Stage.CONSENTED:
-        patient_services.course_change_stage(
+        patient_services.course_enter_stage(
             by=by, course=course, to_stage=Stage.APHERESIS, effective_date=_local_date(collected_at)
         )
     return collection
@@ -234,7 +234,7 @@ def custody_record(
     )
     course = collection.course
     if kind == CustodyKind.HANDED_TO_COURIER and course.stage == Stage.APHERESIS:
-        patient_services.course_change_stage(
+        patient_services.course_enter_stage(
             by=by,
             course=course,
             to_stage=Stage.MANUFACTURING,

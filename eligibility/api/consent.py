@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -11,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 
 from core.files import protected_file_response
+from core.filters import CourseRecordFilter
 from core.models import User
 from core.parsers import DepthLimitedJSONParser
 from core.permissions import ReadsPatients
@@ -71,9 +71,7 @@ class ConsentSerializer(serializers.ModelSerializer):
             raise as_drf_error(error) from None
 
 
-class ConsentFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
-
+class ConsentFilter(CourseRecordFilter):
     class Meta:
         model = ConsentRecord
         fields = ["course"]

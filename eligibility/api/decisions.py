@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
+from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from eligibility import selectors, services
 from eligibility.models import (
@@ -59,8 +60,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             raise as_drf_error(error) from None
 
 
-class DecisionFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class DecisionFilter(CourseRecordFilter):
     decision = filters.ChoiceFilter(choices=Decision.choices)
 
     class Meta:

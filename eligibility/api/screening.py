@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from core.api_units import MeasuredUnitsMixin
+from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from core.versioning import StaleEditError
 from eligibility import selectors, services
@@ -178,8 +179,7 @@ class ScreeningSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
         return selectors.screening_for_course(instance.course)
 
 
-class ScreeningFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class ScreeningFilter(CourseRecordFilter):
     stage = filters.ChoiceFilter(field_name="course__stage", choices=Stage.choices)
     product = filters.CharFilter(field_name="course__product__code")
 

@@ -1,7 +1,7 @@
 """Every write of screening, MDT decisions and consent. Views, API and demo data call these.
 
 A course moves to screening / eligible / not eligible / consented only through
-patients.services.course_change_stage, inside the same transaction as the record that justifies
+patients.services.course_enter_stage, inside the same transaction as the record that justifies
 the move.
 
 One module per record: screening, mdt, consent; common holds the checks they share. Every

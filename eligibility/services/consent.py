@@ -16,7 +16,7 @@ from eligibility.models import (
 )
 from patients import rules as course_rules
 from patients.models import TreatmentCourse
-from patients.services import course_change_stage
+from patients.services import course_enter_stage
 
 from .common import (
     _last_stage_date,
@@ -91,15 +91,20 @@ def consent_record(
         **{item: True for item in CONSENT_ITEMS},
     )
     record.full_clean(exclude=["document"])
-    # The stage moves first: if it is refused, no file has been written.
-    course_change_stage(
-        by=by,
-        course=current,
-        to_stage=course_rules.CONSENTED,
-        reason=_("Informed consent signed."),
-        effective_date=consented_on,
-    )
+    # The signed consent is the evidence the stage entry checks, so it is saved first; if
+    # the move is refused the transaction rolls back and the stored file is removed.
     record._history_user = by
     record.save()
+    try:
+        course_enter_stage(
+            by=by,
+            course=current,
+            to_stage=course_rules.CONSENTED,
+            reason=_("Informed consent signed."),
+            effective_date=consented_on,
+        )
+    except ValidationError:
+        record.document.delete(save=False)
+        raise
     course.refresh_from_db()
     return record

@@ -16,7 +16,7 @@ from eligibility.models import (
 )
 from patients import rules as course_rules
 from patients.models import TreatmentCourse
-from patients.services import course_change_stage
+from patients.services import course_enter_stage
 
 from .common import (
     _last_stage_date,
@@ -110,7 +110,7 @@ def decision_record(
     signature_sign(user=by, password=password, record=record, meaning=SIGNATURE_MEANING[decision])
     if decision == Decision.APPROVE:
         reason = _("MDT approved.") + (f" {justification}" if justification else "")
-        course_change_stage(
+        course_enter_stage(
             by=by,
             course=current,
             to_stage=course_rules.ELIGIBLE,
@@ -119,7 +119,7 @@ def decision_record(
         )
     elif decision == Decision.DECLINE:
         reason = _("MDT declined.") + (f" {justification}" if justification else "")
-        course_change_stage(
+        course_enter_stage(
             by=by,
             course=current,
             to_stage=course_rules.NOT_ELIGIBLE,

@@ -18,7 +18,7 @@ from eligibility.models import (
 from eligibility.screening_rows import plan_rows
 from patients import rules as course_rules
 from patients.models import TreatmentCourse
-from patients.services import course_change_stage
+from patients.services import course_enter_stage
 
 from .common import _lock_course, _not_future, _require_clinician, _require_visible, _stage_label
 
@@ -92,30 +92,31 @@ def screening_start(*, by: User, course: TreatmentCourse) -> ScreeningAssessment
     current = _lock_course(course)
     _require_visible(by, current)
     existing = ScreeningAssessment.objects.filter(course=current).first()
-    if current.stage == course_rules.REFERRED:
-        course_change_stage(
-            by=by, course=current, to_stage=course_rules.SCREENING, reason=_("Screening started.")
-        )
-    elif existing is not None:
-        return existing
-    elif current.stage != course_rules.SCREENING:
+    if current.stage not in (course_rules.REFERRED, course_rules.SCREENING):
+        if existing is not None:
+            return existing
         raise ValidationError(
             _("Screening starts from a referred course; this course is in stage %(stage)s.")
             % {"stage": _stage_label(current.stage)},
             code="stage",
         )
-    if existing is not None:
-        return existing
-    assessment = ScreeningAssessment(
-        course=current,
-        assessed_on=timezone.localdate(),
-        diagnosis=current.patient.diagnosis,
-        created_by=by,
-        updated_by=by,
-    )
-    assessment.full_clean()
-    assessment._history_user = by
-    assessment.save()
+    assessment = existing
+    if assessment is None:
+        assessment = ScreeningAssessment(
+            course=current,
+            assessed_on=timezone.localdate(),
+            diagnosis=current.patient.diagnosis,
+            created_by=by,
+            updated_by=by,
+        )
+        assessment.full_clean()
+        assessment._history_user = by
+        assessment.save()
+    if current.stage == course_rules.REFERRED:
+        # The screening record is saved first: it is the evidence the stage entry checks.
+        course_enter_stage(
+            by=by, course=current, to_stage=course_rules.SCREENING, reason=_("Screening started.")
+        )
     course.refresh_from_db()
     return assessment
 

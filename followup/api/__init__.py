@@ -21,6 +21,8 @@ from .schedule import WORKLISTS, ScheduledVisitSerializer, ScheduleFilter, Sched
 from .visits import (
     InfectionSerializer,
     LateAdverseEventSerializer,
+    ManufacturerReportSerializer,
+    ManufacturerReportViewSet,
     SubsequentTherapySerializer,
     VisitFilter,
     VisitSerializer,
@@ -37,6 +39,8 @@ __all__ = [
     "FollowUpCourseViewSet",
     "InfectionSerializer",
     "LateAdverseEventSerializer",
+    "ManufacturerReportSerializer",
+    "ManufacturerReportViewSet",
     "OutcomeSerializer",
     "RealignResultSerializer",
     "ScheduleFilter",

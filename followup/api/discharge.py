@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from core.versioning import StaleEditError
 from patients.api import as_drf_error
@@ -92,8 +93,7 @@ class DischargeSerializer(serializers.ModelSerializer):
         return self._save(instance.course, validated_data["version"], validated_data)
 
 
-class CourseFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class CourseFilter(CourseRecordFilter):
     patient = filters.NumberFilter(field_name="course__patient_id")
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -77,6 +77,11 @@ class RealignResultSerializer(serializers.Serializer):
     moved = serializers.IntegerField()
 
 
+class EndFollowUpSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False)
+    reason = serializers.CharField()
+
+
 class FollowUpCourseViewSet(viewsets.ReadOnlyModelViewSet):
     """Infused courses with their outcome: best response (Lugano 2014), progression, PFS and
     OS with censoring."""
@@ -91,6 +96,24 @@ class FollowUpCourseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.followup_courses_visible_to(self.request.user).prefetch_related(
             "followup_visits__therapies"
+        )
+
+    @extend_schema(request=EndFollowUpSerializer, responses={201: None})
+    @action(detail=True, methods=["post"], url_path="end")
+    def end_follow_up(self, request, pk=None):
+        """End follow-up at this centre (clinicians): the course moves to completed."""
+        course = self.get_object()
+        payload = EndFollowUpSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            record = services.follow_up_end(
+                by=request.user, course=course, **payload.validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(
+            {"course": course.pk, "ended_on": record.ended_on, "stage": "completed"},
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(request=None, responses={200: RealignResultSerializer})

@@ -3,9 +3,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from core.permissions import ReadsPatients
+from core.roles import Role
 from patients.api import as_drf_error
 from patients.selectors import courses_visible_to
 
@@ -145,3 +149,55 @@ class VisitViewSet(
             .select_related("scheduled_visit", "recorded_by")
             .prefetch_related("infections", "adverse_events", "therapies")
         )
+
+
+# --- Reports to the manufacturer ----------------------------------------------------------
+
+
+class ManufacturerReportSerializer(serializers.ModelSerializer):
+    course = serializers.IntegerField(source="visit.course_id", read_only=True)
+    visit_date = serializers.DateField(source="visit.visit_date", read_only=True)
+
+    class Meta:
+        model = LateAdverseEvent
+        fields = [
+            "id",
+            "course",
+            "visit",
+            "visit_date",
+            "event_category",
+            "term",
+            "event_grade",
+            "onset_date",
+            "reported_to_manufacturer",
+        ]
+        read_only_fields = fields
+
+
+class ManufacturerReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Late events that must be reported to the manufacturer (T-cell malignancy) and are not
+    yet: the clinicians' task list. ``POST …/<id>/reported/`` records the report."""
+
+    serializer_class = ManufacturerReportSerializer
+    permission_classes = [ReadsPatients]
+    write_roles = frozenset({Role.CLINICIAN})
+    pagination_class = None
+
+    def get_queryset(self):
+        ids = [event.pk for event in selectors.manufacturer_reports_due(self.request.user)]
+        return (
+            LateAdverseEvent.objects.filter(pk__in=ids)
+            .select_related("visit")
+            .order_by("visit__visit_date", "id")
+        )
+
+    @extend_schema(request=None, responses={200: ManufacturerReportSerializer})
+    @action(detail=True, methods=["post"])
+    def reported(self, request, pk=None):
+        event = self.get_object()
+        try:
+            services.manufacturer_report_record(by=request.user, event=event)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        event.refresh_from_db()
+        return Response(ManufacturerReportSerializer(event).data)

@@ -2,6 +2,7 @@
 
 A package (split by concern); every name stays importable from ``followup.services``."""
 
+from .completion import follow_up_end
 from .discharge import DISCHARGE_FIELDS, discharge_record
 from .reminders import (
     UPCOMING_LEAD_DAYS,
@@ -16,6 +17,7 @@ from .visits import (
     THERAPY_FIELDS,
     VISIT_FIELDS,
     course_close_as_deceased,
+    manufacturer_report_record,
     visit_record,
 )
 
@@ -28,6 +30,8 @@ __all__ = [
     "VISIT_FIELDS",
     "course_close_as_deceased",
     "discharge_record",
+    "follow_up_end",
+    "manufacturer_report_record",
     "reminder_send",
     "reminders_sweep",
     "restriction_endings_notify",

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.messaging import in_language_of
 from core.models import User
+from core.roles import Role
+from core.services import notification_send
 from patients import rules as patient_rules
 from patients import services as patient_services
 from patients.models import TreatmentCourse
 
 from .. import outcomes, selectors
 from ..models import (
+    MANUFACTURER_REPORTABLE,
     FollowUpVisit,
     ImagingMethod,
     Infection,
@@ -246,6 +251,10 @@ def visit_record(
             obj.visit = visit
             obj._history_user = by
             obj.save()
+    _notify_manufacturer_reports_due(
+        course=current,
+        events=[obj for name, objects in child_sets if name == "adverse_events" for obj in objects],
+    )
     if scheduled_visit is not None:
         scheduled_visit.visit_state = VisitState.DONE
         scheduled_visit._history_user = by
@@ -263,6 +272,55 @@ def visit_record(
             )
     course.refresh_from_db()
     return visit
+
+
+def _notify_manufacturer_reports_due(
+    *, course: TreatmentCourse, events: list[LateAdverseEvent]
+) -> None:
+    """A T-cell malignancy must be reported to the manufacturer (FDA boxed warning, April
+    2024): the attending clinician is told; the task stays on the follow-up list until a
+    clinician records the report (manufacturer_report_record)."""
+    due = [
+        e
+        for e in events
+        if e.event_category in MANUFACTURER_REPORTABLE and not e.reported_to_manufacturer
+    ]
+    recipient = course.patient.attending_clinician
+    if not due or recipient is None or not recipient.is_active:
+        return
+    patient = course.patient
+    for event in due:
+        with in_language_of(recipient):
+            notification_send(
+                recipient=recipient,
+                subject=_("Report to the manufacturer: %(term)s in %(patient)s")
+                % {"term": event.term, "patient": f"{patient.display_name} {patient.mrn}"},
+                body=_(
+                    "A T-cell malignancy after CAR-T therapy must be reported to the "
+                    "manufacturer. Record the report on the follow-up list when it is made."
+                ),
+                email_subject=_("A report to the manufacturer is due"),
+                link=reverse("followup:worklists"),
+                source_key=f"manufacturer-report:{event.pk}",
+            )
+
+
+@transaction.atomic
+def manufacturer_report_record(*, by: User, event: LateAdverseEvent) -> LateAdverseEvent:
+    """A clinician records that the late event was reported to the manufacturer; the task
+    leaves the follow-up list."""
+    course = event.visit.course
+    _require_recorder(by, course)
+    if not by.has_role(Role.CLINICIAN):
+        raise PermissionDenied(_("Only clinicians report to the manufacturer."))
+    current = LateAdverseEvent.objects.select_for_update().get(pk=event.pk)
+    if current.reported_to_manufacturer:
+        raise ValidationError(_("This event has already been reported to the manufacturer."))
+    current.reported_to_manufacturer = True
+    current._history_user = by
+    current.save(update_fields=["reported_to_manufacturer"])
+    event.refresh_from_db()
+    return current
 
 
 def _death_reason(visit: FollowUpVisit) -> str:

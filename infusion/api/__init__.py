@@ -19,6 +19,8 @@ from .common import (
 from .day0 import (
     Day0ChangeSerializer,
     Day0ChangeViewSet,
+    Day0CorrectionSerializer,
+    Day0CorrectionViewSet,
     Day0Filter,
 )
 from .gate import (
@@ -70,6 +72,8 @@ __all__ = [
     "CourseFilter",
     "Day0ChangeSerializer",
     "Day0ChangeViewSet",
+    "Day0CorrectionSerializer",
+    "Day0CorrectionViewSet",
     "Day0Filter",
     "DoseAdministrationSerializer",
     "DoseDecisionSerializer",

@@ -1,9 +1,9 @@
 """What every infusion endpoint shares: the write roles, the service call, course filters."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
+from core.filters import CourseRecordFilter
 from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import Role
 from patients.api import as_drf_error
@@ -29,8 +29,7 @@ class VisibleCourseField(serializers.PrimaryKeyRelatedField):
         return courses_visible_to(self.context["request"].user)
 
 
-class CourseFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+CourseFilter = CourseRecordFilter  # the shared course filter, under infusion's old name
 
 
 class _ByCourse(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,10 +1,11 @@
-"""Day 0 change endpoints."""
+"""Day 0 change and Day 0 correction endpoints."""
 
 from rest_framework import mixins, serializers
 
 from .. import services
 from ..models import (
     Day0Change,
+    Day0Correction,
 )
 from .common import CLINICIAN, CourseFilter, VisibleCourseField, _ByCourse, _call
 
@@ -44,3 +45,44 @@ class Day0ChangeViewSet(mixins.CreateModelMixin, _ByCourse):
     write_roles = CLINICIAN
     model = Day0Change
     ordering = ["-changed_at", "-id"]
+
+
+class Day0CorrectionSerializer(serializers.ModelSerializer):
+    course = VisibleCourseField()
+    password = serializers.CharField(
+        write_only=True, required=False, default="", style={"input_type": "password"}
+    )
+
+    class Meta:
+        model = Day0Correction
+        fields = [
+            "id",
+            "course",
+            "old_day0_date",
+            "new_day0_date",
+            "reason",
+            "password",
+            "corrected_by",
+            "corrected_at",
+        ]
+        read_only_fields = ["old_day0_date", "corrected_by", "corrected_at"]
+
+    def create(self, data):
+        return _call(services.day0_correct, by=self.context["request"].user, **data)
+
+
+class Day0CorrectionFilter(CourseFilter):
+    class Meta:
+        model = Day0Correction
+        fields = ["course"]
+
+
+class Day0CorrectionViewSet(mixins.CreateModelMixin, _ByCourse):
+    """Correct a recorded Day 0 that was entered wrong, signed with the password: the
+    infusion record, the course's Day 0 and the follow-up visits not yet done move."""
+
+    serializer_class = Day0CorrectionSerializer
+    filterset_class = Day0CorrectionFilter
+    write_roles = CLINICIAN
+    model = Day0Correction
+    ordering = ["-corrected_at", "-id"]

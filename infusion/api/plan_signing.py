@@ -1,16 +1,19 @@
-"""Serializers of the pharmacist's signature of a plan."""
+"""Serializers of the pharmacist's signature of a plan (a core.Signature)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import (
-    PlanSignature,
-)
+from core.models import Signature
 
 
 class PlanSignatureSerializer(serializers.ModelSerializer):
+    """The plan's signatures under the names the API has always used."""
+
+    plan_version = serializers.IntegerField(source="record_version", read_only=True)
+    signed_by = serializers.PrimaryKeyRelatedField(source="signer", read_only=True)
+
     class Meta:
-        model = PlanSignature
+        model = Signature
         fields = [
             "id",
             "plan_version",

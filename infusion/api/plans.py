@@ -1,5 +1,6 @@
 """Lymphodepletion plan and planned dose endpoints."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -7,6 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import Signature
 from core.permissions import ReadsPatients
 
 from .. import renal, selectors, services
@@ -198,7 +200,14 @@ class PlanViewSet(mixins.CreateModelMixin, _ByCourse):
         return PHARMACIST if self.action == "verify" else CLINICIAN
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("doses__administration", "signatures")
+        newest_first = Signature.objects.order_by("-signed_at", "-id")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "doses__administration", Prefetch("signatures", queryset=newest_first)
+            )
+        )
 
     @extend_schema(request=PlanVerifySerializer, responses={200: PlanSignatureSerializer})
     @action(detail=True, methods=["post"])

@@ -19,7 +19,7 @@ from .access import (
     is_pharmacist,
 )
 from .bridging import bridging_record, bridging_update
-from .day0 import day0_change
+from .day0 import day0_change, day0_correct
 from .gate import (
     PRE_INFUSION_FIELDS,
     gate_override,
@@ -45,6 +45,7 @@ __all__ = [
     "bridging_update",
     "can_verify_bag",
     "day0_change",
+    "day0_correct",
     "dose_decide",
     "gate_override",
     "gate_refusal",

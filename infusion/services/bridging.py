@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from patients.models import TreatmentCourse
+from patients import services as patient_services
+from patients.models import Stage, TreatmentCourse
 
 from ..models import (
     BridgingResponse,
@@ -71,6 +72,12 @@ def bridging_record(
     bridging.full_clean()
     bridging._history_user = by
     bridging.save()
+    if course.stage == Stage.MANUFACTURING:
+        # Bridging given while the cells are made: the course enters the bridging stage on
+        # the day it is recorded (the therapy's own dates stay on its record).
+        patient_services.course_enter_stage(
+            by=by, course=course, to_stage=Stage.BRIDGING, reason=_("Bridging therapy recorded.")
+        )
     return bridging
 
 

@@ -113,12 +113,13 @@ def infusion_record(
         recorded_by=by,
     )
     record.full_clean()
-    patient_services.course_change_stage(
-        by=by, course=course, to_stage=Stage.INFUSION, effective_date=day
-    )
-    patient_services.course_change_stage(
-        by=by, course=course, to_stage=Stage.MONITORING, effective_date=day
-    )
+    # The record is the evidence both stage entries check, so it is saved first.
     record._history_user = by
     record.save()
+    patient_services.course_enter_stage(
+        by=by, course=course, to_stage=Stage.INFUSION, effective_date=day
+    )
+    patient_services.course_enter_stage(
+        by=by, course=course, to_stage=Stage.MONITORING, effective_date=day
+    )
     return record

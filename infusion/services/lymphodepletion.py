@@ -40,9 +40,9 @@ def lymphodepletion_start(*, by: User, course: TreatmentCourse):
     _require_visible(by, course)
     if not selectors.plan_is_verified(selectors.plan_for(course)):
         raise ValidationError(_("The plan must be verified by a pharmacist first."))
-    return patient_services.course_change_stage(
-        by=by, course=course, to_stage=Stage.LYMPHODEPLETION
-    )
+    # The registered entry check (infusion/stage_entries.py) also asks for a released
+    # product received at the centre.
+    return patient_services.course_enter_stage(by=by, course=course, to_stage=Stage.LYMPHODEPLETION)
 
 
 @transaction.atomic

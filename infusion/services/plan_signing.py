@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import User
-from core.signatures import password_first
+from core.models import Signature, SignatureMeaning, User
+from core.signatures import password_first, signature_sign, signature_void
 
 from .. import selectors
-from ..models import (
-    LymphodepletionPlan,
-    PlanSignature,
-    SignatureMeaning,
-)
+from ..models import LymphodepletionPlan
 from .access import (
     PLANNABLE_STAGES,
     _check_version,
@@ -27,21 +22,15 @@ from .access import (
 
 
 def _void_signature(plan: LymphodepletionPlan, *, by: User, reason: str) -> bool:
-    signature = plan.signatures.filter(voided_at__isnull=True).first()
-    if signature is None:
-        return False
-    signature.voided_at = timezone.now()
-    signature.void_reason = reason[:300]
-    signature._history_user = by
-    signature.save()
-    return True
+    """Called before the changed plan is saved, so the signature says why it is void."""
+    return signature_void(record=plan, by=by, reason=reason) > 0
 
 
 @password_first
 @transaction.atomic
 def plan_verify(
     *, by: User, plan: LymphodepletionPlan, password: str, expected_version: int
-) -> PlanSignature:
+) -> Signature:
     """The pharmacist's electronic signature: password re-entered, meaning "verified by",
     name and time, bound to the version of the plan that was shown."""
     _require(is_pharmacist(by), _("Only pharmacists verify lymphodepletion plans."))
@@ -63,15 +52,6 @@ def plan_verify(
     if selectors.plan_is_verified(plan):
         raise ValidationError(_("This version of the plan is already verified."))
     _void_signature(plan, by=by, reason=_("Replaced by a new signature."))
-    signature = PlanSignature(
-        plan=plan,
-        plan_version=plan.version,
-        meaning=SignatureMeaning.VERIFIED,
-        signed_by=by,
-        signer_name=by.get_full_name() or by.username,
-        signed_at=timezone.now(),
+    return signature_sign(
+        user=by, password=password, record=plan, meaning=SignatureMeaning.VERIFIED_BY
     )
-    signature.full_clean()
-    signature._history_user = by
-    signature.save()
-    return signature

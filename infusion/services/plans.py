@@ -338,12 +338,12 @@ def plan_recalculate(
     plan.uncapped_bsa_m2 = Decimal(str(bsa.uncapped_bsa_m2))
     plan.bsa_cap_m2 = Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None
     plan.warnings = _plan_warnings(bsa, plan.regimen_key)
+    _void_signature(plan, by=by, reason=_("Plan recalculated: %(r)s") % {"r": reason})
     plan.version += 1
     plan._history_user = by
     plan._change_reason = reason
     plan.full_clean()
     plan.save()
-    _void_signature(plan, by=by, reason=_("Plan recalculated: %(r)s") % {"r": reason})
     _supersede_reviews(course, by=by)
     return plan
 
@@ -384,8 +384,8 @@ def dose_decide(
     dose.full_clean()
     dose._history_user = by
     dose.save()
+    _void_signature(plan, by=by, reason=_("Dose decided by a clinician: %(r)s") % {"r": reason})
     plan.version += 1
     plan._history_user = by
     plan.save()
-    _void_signature(plan, by=by, reason=_("Dose decided by a clinician: %(r)s") % {"r": reason})
     return dose

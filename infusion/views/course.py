@@ -19,6 +19,7 @@ from ..forms import (
     AdministrationForm,
     BridgingForm,
     BridgingUpdateForm,
+    Day0CorrectionForm,
     Day0Form,
     DoseDecisionForm,
     PlanCreateForm,
@@ -283,6 +284,47 @@ def day0(request, pk):
                 "plan must be verified again."
             ),
             "submit": _("Save Day 0"),
+            "back": "infusion:course",
+        },
+    )
+
+
+def day0_correct(request, pk):
+    """Correct a recorded Day 0 that was entered wrong, signed with the password."""
+    course = _course(request, pk)
+    require(services.is_clinician(request.user))
+    form = Day0CorrectionForm(request.POST or None, initial={"new_day0_date": course.day0_date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.day0_correct(by=request.user, course=course, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Day 0 corrected from %(old)s to %(new)s and signed; the follow-up visits "
+                    "not yet done moved."
+                )
+                % {
+                    "old": correction.old_day0_date.isoformat(),
+                    "new": correction.new_day0_date.isoformat(),
+                },
+            )
+            return redirect("infusion:course", pk=course.pk)
+    return render(
+        request,
+        "infusion/form.html",
+        {
+            "course": course,
+            "form": form,
+            "title": _("Correct Day 0"),
+            "intro": _(
+                "Only for a Day 0 recorded wrong. The infusion record moves to the corrected "
+                "date, the follow-up visits not yet done move, and monitoring counts its days "
+                "from the new Day 0. You sign the correction with your password."
+            ),
+            "submit": _("Correct and sign"),
             "back": "infusion:course",
         },
     )

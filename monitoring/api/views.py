@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import CourseRecordFilter
 from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import PATIENT_READERS, Role
 from patients.api import as_drf_error
@@ -37,8 +38,7 @@ from .serializers import (
 BEDSIDE = frozenset(BEDSIDE_ROLES)
 
 
-class AssessmentFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class AssessmentFilter(CourseRecordFilter):
     assessed_after = filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="gte")
     assessed_before = filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="lt")
     min_crs_grade = filters.NumberFilter(field_name="crs_grade", lookup_expr="gte")
@@ -48,16 +48,13 @@ class AssessmentFilter(filters.FilterSet):
         fields = ["course", "assessed_after", "assessed_before", "min_crs_grade"]
 
 
-class InterventionFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
-
+class InterventionFilter(CourseRecordFilter):
     class Meta:
         model = Intervention
         fields = ["course", "kind"]
 
 
-class TaskFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class TaskFilter(CourseRecordFilter):
     open = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull")
     kind = filters.ChoiceFilter(choices=TaskKind.choices)
 
@@ -66,8 +63,7 @@ class TaskFilter(filters.FilterSet):
         fields = ["course", "open", "kind"]
 
 
-class EscalationFilter(filters.FilterSet):
-    course = filters.NumberFilter(field_name="course_id")
+class EscalationFilter(CourseRecordFilter):
     open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
 
     class Meta:

@@ -19,6 +19,10 @@
     const next = target || fields[fields.indexOf(field) + 1];
     if (next) next.focus();
   });
+  // Print buttons (labels, plans, the wallet card): a button, not an inline handler.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
   // htmx sends the CSRF token with every non-GET request.
   document.body.addEventListener("htmx:configRequest", function (event) {
     const token = document.querySelector("input[name=csrfmiddlewaretoken]");

@@ -12,7 +12,7 @@ from apheresis import services
 from apheresis.models import ManufacturingStatus
 from core.uploads import blank_pdf, tiny_png
 from patients import services as patient_services
-from tests.factories import product
+from tests.factories import course_at_stage, product
 
 # Monday 15 June 2026, 09:00 in Chongqing (the centre's zone in the settings).
 NOW = "2026-06-15 09:00 +08:00"
@@ -59,7 +59,7 @@ def consented_course(patient, clinician, *, code: str = "axi-cel"):
         by=clinician, patient=patient, product=product(code), referred_on=date(2026, 5, 1)
     )
     for stage in PATH_TO_CONSENT:
-        patient_services.course_change_stage(
+        course_at_stage(
             by=clinician, course=course, to_stage=stage, effective_date=date(2026, 5, 20)
         )
     course.refresh_from_db()

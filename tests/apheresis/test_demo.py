@@ -2,9 +2,8 @@ import pytest
 
 from apheresis import demo, selectors
 from apheresis.models import ChainOfIdentity, Collection, CollectionSchedule, ProductReceipt
-from patients import services as patient_services
 from tests.apheresis.conftest import TODAY, consented_course
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, course_at_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +15,7 @@ def test_demo_books_collects_and_stores_once(
     consented = [consented_course(PatientFactory(ward=ward_7a), dr_ben) for _ in range(2)]
     in_apheresis = [consented_course(PatientFactory(ward=ward_7a), dr_ben) for _ in range(2)]
     for course in in_apheresis:
-        patient_services.course_change_stage(
-            by=coordinator_cai, course=course, to_stage="apheresis"
-        )
+        course_at_stage(by=coordinator_cai, course=course, to_stage="apheresis")
     staff = {"cai": coordinator_cai, "ben": dr_ben}
     demo.seed(staff=staff, today=TODAY)
     demo.seed(staff=staff, today=TODAY)

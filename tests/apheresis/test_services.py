@@ -32,6 +32,7 @@ from tests.apheresis.conftest import (
     pdf,
     ship_to_manufacturer,
 )
+from tests.factories import course_at_stage
 from tests.infusion.helpers import record_passed_gate
 
 pytestmark = pytest.mark.django_db
@@ -485,10 +486,10 @@ class TestVeinToVein:
         )
         course = collection.course
         ship_to_manufacturer(collection, coordinator_cai)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
+        course_at_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
         frozen.move_to("2026-07-03 10:30 +08:00")
         record_passed_gate(course, on=timezone.localdate(), by=dr_ben)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="infusion")
+        course_at_stage(by=dr_ben, course=course, to_stage="infusion")
         after = selectors.vein_to_vein_for(collection)
         assert after.basis == "infused"
         assert after.elapsed == timedelta(days=17, hours=21)

@@ -35,6 +35,8 @@ def test_course_through_lymphodepletion_to_day0(
 ):
     with time_machine.travel(at(TODAY, 8), tick=True) as clock:
         course = course_in_manufacturing(patient_7a, dr_ben)
+        # The product is released and received before lymphodepletion may start.
+        add_product(course, coordinator_cai)
 
         log_in(page, "ben", PASSWORD)
         page.goto(f"/infusion/courses/{course.pk}/")
@@ -80,7 +82,7 @@ def test_course_through_lymphodepletion_to_day0(
             expect(page.get_by_test_id(f"dose-{drug}--5")).to_contain_text("-0615")
         log_out(page)
 
-        # Days −4 and −3 as planned, and the product arrives.
+        # Days −4 and −3 as planned.
         plan = course.lymphodepletion_plan
         for dose in plan.doses.filter(administration__isnull=True).order_by("planned_on"):
             clock.move_to(at(dose.planned_on, 11))
@@ -91,7 +93,6 @@ def test_course_through_lymphodepletion_to_day0(
                 dose_given_mg=dose.dose_mg,
                 batch_number="B-1",
             )
-        add_product(course, coordinator_cai)
 
         clock.move_to(at(DAY0, 8))
         services.stock_confirm(by=pharmacist_pan, course=course, doses_available=2)

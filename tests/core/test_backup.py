@@ -9,7 +9,7 @@ from django.db import connection
 
 from patients import services
 from patients.models import Patient, TreatmentCourse
-from tests.factories import product
+from tests.factories import course_at_stage, product
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -47,7 +47,7 @@ def test_dump_wipe_restore_keeps_records_and_history(tmp_path, dr_ben, patient_7
     course = services.course_open(
         by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
     )
-    services.course_change_stage(by=dr_ben, course=course, to_stage="screening")
+    course_at_stage(by=dr_ben, course=course, to_stage="screening")
     services.patient_update(by=dr_ben, patient=patient_7a, expected_version=1, weight_kg="68.0")
     before = _table_fingerprints()
     assert before["patients_historicalpatient"][0] >= 2

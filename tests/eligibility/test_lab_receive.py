@@ -143,8 +143,8 @@ class TestScreeningLabReceive:
         assert a.lab_sources["haemoglobin_g_dl"]["source"] == "typed"
 
     def test_no_screening_in_progress_nothing_changes(self, course, dr_ben):
-        from patients.services import course_change_stage
+        from tests.factories import course_at_stage
 
-        course_change_stage(by=dr_ben, course=course, to_stage="eligible")
+        course_at_stage(by=dr_ben, course=course, to_stage="eligible")
         course.refresh_from_db()
         assert receive(course, POOR_MARROW) == []

@@ -15,7 +15,6 @@ from eligibility.models import (
     ScreeningAssessment,
     Threshold,
 )
-from patients import services as patient_services
 from patients.models import StageEvent
 from tests.eligibility.conftest import (
     ALL_ITEMS,
@@ -28,7 +27,7 @@ from tests.eligibility.conftest import (
     pdf,
     screened_course,
 )
-from tests.factories import PASSWORD, PatientFactory, product
+from tests.factories import PASSWORD, PatientFactory, course_at_stage, product
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -105,9 +104,9 @@ class TestScreeningStart:
         assert ScreeningAssessment.objects.count() == 1
         assert course.stage_events.count() == 2
 
-    def test_a_course_moved_to_screening_by_hand_gets_a_screening(self, patient_7a, dr_ben):
+    def test_a_course_in_screening_without_one_gets_a_screening(self, patient_7a, dr_ben):
         course = open_course(patient_7a, dr_ben)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="screening")
+        course_at_stage(by=dr_ben, course=course, to_stage="screening")
         assessment = services.screening_start(by=dr_ben, course=course)
         assert assessment.course == course and course.stage_events.count() == 2
 
@@ -121,8 +120,8 @@ class TestScreeningStart:
 
     def test_refused_past_screening_without_one(self, patient_7a, dr_ben):
         course = open_course(patient_7a, dr_ben)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="screening")
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="not_eligible")
+        course_at_stage(by=dr_ben, course=course, to_stage="screening")
+        course_at_stage(by=dr_ben, course=course, to_stage="not_eligible")
         with pytest.raises(ValidationError, match="Screening starts from a referred course"):
             services.screening_start(by=dr_ben, course=course)
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from patients import services as patient_services
-from tests.factories import product
+from tests.factories import course_at_stage, product
 from tests.infusion.helpers import record_passed_gate
 
 PATH_TO_INFUSION = [
@@ -27,13 +27,11 @@ def infuse(patient, clinician, day0: date, product_code: str = "axi-cel", by=Non
         referred_on=day0 - timedelta(days=40),
     )
     for stage in PATH_TO_INFUSION:
-        patient_services.course_change_stage(
+        course_at_stage(
             by=clinician, course=course, to_stage=stage, effective_date=day0 - timedelta(days=5)
         )
     record_passed_gate(course, on=day0, by=clinician)
-    patient_services.course_change_stage(
-        by=by or clinician, course=course, to_stage="infusion", effective_date=day0
-    )
+    course_at_stage(by=by or clinician, course=course, to_stage="infusion", effective_date=day0)
     course.refresh_from_db()
     return course
 

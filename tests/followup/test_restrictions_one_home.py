@@ -15,7 +15,7 @@ from eligibility.selectors import discharge_restrictions
 from followup import services
 from patients import services as patient_services
 from patients.models import CarTProduct
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, course_at_stage
 from tests.followup.conftest import infuse
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_consent_page_discharge_record_and_wallet_card_agree(client, code, ward_
     waiting = PatientFactory(ward=ward_7a, attending_clinician=dr_ben, diagnosis=diagnosis)
     course = patient_services.course_open(by=dr_ben, patient=waiting, product=product)
     for stage in ("screening", "eligible"):
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage=stage)
+        course_at_stage(by=dr_ben, course=course, to_stage=stage)
     consent = client.get(reverse("eligibility:consent", args=[course.pk])).content.decode()
     expected = (
         f"stay near the centre {terms.stay_near_centre_days} days and no driving "

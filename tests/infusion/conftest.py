@@ -18,7 +18,7 @@ from apheresis.models import (
 )
 from infusion import services
 from patients import services as patient_services
-from tests.factories import PASSWORD, product
+from tests.factories import PASSWORD, course_at_stage, product
 
 CQ = ZoneInfo("Asia/Shanghai")
 NOW = "2026-06-15 08:00 +08:00"
@@ -57,7 +57,7 @@ def course_in_manufacturing(patient, clinician, *, code: str = "axi-cel"):
         by=clinician, patient=patient, product=product(code), referred_on=date(2026, 5, 1)
     )
     for stage in PATH_TO_MANUFACTURING:
-        patient_services.course_change_stage(
+        course_at_stage(
             by=clinician, course=course, to_stage=stage, effective_date=date(2026, 5, 20)
         )
     course.refresh_from_db()
@@ -127,7 +127,9 @@ def planned(course, dr_ben):
 
 
 @pytest.fixture
-def verified(planned, pharmacist_pan):
+def verified(planned, pharmacist_pan, coordinator_cai):
+    """The plan verified, and the product released and received: lymphodepletion may start."""
+    add_product(planned.course, coordinator_cai)
     services.plan_verify(
         by=pharmacist_pan, plan=planned, password=PASSWORD, expected_version=planned.version
     )
@@ -153,7 +155,6 @@ def on_day0(frozen, verified, course, dr_ben, nurse_ada, coordinator_cai):
     """Lymphodepletion given; the morning of Day 0 with the product received and released."""
     services.lymphodepletion_start(by=dr_ben, course=course)
     give_all_doses(frozen, verified, nurse_ada)
-    add_product(course, coordinator_cai)
     frozen.move_to(at(DAY0, 8))
     course.refresh_from_db()
     return course

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import Signature
 from infusion import services
-from infusion.models import GateOverride, InfusionRecord, LymphodepletionPlan, PlanSignature
+from infusion.models import GateOverride, InfusionRecord, LymphodepletionPlan
 from tests.factories import PASSWORD
 
 from .conftest import DAY0, INFUSION, at
@@ -79,8 +80,8 @@ class TestPlans:
         assert wrong.status_code == 400 and "password" in wrong.json()
         ok = api(pharmacist_pan).post(url, {"password": PASSWORD, "version": 1}, format="json")
         assert ok.status_code == 200
-        assert ok.json()["signer_name"] == "Pan Xu" and ok.json()["meaning"] == "verified"
-        assert PlanSignature.objects.count() == 1
+        assert ok.json()["signer_name"] == "Pan Xu" and ok.json()["meaning"] == "verified_by"
+        assert Signature.objects.count() == 1
 
     def test_clinician_cannot_verify(self, dr_ben, planned):
         response = api(dr_ben).post(
@@ -192,7 +193,7 @@ class TestGateAndInfusion:
             f"/api/courses/{on_day0.pk}/stage/", {"to_stage": "infusion"}, format="json"
         )
         assert response.status_code == 400
-        assert "has not passed" in str(response.json())
+        assert "Infusion page" in str(response.json())
         on_day0.refresh_from_db()
         assert on_day0.stage == "lymphodepletion"
 

@@ -6,8 +6,8 @@ from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.models import Signature
 from infusion import services
-from infusion.models import PlanSignature
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_twelve_wrong_passwords_at_plan_verification_lock_the_account(
     assert attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
     # Locked: the right password no longer signs, and the login page refuses her too.
     response = client.post(url, {"password": PASSWORD, "version": planned.version})
-    assert not PlanSignature.objects.exists()
+    assert not Signature.objects.exists()
     assert response.status_code == 429  # django-axes' lockout page, as at the login page
     client.logout()
     login = client.post("/accounts/login/", {"username": "pan", "password": PASSWORD})
@@ -45,7 +45,7 @@ def test_the_right_password_still_signs(pharmacist_pan, planned):
     services.plan_verify(
         by=pharmacist_pan, plan=planned, password=PASSWORD, expected_version=planned.version
     )
-    assert PlanSignature.objects.count() == 1
+    assert Signature.objects.count() == 1
     assert not AccessAttempt.objects.exists()
 
 

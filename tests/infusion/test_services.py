@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apheresis import services as apheresis_services
 from apheresis.models import BagVerification
+from core.models import Signature
+from core.signatures import signatures_for
 from eligibility.models import ScreeningAssessment
 from infusion import selectors, services
 from infusion.models import (
@@ -18,12 +20,11 @@ from infusion.models import (
     GateReview,
     InfusionRecord,
     LymphodepletionPlan,
-    PlanSignature,
     TocilizumabStockCheck,
 )
 from patients import services as patient_services
 from patients.models import StageEvent
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, course_at_stage
 
 from .conftest import CALM_CHECK, DAY0, INFUSION, TODAY, at, course_in_manufacturing
 
@@ -161,12 +162,15 @@ class TestPlan:
 
 class TestSignature:
     def test_verify_records_meaning_name_time_and_version(self, verified, pharmacist_pan):
-        signature = verified.active_signature
-        assert signature.signed_by == pharmacist_pan
+        # The one signature model (core.Signature), as for MDT decisions and gate reviews.
+        (signature,) = signatures_for(verified)
+        assert signature == verified.active_signature
+        assert signature.signer == pharmacist_pan
         assert signature.signer_name == "Pan Xu"
         assert signature.get_meaning_display() == "Verified by"
-        assert signature.plan_version == verified.version
+        assert signature.record_version == verified.version
         assert signature.signed_at is not None
+        assert len(signature.fingerprint) == 64
 
     def test_wrong_password_signs_nothing(self, planned, pharmacist_pan):
         with pytest.raises(ValidationError) as error:
@@ -174,7 +178,7 @@ class TestSignature:
                 by=pharmacist_pan, plan=planned, password="guess", expected_version=1
             )
         assert "password" in error.value.message_dict
-        assert not PlanSignature.objects.exists()
+        assert not Signature.objects.exists()
 
     def test_stale_version_is_refused(self, planned, pharmacist_pan):
         with pytest.raises(services.StaleEditError):
@@ -252,7 +256,7 @@ class TestAdministration:
             )
 
     def test_unverified_plan_is_refused(self, planned, course, dr_ben, nurse_ada):
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
+        course_at_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
         dose = planned.doses.first()
         with pytest.raises(ValidationError, match="not verified"):
             services.administration_record(
@@ -445,11 +449,15 @@ class TestGate:
     def test_out_of_spec_product_needs_an_override(
         self, frozen, verified, course, dr_ben, nurse_ada, coordinator_cai
     ):
-        from .conftest import add_product, give_all_doses
+        from apheresis.models import ManufacturingRecord
 
+        from .conftest import give_all_doses
+
+        ManufacturingRecord.objects.filter(collection__course=course).audited_update(
+            by=coordinator_cai, status="released_oos"
+        )
         services.lymphodepletion_start(by=dr_ben, course=course)
         give_all_doses(frozen, verified, nurse_ada)
-        add_product(course, coordinator_cai, status="released_oos")
         frozen.move_to(at(DAY0, 8))
         items = {i.code: i for i in selectors.gate_evaluate(course).items}
         assert items["product_received"].ok is True
@@ -542,43 +550,48 @@ class TestInfusion:
 
 
 class TestGateGuard:
-    """The receiver on course_stage_changed: no way around the gate."""
+    """No way around the gate: the generic stage change never moves a course to infusion,
+    and the stage entry asks for a passed gate review and an infusion record."""
 
     def test_direct_stage_change_without_gate_is_refused_and_changes_nothing(
         self, settings, on_day0, nurse_ada
     ):
         settings.INFUSION_GATE_ENFORCED = True
         events = StageEvent.objects.filter(course=on_day0).count()
-        with pytest.raises(ValidationError, match="has not passed"):
+        with pytest.raises(ValidationError, match="only when its record is saved"):
             patient_services.course_change_stage(by=nurse_ada, course=on_day0, to_stage="infusion")
         on_day0.refresh_from_db()
         assert on_day0.stage == "lymphodepletion"
         assert on_day0.day0_date is None
         assert StageEvent.objects.filter(course=on_day0).count() == events
 
-    def test_direct_stage_change_with_a_passed_review_goes_through(
+    def test_a_passed_review_alone_does_not_enter_infusion(
         self, settings, gate_ready, dr_ben, nurse_ada
     ):
         settings.INFUSION_GATE_ENFORCED = True
         services.gate_review(password=PASSWORD, by=dr_ben, course=gate_ready)
-        patient_services.course_change_stage(by=nurse_ada, course=gate_ready, to_stage="infusion")
+        with pytest.raises(ValidationError, match="No infusion has been recorded"):
+            patient_services.course_enter_stage(
+                by=nurse_ada, course=gate_ready, to_stage="infusion"
+            )
         gate_ready.refresh_from_db()
-        assert gate_ready.stage == "infusion"
+        assert gate_ready.stage == "lymphodepletion"
 
-    def test_guard_is_off_until_the_setting_is_on(self, settings, on_day0, nurse_ada):
+    def test_refused_whatever_the_setting(self, settings, on_day0, nurse_ada):
         settings.INFUSION_GATE_ENFORCED = False
-        patient_services.course_change_stage(by=nurse_ada, course=on_day0, to_stage="infusion")
+        with pytest.raises(ValidationError):
+            patient_services.course_change_stage(by=nurse_ada, course=on_day0, to_stage="infusion")
         on_day0.refresh_from_db()
-        assert on_day0.stage == "infusion"
+        assert on_day0.stage == "lymphodepletion"
 
     def test_helper_for_other_fixtures(self, settings, frozen, patient_7b, dr_ben):
         from .helpers import record_passed_gate
 
         settings.INFUSION_GATE_ENFORCED = True
         course = course_in_manufacturing(patient_7b, dr_ben)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
+        course_at_stage(by=dr_ben, course=course, to_stage="lymphodepletion")
         record_passed_gate(course, on=TODAY, by=dr_ben)
-        patient_services.course_change_stage(by=dr_ben, course=course, to_stage="infusion")
+        course_at_stage(by=dr_ben, course=course, to_stage="infusion")
         course.refresh_from_db()
         assert course.day0_date == TODAY
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.models import Signature
 from infusion import selectors, services
-from infusion.models import Administration, GateReview, PlanSignature
+from infusion.models import Administration, GateReview
 from tests.factories import PASSWORD
 
 from .conftest import DAY0, TODAY, at
@@ -101,7 +102,7 @@ class TestPlanPages:
         url = reverse("infusion:plan_verify", args=[course.pk])
         response = client.post(url, {"password": "wrong", "version": 1}, follow=True)
         assert "password is not correct" in response.content.decode()
-        assert not PlanSignature.objects.exists()
+        assert not Signature.objects.exists()
         response = client.post(url, {"password": PASSWORD, "version": 1}, follow=True)
         assert "Plan verified and signed" in response.content.decode()
         assert "Verified by <strong>Pan Xu</strong>" in response.content.decode()
@@ -273,3 +274,18 @@ def test_today_page_lists_the_doses_due(client, nurse_ada, dr_ben, verified, cou
     assert "Day \u22125" in page
     assert "Fludarabine" in page and "Cyclophosphamide" in page
     assert TODAY.isoformat() in page
+
+
+def test_the_plan_signature_and_its_voiding_show_on_the_course_history(
+    client, auditor_cara, dr_ben, verified, course
+):
+    """Signatures live in core.Signature (a generic link to the plan): the chart's history
+    still lists them, signing and voiding both."""
+    services.plan_recalculate(by=dr_ben, plan=verified, crcl_ml_min=55, reason="Creatinine up")
+    client.force_login(auditor_cara)
+    url = reverse("reports:course_history", args=[course.pk])
+    page = client.get(url, {"record": "core.signature"}).content.decode()
+    table = page[page.index('data-testid="history"') : page.index("</table>")]
+    assert "Signature #" in table
+    assert "Verified by" in table and "Pan Xu" in table
+    assert "Plan recalculated: Creatinine up" in table

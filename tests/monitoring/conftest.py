@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from patients import services as patient_services
-from tests.factories import product
+from tests.factories import course_at_stage, product
 from tests.infusion.helpers import record_passed_gate
 
 # Thursday 15 June 2026, 09:00 in Chongqing: day shift.
@@ -32,16 +32,12 @@ def course_in_monitoring(patient, clinician, *, day0=DAY0):
         by=clinician, patient=patient, product=product(), referred_on=date(2026, 5, 1)
     )
     for stage in PATH_TO_INFUSION:
-        patient_services.course_change_stage(
+        course_at_stage(
             by=clinician, course=course, to_stage=stage, effective_date=date(2026, 5, 2)
         )
     record_passed_gate(course, on=day0, by=clinician)
-    patient_services.course_change_stage(
-        by=clinician, course=course, to_stage="infusion", effective_date=day0
-    )
-    patient_services.course_change_stage(
-        by=clinician, course=course, to_stage="monitoring", effective_date=day0
-    )
+    course_at_stage(by=clinician, course=course, to_stage="infusion", effective_date=day0)
+    course_at_stage(by=clinician, course=course, to_stage="monitoring", effective_date=day0)
     course.refresh_from_db()
     return course
 
@@ -77,3 +73,20 @@ ICE_PERFECT = {
     "ice_attention": 1,
     "consciousness": "alert",
 }
+
+
+def discharge_today(course, by):
+    """The patient goes home today while monitoring continues (an outpatient on Today)."""
+    from django.utils import timezone
+
+    from followup.services import discharge_record
+
+    return discharge_record(
+        by=by,
+        course=course,
+        discharge_date=timezone.localdate(),
+        caregiver_name="Li Na",
+        caregiver_relationship="daughter",
+        caregiver_phone="13800000000",
+        centre_phone="023-0000000",
+    )

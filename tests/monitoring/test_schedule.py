@@ -75,10 +75,3 @@ def test_shift_needs_an_aware_time():
 )
 def test_trend(prev, last, expected):
     assert schedule.trend(prev, last) == expected
-
-
-def test_monitoring_window():
-    from datetime import date
-
-    assert schedule.in_monitoring_window(day0=date(2026, 6, 1), today=date(2026, 6, 15))
-    assert not schedule.in_monitoring_window(day0=date(2026, 6, 1), today=date(2026, 6, 16))

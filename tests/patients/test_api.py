@@ -130,18 +130,30 @@ class TestPatientsApi:
 
 
 class TestCoursesApi:
-    def test_open_and_move_a_course(self, dr_ben, patient_7a):
+    def test_open_and_withdraw_a_course(self, dr_ben, patient_7a):
         response = api(dr_ben).post(
             "/api/courses/", {"patient": patient_7a.pk, "product": "axi-cel"}, format="json"
         )
         assert response.status_code == 201, response.json()
         course_id = response.json()["id"]
         moved = api(dr_ben).post(
-            f"/api/courses/{course_id}/stage/", {"to_stage": "screening"}, format="json"
+            f"/api/courses/{course_id}/stage/",
+            {"to_stage": "withdrawn", "reason": "Declined CAR-T"},
+            format="json",
         )
         assert moved.status_code == 200
-        assert moved.json()["stage"] == "screening"
-        assert [e["to_stage"] for e in moved.json()["stage_events"]] == ["referred", "screening"]
+        assert moved.json()["stage"] == "withdrawn"
+        assert [e["to_stage"] for e in moved.json()["stage_events"]] == ["referred", "withdrawn"]
+
+    def test_forward_move_is_400_pointing_to_the_record(self, dr_ben, patient_7a):
+        course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
+        response = api(dr_ben).post(
+            f"/api/courses/{course.pk}/stage/", {"to_stage": "screening"}, format="json"
+        )
+        assert response.status_code == 400
+        assert "Eligibility page" in response.json()["to_stage"][0]
+        course.refresh_from_db()
+        assert course.stage == "referred" and course.stage_events.count() == 1
 
     def test_stage_cannot_be_written_directly(self, dr_ben, patient_7a):
         course = services.course_open(by=dr_ben, patient=patient_7a, product=product())

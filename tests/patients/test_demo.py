@@ -12,10 +12,10 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from home.management.commands import demo_reset
+from home.management.commands.seed_demo import demo_seeded_on
 from monitoring.models import Escalation
 from patients import rules
-from patients.management.commands import demo_reset
-from patients.management.commands.seed_demo import demo_seeded_on
 from patients.models import Stage, TreatmentCourse
 
 pytestmark = pytest.mark.django_db

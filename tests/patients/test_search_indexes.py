@@ -60,3 +60,69 @@ def test_search_and_stage_filter_use_their_indexes(patient_7a):
         assert f"patients_patient_{column}_trgm" in plan
     plan = _plan(selectors.patients_in_stage(Patient.objects.order_by(), "monitoring"))
     assert "patients_tr_stage_6939ac_idx" in plan
+
+
+def test_the_ward_choices_open_no_server_side_cursor(client, dr_ben, patient_7a, monkeypatch):
+    """ModelChoiceField reads its choices with QuerySet.iterator(), a server-side cursor on
+    PostgreSQL opened on every page of the list (issue 20 item 3): read them as a list."""
+    from django.db.models.query import QuerySet
+
+    opened = []
+    original = QuerySet.iterator
+
+    def iterator(self, *args, **kwargs):
+        opened.append(self.model.__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "iterator", iterator)
+    client.force_login(dr_ben)
+    page = client.get(reverse("patients:list"), {"ward": patient_7a.ward_id})
+    assert page.status_code == 200
+    assert patient_7a.ward.name in page.content.decode()
+    assert opened == []
+
+
+class TestNameSearchFindsThenSorts:
+    """A selective search finds its matches by the trigram indexes, then sorts only those:
+    the page's query reads the found ids, whatever the size of the table (issue 20 item 3)."""
+
+    @pytest.fixture
+    def patients(self, ward_7a, dr_ben):
+        from tests.factories import PatientFactory
+
+        names = ["Wang", "Li", "Wang", "Zhang", "Wangari", "Awang", "Li"]
+        return [
+            PatientFactory(
+                mrn=f"SRCH{i:03d}",
+                family_name=family,
+                given_name="Wei" if i % 2 else "Wang",
+                ward=ward_7a,
+                attending_clinician=dr_ben,
+            )
+            for i, family in enumerate(names)
+        ]
+
+    def page_query(self, q):
+        everyone = Patient.objects.all()
+        return selectors.patients_search_page(everyone, q).order_by(
+            "family_name", "given_name", "mrn"
+        )
+
+    def test_the_same_patients_in_the_same_order(self, patients):
+        expected = list(
+            selectors.patients_matching(Patient.objects.all(), "wang").order_by(
+                "family_name", "given_name", "mrn"
+            )
+        )
+        assert len(expected) == 5
+        assert list(self.page_query("wang")) == expected
+
+    def test_the_page_query_reads_the_found_ids_not_the_names(self, patients):
+        sql = str(self.page_query("wang").query).upper()
+        assert "LIKE" not in sql and '"PATIENTS_PATIENT"."ID" IN (' in sql
+
+    def test_a_term_matching_too_many_walks_the_name_order_instead(self, patients, monkeypatch):
+        monkeypatch.setattr(selectors, "SELECTIVE_MATCHES", 3)
+        sql = str(self.page_query("wang").query).upper()
+        assert "LIKE" in sql
+        assert len(list(self.page_query("wang"))) == 5

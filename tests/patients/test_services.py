@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from core.versioning import StaleEditError
 from patients import rules, services
 from patients.models import Patient, StageEvent, TreatmentCourse
-from tests.factories import product
+from tests.factories import course_at_stage, product
 from tests.infusion.helpers import record_passed_gate
 
 pytestmark = pytest.mark.django_db
@@ -139,10 +139,11 @@ class TestCourseOpen:
 
 
 def walk(course, by, path):
+    """Put the course at a stage as rows (the evidence of each stage is not the point here)."""
     for stage in path:
         if stage == "infusion":
             record_passed_gate(course, on=TODAY, by=by)
-        services.course_change_stage(by=by, course=course, to_stage=stage, reason="step")
+        course_at_stage(by=by, course=course, to_stage=stage, reason="step")
 
 
 PATH_TO = {
@@ -204,12 +205,22 @@ SERVICE_PAIRS = [
 class TestCourseChangeStage:
     @pytest.mark.parametrize(("src", "dst"), SERVICE_PAIRS)
     def test_every_allowed_transition(self, dr_ben, patient_7a, src, dst):
+        """The generic change makes the moves that need no record (withdrawn, deceased, back a
+        stage) and refuses every other, pointing to the page that records the evidence."""
         course = services.course_open(
             by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
         )
         walk(course, dr_ben, PATH_TO[src])
-        if dst == "infusion":
-            record_passed_gate(course, on=TODAY, by=dr_ben)
+        if not rules.is_evidence_free_move(src, dst):
+            events_before = StageEvent.objects.count()
+            with pytest.raises(ValidationError, match="only when its record is saved") as error:
+                services.course_change_stage(
+                    by=dr_ben, course=course, to_stage=dst, reason="documented reason"
+                )
+            assert error.value.code == "evidence"
+            course.refresh_from_db()
+            assert course.stage == src and StageEvent.objects.count() == events_before
+            return
         event = services.course_change_stage(
             by=dr_ben, course=course, to_stage=dst, reason="documented reason"
         )
@@ -264,17 +275,18 @@ class TestCourseChangeStage:
         with pytest.raises(PermissionDenied):
             services.course_change_stage(by=nurse_dan, course=course, to_stage="infusion")
 
-    def test_ward_nurse_starts_infusion_which_fixes_day0(self, dr_ben, nurse_ada, patient_7a):
+    def test_ward_nurse_cannot_start_infusion_by_hand(self, dr_ben, nurse_ada, patient_7a):
         course = services.course_open(
             by=dr_ben, patient=patient_7a, product=product(), referred_on=date(2026, 5, 1)
         )
         walk(course, dr_ben, PATH_TO["lymphodepletion"])
         record_passed_gate(course, on=TODAY, by=dr_ben)
-        services.course_change_stage(
-            by=nurse_ada, course=course, to_stage="infusion", effective_date=TODAY
-        )
+        with pytest.raises(ValidationError, match="Infusion page"):
+            services.course_change_stage(
+                by=nurse_ada, course=course, to_stage="infusion", effective_date=TODAY
+            )
         course.refresh_from_db()
-        assert course.day0_date == TODAY
+        assert course.day0_date is None and course.stage == "lymphodepletion"
 
     def test_pharmacist_cannot_move_a_course(self, dr_ben, pharmacist_pan, patient_7a):
         course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
@@ -287,11 +299,19 @@ class TestCourseChangeStage:
         )
         with pytest.raises(ValidationError, match="future"):
             services.course_change_stage(
-                by=dr_ben, course=course, to_stage="screening", effective_date=date(2026, 6, 16)
+                by=dr_ben,
+                course=course,
+                to_stage="withdrawn",
+                reason="Declined",
+                effective_date=date(2026, 6, 16),
             )
         with pytest.raises(ValidationError, match="before the previous"):
             services.course_change_stage(
-                by=dr_ben, course=course, to_stage="screening", effective_date=date(2026, 6, 9)
+                by=dr_ben,
+                course=course,
+                to_stage="withdrawn",
+                reason="Declined",
+                effective_date=date(2026, 6, 9),
             )
 
     def test_course_history_records_the_reason(self, dr_ben, patient_7a):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from patients import services
 from patients.models import Patient, TreatmentCourse
-from tests.factories import product
+from tests.factories import course_at_stage, product
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ class TestPatientList:
 
     def test_search_and_stage_filter(self, client, dr_ben, patient_7a, patient_7b):
         course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
-        services.course_change_stage(by=dr_ben, course=course, to_stage="screening")
+        course_at_stage(by=dr_ben, course=course, to_stage="screening")
         login(client, dr_ben)
         body = client.get(reverse("patients:list"), {"stage": "screening"}).content.decode()
         assert patient_7a.mrn in body and patient_7b.mrn not in body
@@ -153,16 +153,36 @@ class TestPatientForms:
 
 
 class TestStagePages:
-    def test_clinician_moves_a_course(self, client, dr_ben, patient_7a):
+    def test_clinician_withdraws_a_course(self, client, dr_ben, patient_7a):
+        course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
+        response = login(client, dr_ben).post(
+            reverse("patients:course_change_stage", args=[course.pk]),
+            {"to_stage": "withdrawn", "effective_date": "2026-06-15", "reason": "Declined"},
+            follow=True,
+        )
+        assert "Course moved to Withdrawn" in response.content.decode()
+        course.refresh_from_db()
+        assert course.stage == "withdrawn"
+
+    def test_form_offers_only_the_moves_without_evidence(self, client, dr_ben, patient_7a):
+        course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
+        page = login(client, dr_ben).get(reverse("patients:detail", args=[patient_7a.pk]))
+        form = next(b["stage_form"] for b in page.context["course_blocks"] if b["course"] == course)
+        assert [value for value, _label in form.fields["to_stage"].choices] == [
+            "withdrawn",
+            "deceased",
+        ]
+
+    def test_forward_move_is_refused_pointing_to_the_record(self, client, dr_ben, patient_7a):
         course = services.course_open(by=dr_ben, patient=patient_7a, product=product())
         response = login(client, dr_ben).post(
             reverse("patients:course_change_stage", args=[course.pk]),
             {"to_stage": "screening", "effective_date": "2026-06-15", "reason": ""},
             follow=True,
         )
-        assert "Course moved to Screening" in response.content.decode()
+        assert "Eligibility page" in response.content.decode()
         course.refresh_from_db()
-        assert course.stage == "screening"
+        assert course.stage == "referred" and course.stage_events.count() == 1
 
     def test_wrong_transition_is_refused_with_a_message(self, client, dr_ben, patient_7a):
         course = services.course_open(by=dr_ben, patient=patient_7a, product=product())

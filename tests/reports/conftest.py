@@ -12,7 +12,7 @@ import time_machine
 from followup import services as followup_services
 from monitoring import services as monitoring_services
 from patients import services as patient_services
-from tests.factories import PatientFactory, product
+from tests.factories import PatientFactory, course_at_stage, product
 from tests.infusion.helpers import record_passed_gate
 
 NOW = "2026-09-30 09:00 +08:00"
@@ -54,9 +54,7 @@ def walk(course, clinician, steps):
         if stage == "infusion":
             # The pre-infusion gate (infusion app) must have passed for the infusion day.
             record_passed_gate(course, on=on, by=clinician)
-        patient_services.course_change_stage(
-            by=by or clinician, course=course, to_stage=stage, effective_date=on
-        )
+        course_at_stage(by=by or clinician, course=course, to_stage=stage, effective_date=on)
     course.refresh_from_db()
     return course
 

@@ -46,7 +46,7 @@ class TestFigures:
                 course.steroid_doses,
                 course.icu_transfers,
             )
-            outcome, _issue = registry.course_outcome(course)
+            outcome, _issue = registry.course_outcome_or_issue(course)
             from followup import outcomes
 
             assert outcome == outcomes.course_outcome(day0=inputs.day0, assessments=inputs.visits)

@@ -1,5 +1,9 @@
 """Demo data for a newcomer: staff for every role and ~30 patients over every stage.
 
+A project-level command (the home app sits above every stage): it makes the staff, wards and
+patients, walks each course through its stages with each stage's evidence (patients.stage_entry),
+then asks each app for its own demo records (DEMO_MODULES, in treatment order).
+
 Idempotent: users and patients are looked up by username and MRN, so running it again
 changes nothing. Every course is walked through the real services, so timelines are real.
 """
@@ -18,8 +22,7 @@ from django.utils import timezone
 
 from core.models import User, Ward
 from core.roles import Role
-from infusion.demo import record_historic_gate
-from patients import rules, services
+from patients import rules, services, stage_entry
 from patients.models import CarTProduct, Diagnosis, Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
@@ -315,13 +318,16 @@ class Command(BaseCommand):
                 services.course_set_planned_day0(
                     by=staff["ben"], course=course, planned_day0_date=on + timedelta(days=5)
                 )
-            if stage == rules.INFUSION:
-                # The clinician's gate review of that day, so the gate guard lets it through.
-                record_historic_gate(course=course, on=on, by=staff["ben"])
             actor = staff[ACTOR_ROLE.get(stage, "ben")]
             if actor.has_role(Role.NURSE) and not actor.wards.filter(pk=patient.ward_id).exists():
                 actor = staff["ben"]
-            services.course_change_stage(
+            move = services.course_change_stage
+            entry = stage_entry.entry_for(stage)
+            if entry is not None:
+                # The stage's evidence as the owning app's demo rows, then the guarded entry.
+                stage_entry.demo_evidence(stage, course=course, by=actor, on=on)
+                move = services.course_enter_stage
+            move(
                 by=actor,
                 course=course,
                 to_stage=stage,
