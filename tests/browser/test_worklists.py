@@ -12,7 +12,7 @@ from tests.apheresis.conftest import consented_course
 from tests.browser.conftest import log_in
 from tests.eligibility.conftest import screened_course
 from tests.factories import PASSWORD
-from tests.infusion.conftest import DAY0, TODAY, at, course_in_manufacturing
+from tests.infusion.conftest import DAY0, TODAY, add_product, at, course_in_manufacturing
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_coordinator_books_from_the_board(page, coordinator_cai, dr_ben, patient
 
 
 def test_nurse_gives_a_dose_and_goes_back_to_today(
-    page, dr_ben, nurse_ada, pharmacist_pan, patient_7a
+    page, dr_ben, nurse_ada, pharmacist_pan, coordinator_cai, patient_7a
 ):
     with time_machine.travel(at(TODAY, 8), tick=True):
         course = course_in_manufacturing(patient_7a, dr_ben)
@@ -38,6 +38,7 @@ def test_nurse_gives_a_dose_and_goes_back_to_today(
         infusion_services.plan_verify(
             by=pharmacist_pan, plan=plan, password=PASSWORD, expected_version=plan.version
         )
+        add_product(course, coordinator_cai)
         infusion_services.lymphodepletion_start(by=dr_ben, course=course)
 
         log_in(page, "ada", PASSWORD)

@@ -16,7 +16,7 @@ from monitoring import services as monitoring_services
 from monitoring.models import Escalation
 from tests.eligibility.conftest import approved_course, screened_course
 from tests.factories import PASSWORD, PatientFactory
-from tests.infusion.conftest import course_in_manufacturing
+from tests.infusion.conftest import add_product, course_in_manufacturing
 from tests.monitoring.conftest import CALM, FEVER_HYPOTENSION, course_in_monitoring
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,9 @@ def planned_course(patient, clinician):
     return course, plan
 
 
-def lymphodepleted_course(patient, clinician, pharmacist):
+def lymphodepleted_course(patient, clinician, pharmacist, coordinator):
     course, plan = planned_course(patient, clinician)
+    add_product(course, coordinator)  # released and received: lymphodepletion may start
     infusion_services.plan_verify(
         by=pharmacist, plan=plan, password=PASSWORD, expected_version=plan.version
     )
@@ -104,8 +105,10 @@ class TestClinician:
         # Each course once, in its own list only.
         assert reverse("eligibility:decision", args=[approved.pk]) not in body
 
-    def test_gate_reviews_of_the_day(self, frozen, patients, dr_ben, pharmacist_pan):
-        course = lymphodepleted_course(patients[0], dr_ben, pharmacist_pan)
+    def test_gate_reviews_of_the_day(
+        self, frozen, patients, dr_ben, pharmacist_pan, coordinator_cai
+    ):
+        course = lymphodepleted_course(patients[0], dr_ben, pharmacist_pan, coordinator_cai)
         assert list(infusion_selectors.gate_reviews_due(dr_ben, DAY0 - timedelta(days=1))) == []
         assert list(infusion_selectors.gate_reviews_due(dr_ben, DAY0)) == [course]
 
@@ -121,10 +124,10 @@ class TestClinician:
 
 class TestPharmacist:
     def test_plans_stock_checks_and_ward_stock(
-        self, frozen, client, patients, dr_ben, pharmacist_pan
+        self, frozen, client, patients, dr_ben, pharmacist_pan, coordinator_cai
     ):
         _, plan = planned_course(patients[0], dr_ben)
-        near = lymphodepleted_course(patients[1], dr_ben, pharmacist_pan)
+        near = lymphodepleted_course(patients[1], dr_ben, pharmacist_pan, coordinator_cai)
         frozen.move_to("2026-06-17 09:00 +08:00")  # Day 0 three days ahead: the gate opens
         body = home(client, pharmacist_pan)
         assert reverse("infusion:plan", args=[plan.course_id]) in section(body, "plans-to-verify")
