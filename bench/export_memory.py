@@ -50,10 +50,11 @@ def fill(rows: int):
     from django.core.management import call_command
     from django.utils import timezone
 
+    from catalogue.models import CarTProduct
     from core.models import User, Ward
     from core.roles import Role
     from monitoring.models import Assessment
-    from patients.models import CarTProduct, Patient, TreatmentCourse
+    from patients.models import Patient, TreatmentCourse
 
     call_command("migrate", verbosity=0)
     ward, _ = Ward.objects.get_or_create(code="bench", defaults={"name": "Bench ward"})

@@ -28,12 +28,13 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalogue.models import CarTProduct
 from core.models import User, Ward
 from core.roles import Role
 from eligibility.models import ScreeningAssessment
 from followup.models import Discharge, FollowUpVisit, ScheduledVisit
 from monitoring.models import Assessment, Escalation, Intervention, MonitoringTask
-from patients.models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse
+from patients.models import Patient, Stage, StageEvent, TreatmentCourse
 
 from .history import ClinicalHistory
 from .tables import Table

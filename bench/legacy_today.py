@@ -14,16 +14,13 @@ from django.http import Http404, HttpResponse
 from django.template import engines
 from django.utils import timezone
 
+from catalogue.selectors import monitoring_windows
 from core.models import Ward
 from core.permissions import can_read_patients, require
 from core.roles import Role
 from monitoring import ending, schedule
 from monitoring.models import Assessment, Intervention, MonitoringTask
-from monitoring.selectors import (
-    ENDING_TREATMENTS,
-    OPEN_ESCALATIONS,
-    monitoring_windows,
-)
+from monitoring.selectors import ENDING_TREATMENTS, OPEN_ESCALATIONS
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "core",
+    "catalogue",
     "patients",
     "eligibility",
     "apheresis",
@@ -465,7 +466,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "patients.models.Stage",
         "SerologyEnum": "eligibility.models.Serology",
-        "DrugClassEnum": "eligibility.models.DrugClass",
+        "DrugClassEnum": "catalogue.models.DrugClass",
     },
 }
 

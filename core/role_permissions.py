@@ -14,11 +14,12 @@ ADMINISTRATOR_MODELS = {
     ("core", "ward"),
     # The outbox: administrators read it and send failed messages again (core.admin).
     ("core", "outboxmessage"),
-    ("patients", "cartproduct"),
+    # The catalogue (catalogue/): products, label data, indications, the threshold table.
+    ("catalogue", "cartproduct"),
+    ("catalogue", "productlabel"),
+    ("catalogue", "productindication"),
+    ("catalogue", "threshold"),
     ("followup", "restrictionpolicy"),
-    ("eligibility", "productlabel"),
-    ("eligibility", "productindication"),
-    ("eligibility", "threshold"),
     # Monitoring's catalogue rows (issue 16 items 2 and 4): thresholds and advice wording.
     ("monitoring", "vitalsignthreshold"),
     ("monitoring", "managementadvice"),

@@ -7,59 +7,9 @@ from .models import (
     ConsentRecord,
     MdtDecision,
     PriorLine,
-    ProductIndication,
-    ProductLabel,
     ScreeningAssessment,
-    Threshold,
     WashoutTherapy,
 )
-
-# --- Catalogue: administrators edit these ---------------------------------------------------
-
-
-@admin.register(ProductLabel)
-class ProductLabelAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "product",
-        "monitoring_window_days",
-        "proximity_restriction_weeks",
-        "driving_restriction_weeks",
-        "verified",
-    ]
-    list_filter = ["verified"]
-    list_select_related = ["product"]
-
-
-@admin.register(ProductIndication)
-class ProductIndicationAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "product",
-        "diagnosis",
-        "description",
-        "min_prior_lines",
-        "ecog_max",
-        "lymphodepletion_regimen_key",
-        "verified",
-        "active",
-    ]
-    list_filter = ["product", "diagnosis", "verified", "active"]
-    search_fields = ["description", "product__short_name"]
-    list_select_related = ["product"]
-
-
-@admin.register(Threshold)
-class ThresholdAdmin(SimpleHistoryAdmin):
-    list_display = ["key", "value", "unit", "verified", "source"]
-    list_filter = ["verified"]
-    readonly_fields = ["unit"]
-
-    def has_add_permission(self, request):
-        # Every threshold the rules know is seeded; a new key would mean nothing to them.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- Clinical records: read-only, with history ----------------------------------------------
 

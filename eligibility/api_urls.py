@@ -1,12 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import (
-    CatalogueViewSet,
-    ConsentViewSet,
-    DecisionViewSet,
-    ScreeningViewSet,
-    ThresholdViewSet,
-)
+from catalogue.api import CatalogueViewSet, ThresholdViewSet
+
+from .api import ConsentViewSet, DecisionViewSet, ScreeningViewSet
 
 router = SimpleRouter()
 router.include_format_suffixes = False

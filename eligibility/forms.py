@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import DrugClass
 from core.forms import BootstrapFormMixin, DateInput, MeasuredField
 from patients.forms import clinicians
 
@@ -9,7 +10,6 @@ from .models import (
     CONSENT_ITEMS,
     ConsentRecord,
     Decision,
-    DrugClass,
     PriorLine,
     ScreeningAssessment,
     WashoutTherapy,

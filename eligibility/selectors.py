@@ -1,4 +1,4 @@
-"""Reads for screening: the catalogue and thresholds as rule data, evaluations, worklists.
+"""Reads for screening: the catalogue's rows as rule data, evaluations, worklists.
 
 Object access goes through patients.selectors (course_for_user, courses_visible_to), so a
 course a user may not see is a 404 here exactly as on the patient pages.
@@ -12,8 +12,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import CarTProduct, ProductIndication
 from patients import rules as course_rules
-from patients.models import CarTProduct, TreatmentCourse
+from patients.models import TreatmentCourse
 from patients.selectors import courses_visible_to
 
 from . import rules
@@ -22,81 +24,29 @@ from .models import (
     ConsentRecord,
     MdtDecision,
     PriorLine,
-    ProductIndication,
-    ProductLabel,
     ScreeningAssessment,
-    Threshold,
     WashoutTherapy,
 )
 
 WORKLIST_STAGES = (course_rules.REFERRED, course_rules.SCREENING, course_rules.ELIGIBLE)
 
 
-def thresholds() -> Mapping[str, rules.Threshold]:
-    """The rules' default table with the values administrators keep in the database."""
-    merged = dict(rules.DEFAULT_THRESHOLDS)
-    for row in Threshold.objects.all():
-        base = merged.get(row.key)
-        if base is None:
-            continue
-        merged[row.key] = rules.Threshold(
-            row.key, row.value, base.unit, base.description, row.source, row.verified
-        )
-    return merged
-
-
-# --- Discharge restrictions: one home, the product's label row (issue 16 item 10) ----------
-
-# Without a label row the older, longer terms apply until one is entered (4 weeks near the
-# centre, 8 weeks without driving; clinical reference §3) — institutional default, review.
-NO_LABEL_STAY_NEAR_CENTRE_WEEKS = 4
-NO_LABEL_NO_DRIVING_WEEKS = 8
-
-
-@dataclass(frozen=True)
-class DischargeRestrictions:
-    """How long after infusion the patient stays near the centre and does not drive."""
-
-    stay_near_centre_weeks: int
-    no_driving_weeks: int
-    source: str
-    verified: bool
-
-    @property
-    def stay_near_centre_days(self) -> int:
-        return self.stay_near_centre_weeks * 7
-
-    @property
-    def no_driving_days(self) -> int:
-        return self.no_driving_weeks * 7
-
-
-def discharge_restrictions(product: CarTProduct) -> DischargeRestrictions:
-    """The product's own label terms: the one source the consent page, the discharge record
-    and the wallet card read. The June 2025 US change (2 weeks near the centre, 2 weeks no
-    driving) covers only the six US products (Abecma, Breyanzi, Carvykti, Kymriah, Tecartus,
-    Yescarta); other products keep their own label's terms (ProductLabel rows, with source)."""
-    label = ProductLabel.objects.filter(product=product).first()
-    if label is None:
-        return DischargeRestrictions(
-            NO_LABEL_STAY_NEAR_CENTRE_WEEKS,
-            NO_LABEL_NO_DRIVING_WEEKS,
-            "No label data for this product: the older 4 / 8 weeks apply — review",
-            False,
-        )
-    return DischargeRestrictions(
-        label.proximity_restriction_weeks,
-        label.driving_restriction_weeks,
-        label.source,
-        label.verified,
-    )
-
-
-def active_indications(product: CarTProduct) -> list[ProductIndication]:
-    # Filtered in Python so a prefetched product costs no query.
-    return sorted(
-        (i for i in product.indications.all() if i.active),
-        key=lambda i: (i.diagnosis, i.position, i.pk),
+def indication_rule(row: ProductIndication) -> rules.Indication:
+    """A catalogue indication row as the eligibility rules read it."""
+    return rules.Indication(
+        diagnosis=row.diagnosis,
+        description=row.description,
+        min_prior_lines=row.min_prior_lines,
+        first_line_relapse_within_months=row.first_line_relapse_within_months,
+        post_transplant_rule=row.post_transplant_rule,
+        min_age_years=row.min_age_years,
+        max_age_years=row.max_age_years,
+        ecog_max=row.ecog_max,
+        required_prior_drug_classes=tuple(row.required_prior_drug_classes),
+        requires_lenalidomide_refractory=row.requires_lenalidomide_refractory,
+        requires_refractory_or_second_relapse=row.requires_refractory_or_second_relapse,
+        last_line_relapse_within_months=row.last_line_relapse_within_months,
+        first_line_required_drug_classes=tuple(row.first_line_required_drug_classes),
     )
 
 
@@ -104,7 +54,9 @@ def product_rules(product: CarTProduct) -> rules.Product:
     return rules.Product(
         code=product.code,
         short_name=product.short_name,
-        indications=tuple(i.as_rule() for i in active_indications(product)),
+        indications=tuple(
+            indication_rule(i) for i in catalogue_selectors.active_indications(product)
+        ),
     )
 
 
@@ -185,7 +137,7 @@ def evaluate(
     on: date | None = None,
 ) -> Evaluation:
     """Run the pure rules on a saved screening with the product's catalogue data."""
-    table = threshold_table if threshold_table is not None else thresholds()
+    table = threshold_table if threshold_table is not None else catalogue_selectors.thresholds()
     product = assessment.course.product
     screening = screening_input(assessment)
     result = rules.evaluate_eligibility(screening, product_rules(product), table)
@@ -194,9 +146,8 @@ def evaluate(
     )
     indication = None
     if result.indication is not None:
-        indication = next(
-            (i for i in active_indications(product) if i.as_rule() == result.indication), None
-        )
+        rows = catalogue_selectors.active_indications(product)
+        indication = next((i for i in rows if indication_rule(i) == result.indication), None)
     return Evaluation(
         result=result,
         risks=rules.outcome_risks(screening, table),
@@ -215,7 +166,7 @@ def _assessment_queryset() -> QuerySet[ScreeningAssessment]:
         "washout_therapies",
         Prefetch(
             "course__product__indications",
-            queryset=ProductIndication.objects.filter(active=True),
+            queryset=catalogue_selectors.active_indications_prefetch(),
         ),
     )
 
@@ -276,12 +227,12 @@ def worklist(user, stages=WORKLIST_STAGES) -> list[dict]:
         .prefetch_related(
             Prefetch("screening__prior_lines", queryset=PriorLine.objects.all()),
             Prefetch(
-                "product__indications", queryset=ProductIndication.objects.filter(active=True)
+                "product__indications", queryset=catalogue_selectors.active_indications_prefetch()
             ),
         )
         .order_by("referred_on", "id")
     )
-    table = thresholds()
+    table = catalogue_selectors.thresholds()
     rows = []
     for course in courses:
         assessment = getattr(course, "screening", None) if _has_screening(course) else None

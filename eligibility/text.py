@@ -2,8 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import DrugClass
+
 from . import rules
-from .models import DrugClass, WashoutClass
+from .models import WashoutClass
 
 CRITERION_LABELS = {
     "diagnosis": _("Approved indication"),

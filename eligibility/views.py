@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalogue import selectors as catalogue_selectors
 from core.files import protected_file_response
 from core.forms import add_service_errors
 from core.permissions import can_edit_patients, can_read_patients, require
@@ -87,9 +88,9 @@ def course_screening(request, pk):
         "assessment": assessment,
         "decisions": selectors.course_decisions(course),
         "consents": selectors.course_consents(course),
-        "indications": selectors.active_indications(course.product),
+        "indications": catalogue_selectors.active_indications(course.product),
         "label": getattr(course.product, "label", None),
-        "restrictions": selectors.discharge_restrictions(course.product),
+        "restrictions": catalogue_selectors.discharge_restrictions(course.product),
         "can_start": can_edit
         and course.stage in (course_rules.REFERRED, course_rules.SCREENING)
         and assessment is None,
@@ -226,7 +227,7 @@ def consent_create(request, pk):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "restrictions": selectors.discharge_restrictions(course.product),
+            "restrictions": catalogue_selectors.discharge_restrictions(course.product),
         },
     )
 

@@ -5,7 +5,7 @@ stay within reach of the treating centre for 2 weeks after infusion, no driving 
 machinery for 2 weeks — for the six US products only (Abecma, Breyanzi, Carvykti, Kymriah,
 Tecartus, Yescarta). Other products keep their own label's terms (relma-cel, obe-cel: 4 and 8
 weeks). Each product's terms have one home, its label row in the catalogue (eligibility
-ProductLabel, read through eligibility.selectors.discharge_restrictions; issue 16 item 10);
+ProductLabel, read through catalogue.selectors.discharge_restrictions; issue 16 item 10);
 this module only counts the dates.
 """
 

@@ -9,10 +9,11 @@ from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from catalogue.models import CarTProduct
+from catalogue.selectors import discharge_restrictions
 from core.roles import Role
-from eligibility.selectors import discharge_restrictions
 from patients import rules as patient_rules
-from patients.models import CarTProduct, TreatmentCourse
+from patients.models import TreatmentCourse
 from patients.selectors import courses_visible_to
 
 from . import outcomes, rules, schedule
@@ -70,7 +71,7 @@ def manufacturer_report_for_user(user, pk) -> LateAdverseEvent:
 
 def restrictions_for(*, product: CarTProduct, day0: date) -> rules.Restrictions:
     """End dates of the product's own label restrictions, counted from Day 0. The terms come
-    from the product's label row through eligibility's one selector, as the consent page's."""
+    from the product's label row through the catalogue's one selector, as the consent page's."""
     terms = discharge_restrictions(product)
     return rules.restriction_end_dates(
         day0=day0,

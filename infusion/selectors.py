@@ -10,9 +10,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from apheresis import selectors as apheresis_selectors
+from catalogue import selectors as catalogue_selectors
 from core.models import Ward
 from core.signatures import fingerprint
-from eligibility.models import ProductIndication
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to
 
@@ -90,15 +90,7 @@ def plan_is_verified(plan: LymphodepletionPlan | None) -> bool:
 
 def regimen_keys_for(course: TreatmentCourse) -> list[str]:
     """The catalogue's lymphodepletion regimens for the course's product and diagnosis."""
-    keys = (
-        ProductIndication.objects.filter(
-            product=course.product, diagnosis=course.patient.diagnosis, active=True
-        )
-        .exclude(lymphodepletion_regimen_key="")
-        .order_by("position", "id")
-        .values_list("lymphodepletion_regimen_key", flat=True)
-    )
-    return list(dict.fromkeys(keys))
+    return catalogue_selectors.regimen_keys(course.product, course.patient.diagnosis)
 
 
 def screening_crcl(course: TreatmentCourse):

@@ -11,7 +11,7 @@ Sources (clinical reference §3):
   grade 3; CRS grade 3 or ICANS grade ≥ 2 → dexamethasone 10 mg IV every 6 h; CRS grade 4 →
   methylprednisolone 1 g/day (500 mg IV every 12 h).
 - Tocilizumab label (Actemra, CRS): 8 mg/kg (12 mg/kg under 30 kg), at most 800 mg a dose,
-  ≥ 8 h apart, at most 3 doses in 24 h and 4 in total (checked by infusion/dosing.py; the
+  ≥ 8 h apart, at most 3 doses in 24 h and 4 in total (checked by catalogue/dosing.py; the
   caller passes its answer in).
 - ASTCT grades (Lee 2019) are the inputs.
 """

@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from catalogue.models import CarTProduct, Diagnosis
 from patients import services as patient_services
 from patients import stage_entry
-from patients.models import CarTProduct, Diagnosis, Patient, Stage, TreatmentCourse
+from patients.models import Patient, Stage, TreatmentCourse
 
 from . import ending_service, services
 

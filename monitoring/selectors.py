@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import dosing
+from catalogue import selectors as catalogue_selectors
 from core.clock import local_when, local_when_formatter
-from infusion import dosing
 from patients import rules as patient_rules
 from patients.models import Stage, TreatmentCourse
 from patients.names import patient_display_name
@@ -43,19 +44,12 @@ OPEN_ESCALATIONS = Escalation.objects.filter(acknowledged_at__isnull=True)
 ENDING_TREATMENTS = (InterventionKind.TOCILIZUMAB, InterventionKind.CORTICOSTEROID)
 
 
-def monitoring_windows() -> dict[int, int]:
-    """Label window (days) by product id; products without label data use the default."""
-    from eligibility.models import ProductLabel  # the catalogue's label data
-
-    return dict(ProductLabel.objects.values_list("product_id", "monitoring_window_days"))
-
-
 def end_decision(
     course: TreatmentCourse, *, now: datetime | None = None, windows: dict | None = None
 ) -> ending.EndDecision:
     """May this course's monitoring end now, or must it continue, and why (ending.py)."""
     now = now or timezone.now()
-    windows = monitoring_windows() if windows is None else windows
+    windows = catalogue_selectors.monitoring_windows() if windows is None else windows
     latest = course.assessments.order_by("-assessed_at", "-id").first()
     latest_neuro = (
         course.assessments.filter(neuro_assessed=True).order_by("-assessed_at", "-id").first()
@@ -135,7 +129,7 @@ def monitoring_ends_to_sign(user, *, now: datetime | None = None) -> list[Treatm
     clinician signs the end. Only those past the window are evaluated."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    windows = monitoring_windows()
+    windows = catalogue_selectors.monitoring_windows()
     due = []
     courses = monitored_courses_for(user).filter(day0_date__isnull=False)
     for course in courses.select_related("patient__ward", "product"):

@@ -144,8 +144,8 @@ EVERY_WARD_RECORDS = (
     "patients.Patient",
     "patients.WardTransfer",
     "core.Ward",
-    "patients.CarTProduct",
-    "eligibility.ProductLabel",
+    "catalogue.CarTProduct",
+    "catalogue.ProductLabel",
 )
 
 

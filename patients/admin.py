@@ -3,21 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdminMixin
 
-from .models import CarTProduct, Patient, StageEvent, TreatmentCourse, WardTransfer
-
-
-@admin.register(CarTProduct)
-class CarTProductAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "short_name",
-        "name",
-        "generic_name",
-        "target_antigen",
-        "manufacturer",
-        "active",
-    ]
-    list_filter = ["target_antigen", "active"]
-    search_fields = ["short_name", "name", "generic_name"]
+from .models import Patient, StageEvent, TreatmentCourse, WardTransfer
 
 
 @admin.register(Patient)

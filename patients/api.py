@@ -7,20 +7,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.permissions import ReadsPatients, can_edit_patients, can_read_patients
 from core.versioning import StaleEditError
 
 from . import rules, selectors, services
-from .models import (
-    CarTProduct,
-    Diagnosis,
-    Patient,
-    Stage,
-    StageEvent,
-    TreatmentCourse,
-    WardTransfer,
-)
+from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:
@@ -143,7 +137,7 @@ class StageEventSerializer(serializers.ModelSerializer):
 class CourseSerializer(serializers.ModelSerializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     product = serializers.SlugRelatedField(
-        slug_field="code", queryset=CarTProduct.objects.filter(active=True)
+        slug_field="code", queryset=catalogue_selectors.active_products()
     )
     stage_events = StageEventSerializer(many=True, read_only=True)
 
@@ -243,14 +237,16 @@ class ProductFilter(filters.FilterSet):
         fields = ["active", "target_antigen", "diagnosis"]
 
     def filter_diagnosis(self, queryset, name, value):
-        return queryset.filter(pk__in=selectors.products_indicated_for(value).values("pk"))
+        return queryset.filter(
+            pk__in=catalogue_selectors.products_indicated_for(value).values("pk")
+        )
 
 
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """The CAR-T product catalogue (maintained by administrators in the admin)."""
 
     serializer_class = ProductSerializer
-    queryset = CarTProduct.objects.all()
+    queryset = catalogue_selectors.products()
     filterset_class = ProductFilter
 
 

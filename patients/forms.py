@@ -3,13 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue import selectors as catalogue_selectors
 from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
 from core.models import User, Ward
 from core.roles import Role
 
 from . import rules, services, stage_entry
-from .models import CarTProduct, Patient, Stage
-from .selectors import products_indicated_for
+from .models import Patient, Stage
 
 
 def clinicians():
@@ -74,7 +74,7 @@ class PatientForm(BootstrapFormMixin, forms.ModelForm):
 
 class CourseOpenForm(BootstrapFormMixin, forms.Form):
     product = forms.ModelChoiceField(
-        queryset=CarTProduct.objects.filter(active=True), label=_("Product")
+        queryset=catalogue_selectors.active_products(), label=_("Product")
     )
     referred_on = forms.DateField(label=_("Referred on"), widget=DateInput())
 
@@ -85,7 +85,7 @@ class CourseOpenForm(BootstrapFormMixin, forms.Form):
         # one posted is refused by clean_product in clinical words, not "not a valid choice".
         field = self.fields["product"]
         field.choices = [("", field.empty_label)] + [
-            (p.pk, str(p)) for p in products_indicated_for(patient.diagnosis)
+            (p.pk, str(p)) for p in catalogue_selectors.products_indicated_for(patient.diagnosis)
         ]
 
     def clean_product(self):

@@ -7,23 +7,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from catalogue.models import CarTProduct, Diagnosis  # the catalogue, below patients
 from core.audit import AuditedManager, NoDeleteMixin
 
 from . import rules
 from .names import patient_display_name
-
-
-class Diagnosis(models.TextChoices):
-    """Indications of the approved products (clinical reference §4), coded for registries."""
-
-    LBCL = "LBCL", _("Large B-cell lymphoma (DLBCL, HGBCL, PMBCL, transformed FL)")
-    FL = "FL", _("Follicular lymphoma")
-    MCL = "MCL", _("Mantle cell lymphoma")
-    B_ALL = "B-ALL", _("B-cell acute lymphoblastic leukaemia")
-    CLL_SLL = "CLL/SLL", _("Chronic lymphocytic leukaemia / small lymphocytic lymphoma")
-    MM = "MM", _("Multiple myeloma")
-    # Breyanzi US label §1.5 (December 2025): relapsed or refractory MZL (issue 16 item 7).
-    MZL = "MZL", _("Marginal zone lymphoma")
 
 
 class Sex(models.TextChoices):
@@ -49,27 +37,6 @@ class Stage(models.TextChoices):
     COMPLETED = rules.COMPLETED, _("Completed")
     WITHDRAWN = rules.WITHDRAWN, _("Withdrawn")
     DECEASED = rules.DECEASED, _("Deceased")
-
-
-class CarTProduct(models.Model):
-    """A row of the CAR-T product catalogue (seeded from the clinical reference §4)."""
-
-    code = models.SlugField(_("code"), max_length=30, unique=True)
-    name = models.CharField(_("brand name"), max_length=100)
-    generic_name = models.CharField(_("generic name"), max_length=100, unique=True)
-    short_name = models.CharField(_("short name"), max_length=30, unique=True)
-    target_antigen = models.CharField(_("target antigen"), max_length=20)
-    manufacturer = models.CharField(_("manufacturer"), max_length=100)
-    active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["short_name"]
-        verbose_name = _("CAR-T product")
-        verbose_name_plural = _("CAR-T products")
-
-    def __str__(self) -> str:
-        return f"{self.short_name} ({self.name})"
 
 
 def default_preferred_language() -> str:

@@ -7,7 +7,7 @@ from django.http import Http404
 from core.permissions import can_read_patients, reads_whole_programme
 
 from . import rules
-from .models import CarTProduct, Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
+from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -149,18 +149,4 @@ def patient_ward_timeline(patient: Patient) -> QuerySet[WardTransfer]:
     """The patient's ward moves, oldest first (the chart's ward timeline)."""
     return patient.ward_transfers.select_related("from_ward", "to_ward", "recorded_by").order_by(
         "transferred_at", "id"
-    )
-
-
-def products_indicated_for(diagnosis: str) -> QuerySet[CarTProduct]:
-    """The catalogue's products with an approved, active indication for the diagnosis
-    (clinical reference §4). The indications are the catalogue rows eligibility keeps
-    (ProductIndication), read through their relation to the product: this app imports
-    nothing of a later stage."""
-    return (
-        CarTProduct.objects.filter(
-            active=True, indications__diagnosis=diagnosis, indications__active=True
-        )
-        .distinct()
-        .order_by("short_name")
     )

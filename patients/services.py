@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import CarTProduct
 from core.messaging import in_language_of
 from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
@@ -16,16 +18,8 @@ from core.services import notification_send
 from core.versioning import check_version
 
 from . import rules, stage_entry
-from .models import (
-    CarTProduct,
-    Patient,
-    Stage,
-    StageEvent,
-    TransferSource,
-    TreatmentCourse,
-    WardTransfer,
-)
-from .selectors import products_indicated_for, user_can_see_patient
+from .models import Patient, Stage, StageEvent, TransferSource, TreatmentCourse, WardTransfer
+from .selectors import user_can_see_patient
 from .signals import course_day0_changed, course_stage_changed
 
 PATIENT_EDITABLE_FIELDS = (
@@ -124,7 +118,7 @@ def patient_record_needs_reason(patient: Patient) -> bool:
 
 def course_product_check(*, patient: Patient, product: CarTProduct) -> None:
     """Refuse a product without an approved indication for the patient's diagnosis."""
-    indicated = list(products_indicated_for(patient.diagnosis))
+    indicated = list(catalogue_selectors.products_indicated_for(patient.diagnosis))
     if product in indicated:
         return
     raise ValidationError(

@@ -11,10 +11,12 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import Diagnosis
 from core.files import protected_file_response
 from followup import outcomes
 from patients.api import as_drf_error
-from patients.models import CarTProduct, Diagnosis, Stage
+from patients.models import Stage
 
 from . import datasets, fhir, selectors, services
 from .access import (
@@ -40,7 +42,7 @@ class FilterParamsSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False, allow_null=True)
     date_to = serializers.DateField(required=False, allow_null=True)
     product = serializers.SlugRelatedField(
-        slug_field="code", queryset=CarTProduct.objects.all(), required=False, allow_null=True
+        slug_field="code", queryset=catalogue_selectors.products(), required=False, allow_null=True
     )
     diagnosis = serializers.ChoiceField(choices=Diagnosis.choices, required=False, allow_blank=True)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import Diagnosis
 from core.forms import BootstrapFormMixin, DateInput
-from patients.models import CarTProduct, Diagnosis, Stage
+from patients.models import Stage
 
 from . import datasets
 from .access import PURPOSE_MIN_LENGTH, can_export_identifiable
@@ -21,7 +23,7 @@ class FilterFieldsMixin(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     product = forms.ModelChoiceField(
         label=_("Product"),
-        queryset=CarTProduct.objects.order_by("short_name"),
+        queryset=catalogue_selectors.products(),
         to_field_name="code",
         required=False,
         empty_label=_("All products"),

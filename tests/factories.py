@@ -4,8 +4,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
-from patients.models import CarTProduct, Diagnosis, Patient, TreatmentCourse
+from patients.models import Patient, TreatmentCourse
 
 PASSWORD = "correct-horse-battery-9"
 

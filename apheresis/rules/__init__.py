@@ -57,6 +57,7 @@ from .pre_collection import (
     ACCESS_CENTRAL_LINE_NEEDED,
     ACCESS_NOT_ASSESSED,
     ACCESS_PERIPHERAL_ADEQUATE,
+    PRE_COLLECTION_DEFAULTS,
     VENOUS_ACCESS,
     VENOUS_ACCESS_READY,
     blocking_checks,
@@ -79,6 +80,7 @@ from .washout import (
 __all__ = [
     "Threshold",
     "PRE_COLLECTION_THRESHOLDS",
+    "PRE_COLLECTION_DEFAULTS",
     "CheckResult",
     "ACCESS_PERIPHERAL_ADEQUATE",
     "ACCESS_CENTRAL_LINE_IN_PLACE",

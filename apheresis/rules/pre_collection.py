@@ -7,9 +7,20 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
+from catalogue.thresholds import DEFAULT_THRESHOLDS
+from catalogue.washout import WASHOUT_THRESHOLD_KEYS
+
 from .checks import CheckResult, _decimal, _fmt, _plain_date
 from .thresholds import PRE_COLLECTION_THRESHOLDS, Threshold
 from .washout import Therapy, washout_checks
+
+# The counts thresholds and the catalogue's washout days: what pre_collection_checks needs.
+PRE_COLLECTION_DEFAULTS: Mapping[str, Threshold] = MappingProxyType(
+    {
+        **PRE_COLLECTION_THRESHOLDS,
+        **{key: DEFAULT_THRESHOLDS[key] for key in WASHOUT_THRESHOLD_KEYS},
+    }
+)
 
 # --- Pre-collection checks -----------------------------------------------------------------
 
@@ -36,12 +47,12 @@ def pre_collection_checks(
     counts_drawn_on: date | None = None,
     venous_access: str = ACCESS_NOT_ASSESSED,
     therapies: Iterable[Therapy] = (),
-    thresholds: Mapping[str, Threshold] = PRE_COLLECTION_THRESHOLDS,
+    thresholds: Mapping[str, Threshold] = PRE_COLLECTION_DEFAULTS,
 ) -> tuple[CheckResult, ...]:
     """Every check before a collection, in a fixed order. A missing value fails its check:
     the collection cannot rely on a count nobody measured."""
     _plain_date("collection_date", collection_date)
-    missing = [k for k in PRE_COLLECTION_THRESHOLDS if k not in thresholds]
+    missing = [k for k in PRE_COLLECTION_DEFAULTS if k not in thresholds]
     if missing:
         raise ValueError(f"thresholds missing: {', '.join(missing)}")
     if venous_access not in VENOUS_ACCESS:

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from catalogue.thresholds import Threshold
+
 # --- Thresholds ----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Threshold:
-    key: str
-    value: Decimal
-    unit: str
-    description: str
-    source: str
-    verified: bool  # False: not confirmed from a primary source; editable default
-
-
 _S5 = "Clinical reference §5, pivotal-trial entry criteria (institutional default — review)"
-_WASH = "Clinical reference §5, washout before apheresis (institutional default — review)"
 _LOCAL = "Institutional default — review (not in the clinical reference)"
 _CD3 = (
     "Manufacturers' apheresis guides commonly ask for CD3+ ≥ 150 cells/µL; "
     "UNVERIFIED institutional default — review"
 )
 
-# Every number the pre-collection checks use, in one table with its source.
+# The numbers of the counts checks, each with its source. The washout days are not here: the
+# pre-collection check reads them from the catalogue's one table, as screening does
+# (catalogue/thresholds.py, through catalogue.selectors.thresholds()).
 PRE_COLLECTION_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType(
     {
         t.key: t
@@ -49,38 +40,6 @@ PRE_COLLECTION_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType(
                 "Counts drawn at most this many days before collection",
                 _LOCAL,
                 False,
-            ),
-            Threshold(
-                "washout_systemic_steroid_days",
-                Decimal("7"),
-                "days",
-                "Systemic steroid > 10 mg prednisone-equivalent a day: stopped at least",
-                _WASH,
-                True,
-            ),
-            Threshold(
-                "washout_chemotherapy_days",
-                Decimal("14"),
-                "days",
-                "Chemotherapy (reference: 2–3 weeks): stopped at least",
-                _WASH,
-                True,
-            ),
-            Threshold(
-                "washout_anti_cd38_days",
-                Decimal("42"),
-                "days",
-                "Anti-CD38 antibody: stopped at least",
-                _WASH,
-                True,
-            ),
-            Threshold(
-                "washout_alemtuzumab_days",
-                Decimal("42"),
-                "days",
-                "Alemtuzumab: stopped at least",
-                _WASH,
-                True,
             ),
         )
     }

@@ -1,92 +1,81 @@
-"""Washout before collection: one check per therapy class, judged on its latest dose."""
+"""Washout before collection as pre-collection checks: one check per therapy class, judged on
+its latest dose.
+
+The rule and its thresholds are the catalogue's (catalogue/washout.py, the one table in
+catalogue/thresholds.py), the same screening uses: this module only turns its answer into
+CheckResult rows that an override can name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from types import MappingProxyType
 
-from .checks import CheckResult, _plain_date
-from .thresholds import PRE_COLLECTION_THRESHOLDS, Threshold
-
-# --- Washout before collection -------------------------------------------------------------
-
-# Therapy classes recorded at screening (eligibility.models.WashoutClass values).
-WASHOUT_SYSTEMIC_STEROID = "systemic_steroid"
-WASHOUT_CHEMOTHERAPY = "chemotherapy"
-WASHOUT_ANTI_CD38 = "anti_cd38"
-WASHOUT_ALEMTUZUMAB = "alemtuzumab"
-WASHOUT_OTHER = "other"
-WASHOUT_CLASSES = (
-    WASHOUT_SYSTEMIC_STEROID,
-    WASHOUT_CHEMOTHERAPY,
-    WASHOUT_ANTI_CD38,
+from catalogue import washout
+from catalogue.thresholds import DEFAULT_THRESHOLDS, Threshold
+from catalogue.washout import (
     WASHOUT_ALEMTUZUMAB,
+    WASHOUT_ANTI_CD38,
+    WASHOUT_CHEMOTHERAPY,
+    WASHOUT_CLASSES,
     WASHOUT_OTHER,
+    WASHOUT_SYSTEMIC_STEROID,
+    WASHOUT_THRESHOLD_KEY,
 )
-# "other" has no default washout: a clinician must judge it, so it blocks until overridden.
-WASHOUT_THRESHOLD_KEY = {
-    WASHOUT_SYSTEMIC_STEROID: "washout_systemic_steroid_days",
-    WASHOUT_CHEMOTHERAPY: "washout_chemotherapy_days",
-    WASHOUT_ANTI_CD38: "washout_anti_cd38_days",
-    WASHOUT_ALEMTUZUMAB: "washout_alemtuzumab_days",
-}
+from catalogue.washout import WashoutTherapy as Therapy
 
+from .checks import CheckResult, _plain_date
 
-@dataclass(frozen=True)
-class Therapy:
-    therapy_class: str
-    last_dose_date: date
+__all__ = [
+    "WASHOUT_ALEMTUZUMAB",
+    "WASHOUT_ANTI_CD38",
+    "WASHOUT_CHEMOTHERAPY",
+    "WASHOUT_CLASSES",
+    "WASHOUT_OTHER",
+    "WASHOUT_SYSTEMIC_STEROID",
+    "WASHOUT_THRESHOLD_KEY",
+    "Therapy",
+    "washout_checks",
+]
 
 
 def washout_checks(
     therapies: Iterable[Therapy],
     *,
     collection_date: date,
-    thresholds: Mapping[str, Threshold] = PRE_COLLECTION_THRESHOLDS,
+    thresholds: Mapping[str, Threshold] = DEFAULT_THRESHOLDS,
 ) -> tuple[CheckResult, ...]:
-    """One check per therapy class, judged on the latest dose of that class."""
-    latest: dict[str, date] = {}
-    for therapy in therapies:
-        if therapy.therapy_class not in WASHOUT_CLASSES:
-            raise ValueError(f"therapy_class must be one of {', '.join(WASHOUT_CLASSES)}")
-        _plain_date("last_dose_date", therapy.last_dose_date)
-        known = latest.get(therapy.therapy_class)
-        if known is None or therapy.last_dose_date > known:
-            latest[therapy.therapy_class] = therapy.last_dose_date
-    checks = []
+    """One check per therapy class, judged on the latest dose of that class. "Other" has no
+    default washout: a clinician must judge it, so it fails until overridden."""
+    _plain_date("collection_date", collection_date)
+    latest: dict[str, washout.WashoutCheck] = {}
+    for check in washout.washout_checks(therapies, on=collection_date, thresholds=thresholds):
+        known = latest.get(check.therapy.therapy_class)
+        if known is None or check.therapy.last_dose_date > known.therapy.last_dose_date:
+            latest[check.therapy.therapy_class] = check
+    results = []
     for therapy_class in WASHOUT_CLASSES:
-        if therapy_class not in latest:
+        check = latest.get(therapy_class)
+        if check is None:
             continue
-        last = latest[therapy_class]
+        last = check.therapy.last_dose_date
         observed = f"{therapy_class}:{last.isoformat()}"
-        key = WASHOUT_THRESHOLD_KEY.get(therapy_class)
-        if key is None:
-            checks.append(
-                CheckResult(
-                    f"washout_{therapy_class}",
-                    False,
-                    observed,
-                    MappingProxyType({"last_dose": last.isoformat(), "min_days": ""}),
-                )
+        if check.min_days is None:
+            params = {"last_dose": last.isoformat(), "min_days": ""}
+            results.append(
+                CheckResult(f"washout_{therapy_class}", False, observed, MappingProxyType(params))
             )
             continue
-        days = int(thresholds[key].value)
-        clear_on = last + timedelta(days=days)
-        checks.append(
+        params = {
+            "last_dose": last.isoformat(),
+            "min_days": str(check.min_days),
+            "clear_on": check.clear_on.isoformat(),
+            "days_since": str((collection_date - last).days),
+        }
+        results.append(
             CheckResult(
-                f"washout_{therapy_class}",
-                collection_date >= clear_on,
-                observed,
-                MappingProxyType(
-                    {
-                        "last_dose": last.isoformat(),
-                        "min_days": str(days),
-                        "clear_on": clear_on.isoformat(),
-                        "days_since": str((collection_date - last).days),
-                    }
-                ),
+                f"washout_{therapy_class}", bool(check.clear), observed, MappingProxyType(params)
             )
         )
-    return tuple(checks)
+    return tuple(results)

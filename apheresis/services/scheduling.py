@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
 from core import lab_sources
 from core.models import User
 from patients.models import TreatmentCourse
@@ -70,6 +71,12 @@ def therapies_for(course: TreatmentCourse) -> list[rules.Therapy]:
     ]
 
 
+def pre_collection_thresholds():
+    """The counts thresholds with the catalogue's washout days: the values an administrator
+    keeps in the one threshold table, the same screening reads."""
+    return {**rules.PRE_COLLECTION_THRESHOLDS, **catalogue_selectors.thresholds()}
+
+
 def schedule_checks(
     schedule: CollectionSchedule, *, on: date | None = None
 ) -> tuple[rules.CheckResult, ...]:
@@ -80,6 +87,7 @@ def schedule_checks(
         counts_drawn_on=schedule.counts_drawn_on,
         venous_access=schedule.venous_access,
         therapies=therapies_for(schedule.course),
+        thresholds=pre_collection_thresholds(),
     )
 
 

@@ -1,20 +1,12 @@
-"""REST endpoints for the catalogue's label data, screening, MDT decisions and consent.
+"""REST endpoints for screening, MDT decisions and consent (the catalogue's: catalogue/api.py).
 
 Same rules as the pages: patient readers read (nurses only their wards' courses), clinicians
 write, through the services. A course the user may not see does not exist for them.
 
-One module per resource: catalogue, evaluation (read-only), screening, decisions, consent.
+One module per resource: evaluation (read-only), screening, decisions, consent.
 Every public name is re-exported here, so `from eligibility.api import X` keeps working.
 """
 
-from .catalogue import (
-    CatalogueProductSerializer,
-    CatalogueViewSet,
-    ProductIndicationSerializer,
-    ProductLabelSerializer,
-    ThresholdSerializer,
-    ThresholdViewSet,
-)
 from .consent import ConsentFilter, ConsentSerializer, ConsentViewSet
 from .decisions import DecisionFilter, DecisionSerializer, DecisionViewSet
 from .evaluation import (
@@ -36,12 +28,6 @@ from .screening import (
 )
 
 __all__ = [
-    "ProductLabelSerializer",
-    "ProductIndicationSerializer",
-    "CatalogueProductSerializer",
-    "ThresholdSerializer",
-    "CatalogueViewSet",
-    "ThresholdViewSet",
     "CriterionSerializer",
     "RiskSignalSerializer",
     "HematotoxComponentSerializer",

@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import DrugClass
 from core.api_units import MeasuredUnitsMixin
 from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
@@ -15,7 +17,6 @@ from eligibility import selectors, services
 from eligibility.forms import MEASURED_LABS
 from eligibility.models import (
     LAB_FIELDS,
-    DrugClass,
     PriorLine,
     ScreeningAssessment,
     WashoutTherapy,
@@ -214,5 +215,5 @@ class ScreeningViewSet(
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["thresholds"] = selectors.thresholds()
+        context["thresholds"] = catalogue_selectors.thresholds()
         return context

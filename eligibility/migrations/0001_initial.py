@@ -2,6 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
+import catalogue.models
 import eligibility.models
 import simple_history.models
 from decimal import Decimal
@@ -79,7 +80,7 @@ class Migration(migrations.Migration):
                 ('min_age_years', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='minimum age (years)')),
                 ('max_age_years', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='maximum age (years)')),
                 ('ecog_max', models.PositiveSmallIntegerField(blank=True, help_text='Empty: the programme default threshold.', null=True, validators=[django.core.validators.MaxValueValidator(4)], verbose_name='ECOG at most')),
-                ('required_prior_drug_classes', models.JSONField(blank=True, default=list, help_text='Codes, e.g. ["imid", "proteasome_inhibitor", "anti_cd38"].', validators=[eligibility.models.validate_drug_classes], verbose_name='required prior drug classes')),
+                ('required_prior_drug_classes', models.JSONField(blank=True, default=list, help_text='Codes, e.g. ["imid", "proteasome_inhibitor", "anti_cd38"].', validators=[catalogue.models.validate_drug_classes], verbose_name='required prior drug classes')),
                 ('requires_lenalidomide_refractory', models.BooleanField(default=False, verbose_name='lenalidomide-refractory required')),
                 ('dose_text', models.CharField(max_length=200, verbose_name='dose')),
                 ('lymphodepletion_regimen_key', models.CharField(blank=True, choices=[('relma-cel', 'Relma-cel (Carteyva): flu 25 + cy 250 mg/m², Day −5 to −3'), ('axi-cel', 'Axi-cel (Yescarta): cy 500 + flu 30 mg/m², Day −5, −4, −3'), ('brexu-cel-mcl', 'Brexu-cel (Tecartus) MCL: cy 500 + flu 30 mg/m², Day −5, −4, −3'), ('tisa-cel-lbcl-fl', 'Tisa-cel (Kymriah) LBCL/FL: flu 25 + cy 250 mg/m² × 3 days'), ('tisa-cel-all', 'Tisa-cel (Kymriah) B-ALL: flu 30 mg/m² × 4 days + cy 500 mg/m² × 2 days'), ('liso-cel', 'Liso-cel (Breyanzi): flu 30 + cy 300 mg/m² × 3 days'), ('ide-cel', 'Ide-cel (Abecma): flu 30 + cy 300 mg/m² × 3 days'), ('cilta-cel', 'Cilta-cel (Carvykti): flu 30 + cy 300 mg/m² × 3 days'), ('obe-cel', 'Obe-cel (Aucatzyl) B-ALL: flu 30 mg/m² × 4 days + cy 500 mg/m² × 2 days')], help_text='Empty when the dosing table has no regimen for this indication.', max_length=30, verbose_name='lymphodepletion regimen')),
@@ -278,7 +279,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('line_number', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='line')),
                 ('regimen', models.CharField(max_length=200, verbose_name='regimen')),
-                ('drug_classes', models.JSONField(blank=True, default=list, validators=[eligibility.models.validate_drug_classes], verbose_name='drug classes')),
+                ('drug_classes', models.JSONField(blank=True, default=list, validators=[catalogue.models.validate_drug_classes], verbose_name='drug classes')),
                 ('start_date', models.DateField(blank=True, null=True, verbose_name='start')),
                 ('end_date', models.DateField(blank=True, null=True, verbose_name='end')),
                 ('best_response', models.CharField(blank=True, choices=[('CR', 'Complete response'), ('PR', 'Partial response'), ('SD', 'Stable disease'), ('PD', 'Progressive disease'), ('NE', 'Not evaluable / unknown')], max_length=2, verbose_name='best response')),
@@ -340,7 +341,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('line_number', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='line')),
                 ('regimen', models.CharField(max_length=200, verbose_name='regimen')),
-                ('drug_classes', models.JSONField(blank=True, default=list, validators=[eligibility.models.validate_drug_classes], verbose_name='drug classes')),
+                ('drug_classes', models.JSONField(blank=True, default=list, validators=[catalogue.models.validate_drug_classes], verbose_name='drug classes')),
                 ('start_date', models.DateField(blank=True, null=True, verbose_name='start')),
                 ('end_date', models.DateField(blank=True, null=True, verbose_name='end')),
                 ('best_response', models.CharField(blank=True, choices=[('CR', 'Complete response'), ('PR', 'Partial response'), ('SD', 'Stable disease'), ('PD', 'Progressive disease'), ('NE', 'Not evaluable / unknown')], max_length=2, verbose_name='best response')),
@@ -441,7 +442,7 @@ class Migration(migrations.Migration):
                 ('min_age_years', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='minimum age (years)')),
                 ('max_age_years', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='maximum age (years)')),
                 ('ecog_max', models.PositiveSmallIntegerField(blank=True, help_text='Empty: the programme default threshold.', null=True, validators=[django.core.validators.MaxValueValidator(4)], verbose_name='ECOG at most')),
-                ('required_prior_drug_classes', models.JSONField(blank=True, default=list, help_text='Codes, e.g. ["imid", "proteasome_inhibitor", "anti_cd38"].', validators=[eligibility.models.validate_drug_classes], verbose_name='required prior drug classes')),
+                ('required_prior_drug_classes', models.JSONField(blank=True, default=list, help_text='Codes, e.g. ["imid", "proteasome_inhibitor", "anti_cd38"].', validators=[catalogue.models.validate_drug_classes], verbose_name='required prior drug classes')),
                 ('requires_lenalidomide_refractory', models.BooleanField(default=False, verbose_name='lenalidomide-refractory required')),
                 ('dose_text', models.CharField(max_length=200, verbose_name='dose')),
                 ('lymphodepletion_regimen_key', models.CharField(blank=True, choices=[('relma-cel', 'Relma-cel (Carteyva): flu 25 + cy 250 mg/m², Day −5 to −3'), ('axi-cel', 'Axi-cel (Yescarta): cy 500 + flu 30 mg/m², Day −5, −4, −3'), ('brexu-cel-mcl', 'Brexu-cel (Tecartus) MCL: cy 500 + flu 30 mg/m², Day −5, −4, −3'), ('tisa-cel-lbcl-fl', 'Tisa-cel (Kymriah) LBCL/FL: flu 25 + cy 250 mg/m² × 3 days'), ('tisa-cel-all', 'Tisa-cel (Kymriah) B-ALL: flu 30 mg/m² × 4 days + cy 500 mg/m² × 2 days'), ('liso-cel', 'Liso-cel (Breyanzi): flu 30 + cy 300 mg/m² × 3 days'), ('ide-cel', 'Ide-cel (Abecma): flu 30 + cy 300 mg/m² × 3 days'), ('cilta-cel', 'Cilta-cel (Carvykti): flu 30 + cy 300 mg/m² × 3 days'), ('obe-cel', 'Obe-cel (Aucatzyl) B-ALL: flu 30 mg/m² × 4 days + cy 500 mg/m² × 2 days')], help_text='Empty when the dosing table has no regimen for this indication.', max_length=30, verbose_name='lymphodepletion regimen')),

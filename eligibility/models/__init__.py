@@ -1,18 +1,10 @@
-"""Product label data, screening assessments, MDT decisions and informed consent.
+"""Screening assessments, MDT decisions and informed consent (the product catalogue, its
+label data, indications and thresholds are the catalogue app's: catalogue/models.py).
 
-One module per concern: catalogue, screening, mdt, consent. Every public name is
+One module per concern: screening, mdt, consent. Every public name is
 re-exported here, so `from eligibility.models import X` keeps working.
 """
 
-from .catalogue import (
-    REGIMEN_CHOICES,
-    DrugClass,
-    PostTransplantRule,
-    ProductIndication,
-    ProductLabel,
-    Threshold,
-    validate_drug_classes,
-)
 from .consent import (
     CONSENT_ITEMS,
     CONSENT_MAX_BYTES,
@@ -35,13 +27,6 @@ from .screening import (
 )
 
 __all__ = [
-    "PostTransplantRule",
-    "DrugClass",
-    "REGIMEN_CHOICES",
-    "validate_drug_classes",
-    "ProductLabel",
-    "ProductIndication",
-    "Threshold",
     "TransplantOutcome",
     "Serology",
     "Pregnancy",

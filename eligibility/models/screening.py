@@ -9,11 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from catalogue.models import Diagnosis, validate_drug_classes
 from core.audit import AuditedManager
 from eligibility import rules
-from patients.models import Diagnosis, TreatmentCourse
-
-from .catalogue import validate_drug_classes
+from patients.models import TreatmentCourse
 
 # --- Screening ------------------------------------------------------------------------------
 

@@ -1,14 +1,16 @@
 """Eligibility for a CAR-T product, poor-outcome signals, CAR-HEMATOTOX and washout dates.
 
-One module per concern: inputs (coded values, indications, screening), thresholds (the table),
-results, criteria (evaluation, fitness and organ function), indication (lines, relapse timing,
-transplant, age), risks (poor-outcome signals, CAR-HEMATOTOX), washout (before apheresis).
+One module per concern: inputs (coded values, indications, screening), results, criteria
+(evaluation, fitness and organ function), indication (lines, relapse timing, transplant, age),
+risks (poor-outcome signals, CAR-HEMATOTOX). The threshold table and the washout rule are the
+catalogue's (catalogue/thresholds.py, catalogue/washout.py, shared with apheresis);
+thresholds.py and washout.py here re-export them.
 Every public name is re-exported here, so `from eligibility.rules import X` keeps working.
 
 Pure functions: plain values in, plain values (with the reason written out) out. Nothing here
 imports Django or touches the database, so a clinician can read every rule and the tests can
 exercise every branch. The product's indications and the thresholds are passed in as data: the
-defaults below are seeded into the database, where administrators may review them.
+catalogue's defaults are seeded into the database, where administrators may review them.
 
 Sources: clinical reference (/work/shared/reference/clinical.md) §4 (indications) and §5
 (eligibility defaults from pivotal-trial entry criteria, poor-outcome signals, CAR-HEMATOTOX,

@@ -6,9 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from catalogue.indications import (  # noqa: F401  (the catalogue's codes, re-exported)
+    DRUG_CLASSES,
+    ECOG_RANGE,
+    TRANSPLANT_RULE_ANY,
+    TRANSPLANT_RULE_FAILED_OR_NOT_CANDIDATE,
+    TRANSPLANT_RULE_NOT_CANDIDATE,
+    TRANSPLANT_RULES,
+)
+
 from .helpers import _decimal, _plain_date
 
-# Diagnosis codes: the values of patients.models.Diagnosis (not imported: no Django here).
+# Diagnosis codes: the values of catalogue.models.Diagnosis (not imported: no Django here).
 DIAGNOSES = ("LBCL", "FL", "MCL", "B-ALL", "CLL/SLL", "MM", "MZL")
 
 # Best response to a line of therapy (Lugano 2014 / IMWG wording collapsed to five values).
@@ -21,34 +30,11 @@ RESPONSES = (RESPONSE_CR, RESPONSE_PR, RESPONSE_SD, RESPONSE_PD, RESPONSE_UNKNOW
 # Stable or progressive disease as best response: refractory to that line.
 REFRACTORY_RESPONSES = frozenset({RESPONSE_SD, RESPONSE_PD})
 
-# Drug classes a line may contain, as far as the label indications ask (ide-cel: IMiD, PI and
-# anti-CD38; cilta-cel: PI and IMiD; liso-cel CLL: BTK and BCL-2 inhibitors).
-DRUG_CLASSES = (
-    "anti_cd20",
-    "anthracycline",
-    "imid",
-    "proteasome_inhibitor",
-    "anti_cd38",
-    "btk_inhibitor",
-    "bcl2_inhibitor",
-    "bispecific",
-)
-
 # Outcome of a prior autologous transplant.
 TRANSPLANT_RESPONSE = "response"  # ongoing response
 TRANSPLANT_RELAPSED = "relapsed"
 TRANSPLANT_REFRACTORY = "refractory"
 TRANSPLANT_OUTCOMES = (TRANSPLANT_RESPONSE, TRANSPLANT_RELAPSED, TRANSPLANT_REFRACTORY)
-
-# Post-transplant rule of an indication.
-TRANSPLANT_RULE_ANY = "any"
-TRANSPLANT_RULE_NOT_CANDIDATE = "not_candidate"
-TRANSPLANT_RULE_FAILED_OR_NOT_CANDIDATE = "failed_or_not_candidate"
-TRANSPLANT_RULES = (
-    TRANSPLANT_RULE_ANY,
-    TRANSPLANT_RULE_NOT_CANDIDATE,
-    TRANSPLANT_RULE_FAILED_OR_NOT_CANDIDATE,
-)
 
 SEROLOGY_NEGATIVE = "negative"
 SEROLOGY_POSITIVE = "positive"
@@ -58,8 +44,6 @@ PREGNANCY_NOT_PREGNANT = "not_pregnant"
 PREGNANCY_PREGNANT = "pregnant"
 PREGNANCY_NOT_APPLICABLE = "not_applicable"
 PREGNANCY_RESULTS = (PREGNANCY_NOT_PREGNANT, PREGNANCY_PREGNANT, PREGNANCY_NOT_APPLICABLE)
-
-ECOG_RANGE = (0, 4)  # ECOG 5 is death
 
 
 # --- Inputs ---------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Dose calculation for lymphodepletion and tocilizumab, and day numbers around Day 0.
+"""Dose calculation for lymphodepletion, and day numbers around Day 0 (tocilizumab: the
+catalogue's, catalogue/dosing.py, which the bedside reads).
 
 Pure functions: plain values in, plain values (with the calculation written out) out. Nothing
 here imports Django, so a pharmacist can read every rule and the tests can cover every branch.
 
-Sources: clinical reference (/work/shared/reference/clinical.md) §3 (tocilizumab) and §4
-(product lymphodepletion regimens, Mosteller BSA, BSA cap setting, fludarabine renal
-adjustment). Values marked "institutional default — review" are this hospital's choices, not
-label text.
+Sources: clinical reference (/work/shared/reference/clinical.md) §4 (product lymphodepletion
+regimens, Mosteller BSA, BSA cap setting, fludarabine renal adjustment). Values marked
+"institutional default — review" are this hospital's choices, not label text.
 
 Decisions documented here (all institutional defaults — review):
 - BSA is rounded half-up to 2 decimals before it is used, and the cap and the warning compare
@@ -18,14 +18,31 @@ Decisions documented here (all institutional defaults — review):
   Fludara bands are kept as an alternative table. A missing CrCl raises ValueError: the
   calculator never assumes normal kidneys. Clearance by Cockcroft–Gault: infusion/renal.py.
 - Arithmetic is done in decimal and rounded half-up (54.5 mg → 55 mg), never banker's rounding.
-- Tocilizumab maximum dose applies to the 12 mg/kg dose too; 30 kg exactly gets 8 mg/kg.
-- Tocilizumab "3 in 24 h" counts doses given in the 24 h before `at`; a dose given exactly 24 h
-  earlier no longer counts. "No sooner than 8 h": exactly 8 h after the previous dose is allowed.
 
-Modules: tables (drugs, renal bands, rounding, regimens, tocilizumab limits: data with sources),
-checks (flags, plausibility ranges, input checks), bsa, lymphodepletion and tocilizumab.
+Modules: tables (renal bands, rounding: data with sources), bsa and lymphodepletion. The
+regimens, the input checks and DoseResult are the catalogue's (catalogue/regimens.py,
+catalogue/dose_checks.py, catalogue/dosing.py), shared with eligibility and the bedside.
 """
 
+from catalogue.dose_checks import (  # the shared checks, re-exported for infusion
+    BSA_M2_RANGE,
+    FLAG_BSA_CAPPED,
+    FLAG_CAPPED_AT_MAX_DOSE,
+    FLAG_RENAL_ADJUSTED,
+    FLAG_REQUIRES_CLINICIAN_DECISION,
+    FLAG_UNVERIFIED_REGIMEN,
+    WEIGHT_KG_RANGE,
+)
+from catalogue.dosing import DoseResult  # what the lymphodepletion calculator returns
+from catalogue.regimens import (  # the catalogue's regimens, re-exported for infusion
+    CYCLOPHOSPHAMIDE,
+    FLUDARA_OLDER_LABEL,
+    FLUDARABINE,
+    REGIMENS,
+    US_FLUDARABINE_LABEL,
+    Regimen,
+    RegimenDrug,
+)
 from patients.rules import (  # day numbers re-exported for dosing callers
     MINUS_SIGN,
     body_surface_area_m2,
@@ -40,17 +57,7 @@ from .bsa import (
     BsaResult,
     dosing_bsa,
 )
-from .checks import (
-    BSA_M2_RANGE,
-    FLAG_BSA_CAPPED,
-    FLAG_CAPPED_AT_MAX_DOSE,
-    FLAG_RENAL_ADJUSTED,
-    FLAG_REQUIRES_CLINICIAN_DECISION,
-    FLAG_UNVERIFIED_REGIMEN,
-    WEIGHT_KG_RANGE,
-)
 from .lymphodepletion import (
-    DoseResult,
     PlannedDose,
     RenalAdjustment,
     fludarabine_renal_adjustment,
@@ -58,27 +65,12 @@ from .lymphodepletion import (
     plan_lymphodepletion,
 )
 from .tables import (
-    CYCLOPHOSPHAMIDE,
-    FLUDARA_OLDER_LABEL,
-    FLUDARABINE,
     FLUDARABINE_RENAL_BANDS,
     LYMPHODEPLETION_DRUGS,
-    REGIMENS,
     RENAL_TABLE_SOURCES,
     RENAL_TABLES,
-    TOCILIZUMAB,
-    TOCILIZUMAB_RULE,
-    US_FLUDARABINE_LABEL,
     DrugRule,
-    Regimen,
-    RegimenDrug,
     RenalBand,
-    TocilizumabRule,
-)
-from .tocilizumab import (
-    DoseLimitResult,
-    tocilizumab_dose,
-    tocilizumab_dose_allowed,
 )
 
 __all__ = [
@@ -87,7 +79,6 @@ __all__ = [
     "BSA_M2_RANGE",
     "BsaResult",
     "CYCLOPHOSPHAMIDE",
-    "DoseLimitResult",
     "DoseResult",
     "DrugRule",
     "FLAG_BSA_CAPPED",
@@ -108,9 +99,6 @@ __all__ = [
     "RegimenDrug",
     "RenalAdjustment",
     "RenalBand",
-    "TOCILIZUMAB",
-    "TOCILIZUMAB_RULE",
-    "TocilizumabRule",
     "US_FLUDARABINE_LABEL",
     "WEIGHT_KG_RANGE",
     "body_surface_area_m2",
@@ -121,6 +109,4 @@ __all__ = [
     "format_day",
     "lymphodepletion_dose",
     "plan_lymphodepletion",
-    "tocilizumab_dose",
-    "tocilizumab_dose_allowed",
 ]

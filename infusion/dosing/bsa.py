@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from catalogue.dose_checks import _decimal, _fmt, _positive, _round_half_up
 from patients.rules import body_surface_area_m2
-
-from .checks import _decimal, _fmt, _positive, _round_half_up
 
 # Clinical reference §4: "make the cap a setting (default: no cap, warn > 2.2 m²)".
 BSA_DEFAULT_CAP_M2: float | None = None

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from patients.rules import MINUS_SIGN, date_of_day
-
-from .bsa import dosing_bsa
-from .checks import (
+from catalogue.dose_checks import (
     BSA_M2_RANGE,
     FLAG_BSA_CAPPED,
     FLAG_RENAL_ADJUSTED,
@@ -24,13 +21,15 @@ from .checks import (
     _round_half_up,
     _weight,
 )
+from catalogue.dosing import DoseResult
+from catalogue.regimens import REGIMENS, US_FLUDARABINE_LABEL, Regimen
+from patients.rules import MINUS_SIGN, date_of_day
+
+from .bsa import dosing_bsa
 from .tables import (
     LYMPHODEPLETION_DRUGS,
-    REGIMENS,
     RENAL_TABLES,
-    US_FLUDARABINE_LABEL,
     DrugRule,
-    Regimen,
     RenalBand,
 )
 
@@ -93,17 +92,6 @@ def _renal_band(crcl: Decimal, table: str = US_FLUDARABINE_LABEL) -> RenalBand:
 
 def _factor(reduction_percent: int) -> Decimal:
     return (Decimal(100) - Decimal(reduction_percent)) / Decimal(100)
-
-
-@dataclass(frozen=True)
-class DoseResult:
-    drug: str
-    dose_mg: float | None  # None when the dose needs a clinician's decision
-    calculation: str  # every step written out, for the prescriber and pharmacist
-    requires_clinician_decision: bool = False
-    flags: tuple[str, ...] = ()
-    full_dose_mg: float | None = None  # before renal adjustment, cap and rounding
-    unrounded_dose_mg: float | None = None  # after adjustment and cap, before rounding
 
 
 def lymphodepletion_dose(

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue import dosing
 from core.clock import local_when
 from core.models import User, Ward
 from core.permissions import is_his_interface
-from infusion import dosing
 from patients import services as patient_services
 from patients.models import TransferSource, TreatmentCourse
 

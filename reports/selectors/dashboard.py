@@ -11,10 +11,11 @@ from functools import lru_cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from catalogue import selectors as catalogue_selectors
 from followup import outcomes
 from followup.selectors import pfs_censoring
 from patients import rules as patient_rules
-from patients.models import CarTProduct, Stage, TreatmentCourse
+from patients.models import Stage, TreatmentCourse
 from patients.selectors import stage_counts
 
 from .. import stats, survival
@@ -108,10 +109,7 @@ def interval_summary(per_course: Iterable[list]) -> list[dict]:
 
 def _product_names(infused: QuerySet) -> list[tuple[str, str]]:
     codes = set(infused.values_list("product__code", flat=True))
-    return [
-        (p.code, p.short_name)
-        for p in CarTProduct.objects.filter(code__in=codes).order_by("short_name")
-    ]
+    return [(p.code, p.short_name) for p in catalogue_selectors.products().filter(code__in=codes)]
 
 
 def toxicity_and_outcomes(

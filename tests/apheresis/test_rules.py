@@ -32,7 +32,8 @@ class TestThresholdTable:
         for threshold in rules.PRE_COLLECTION_THRESHOLDS.values():
             assert threshold.source and threshold.unit
         assert rules.PRE_COLLECTION_THRESHOLDS["alc_min_10e9_l"].value == Decimal("0.1")
-        assert "§5" in rules.PRE_COLLECTION_THRESHOLDS["washout_anti_cd38_days"].source
+        # The washout days are the catalogue's one table, the same screening reads.
+        assert "§5" in rules.PRE_COLLECTION_DEFAULTS["washout_anti_cd38_days"].source
         # Not in the clinical reference: shipped as a default to review.
         assert rules.PRE_COLLECTION_THRESHOLDS["cd3_min_cells_per_ul"].verified is False
 

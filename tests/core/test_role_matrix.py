@@ -194,7 +194,7 @@ def test_administrator_reads_no_patient_data(client, admin_alex, patient_7a):
     [
         ("administrator", "/admin/core/user/", True),
         ("administrator", "/admin/core/ward/add/", True),
-        ("administrator", "/admin/patients/cartproduct/", True),
+        ("administrator", "/admin/catalogue/cartproduct/", True),
         ("administrator", "/admin/patients/patient/", False),
         ("administrator", "/admin/monitoring/assessment/", False),
         ("auditor", "/admin/patients/patient/", True),

@@ -207,7 +207,7 @@ class TestBreyanziMclAndMzl:
 @pytest.mark.django_db
 class TestCatalogue:
     def rows(self, code):
-        from eligibility.models import ProductIndication
+        from catalogue.models import ProductIndication
 
         return {
             (i.diagnosis, i.description): i
@@ -215,7 +215,7 @@ class TestCatalogue:
         }
 
     def test_every_indication_names_its_source(self):
-        from eligibility.models import ProductIndication
+        from catalogue.models import ProductIndication
 
         assert not ProductIndication.objects.filter(source="").exists()
 
@@ -239,8 +239,8 @@ class TestCatalogue:
         assert (fl.min_prior_lines, fl.last_line_relapse_within_months) == (2, 24)
 
     def test_catalogue_rows_evaluate_through_the_rules(self):
+        from catalogue.models import CarTProduct
         from eligibility.selectors import product_rules
-        from patients.models import CarTProduct
 
         kymriah = product_rules(CarTProduct.objects.get(code="tisa-cel"))
         s = fit("B-ALL", date_of_birth=YOUNG, prior_lines=(line(1, "CR", date(2022, 1, 1)),))

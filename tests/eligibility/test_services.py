@@ -6,15 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import ProductIndication, Threshold
 from core.versioning import StaleEditError
 from eligibility import rules, selectors, services
-from eligibility.models import (
-    ConsentRecord,
-    MdtDecision,
-    ProductIndication,
-    ScreeningAssessment,
-    Threshold,
-)
+from eligibility.models import ConsentRecord, MdtDecision, ScreeningAssessment
 from patients.models import StageEvent
 from tests.eligibility.conftest import (
     ALL_ITEMS,
@@ -34,14 +30,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 class TestCatalogue:
     def test_every_product_has_label_data_and_indications(self):
-        from patients.models import CarTProduct
+        from catalogue.models import CarTProduct
 
         for item in CarTProduct.objects.all():
             assert item.label.monitoring_window_days >= 14
             assert item.indications.exists(), item.code
 
     def test_regimen_keys_are_those_of_the_dosing_table(self):
-        from infusion.dosing import REGIMENS
+        from catalogue.regimens import REGIMENS
 
         keys = set(
             ProductIndication.objects.exclude(lymphodepletion_regimen_key="").values_list(
@@ -82,7 +78,7 @@ class TestCatalogue:
     def test_thresholds_are_seeded_and_edits_reach_the_rules(self):
         assert Threshold.objects.count() == len(rules.DEFAULT_THRESHOLDS)
         Threshold.objects.filter(key="crcl_min").update(value=30)
-        table = selectors.thresholds()
+        table = catalogue_selectors.thresholds()
         assert table["crcl_min"].value == 30
         assert table["crcl_min"].unit == "mL/min"
 

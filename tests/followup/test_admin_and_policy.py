@@ -38,7 +38,7 @@ class TestRestrictionsFromTheLabel:
         assert "confirm" in r.source
 
     def test_without_a_label_row_the_longer_older_terms_apply_and_say_so(self):
-        from eligibility.models import ProductLabel
+        from catalogue.models import ProductLabel
 
         ProductLabel.objects.filter(product=product("axi-cel")).delete()
         r = selectors.restrictions_for(product=product("axi-cel"), day0=date(2026, 3, 2))

@@ -141,7 +141,7 @@ class TestDischarge:
         assert "no driving" in notes.first().subject
 
     def test_the_product_label_sets_the_dates(self, infused_7a, nurse_ada):
-        from eligibility.models import ProductLabel
+        from catalogue.models import ProductLabel
 
         ProductLabel.objects.filter(product=product("axi-cel")).update(
             proximity_restriction_weeks=4, driving_restriction_weeks=8, source="2019 SOP"

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalogue.dosing import tocilizumab_dose, tocilizumab_dose_allowed
 from infusion import dosing
 from infusion.dosing import (
     CYCLOPHOSPHAMIDE,
@@ -34,8 +35,6 @@ from infusion.dosing import (
     format_day,
     lymphodepletion_dose,
     plan_lymphodepletion,
-    tocilizumab_dose,
-    tocilizumab_dose_allowed,
 )
 
 MINUS = "\u2212"

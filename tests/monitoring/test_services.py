@@ -285,7 +285,7 @@ class TestMonitoringWindow:
         window; now they go on until a clinician ends monitoring."""
         from datetime import date
 
-        from eligibility.models import ProductLabel
+        from catalogue.models import ProductLabel
         from tests.factories import PatientFactory
         from tests.monitoring.conftest import course_in_monitoring
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from eligibility.models import ProductLabel
+from catalogue.models import ProductLabel
 from monitoring import ending_service, selectors, services
 from monitoring.models import Escalation, MonitoringTask
 from patients import services as patient_services

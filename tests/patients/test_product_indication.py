@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from patients import selectors, services
+from catalogue import selectors as catalogue_selectors
+from patients import services
 from patients.forms import CourseOpenForm
 from patients.models import TreatmentCourse
 from tests.factories import PatientFactory, product
@@ -32,7 +33,7 @@ def myeloma_patient(ward_7a, dr_ben):
 
 def test_the_products_indicated_for_each_diagnosis():
     codes = lambda diagnosis: sorted(  # noqa: E731
-        selectors.products_indicated_for(diagnosis).values_list("code", flat=True)
+        catalogue_selectors.products_indicated_for(diagnosis).values_list("code", flat=True)
     )
     assert codes("MM") == ["cilta-cel", "ide-cel"]
     assert codes("MCL") == ["brexu-cel", "liso-cel", "relma-cel"]

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from catalogue.models import CarTProduct, Diagnosis
 from core.models import User, Ward
 from core.roles import Role
 from patients import rules, services, stage_entry
-from patients.models import CarTProduct, Diagnosis, Patient
+from patients.models import Patient
 
 DEMO_PASSWORD = "cart-demo-2026"
 

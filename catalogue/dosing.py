@@ -1,15 +1,61 @@
-"""One tocilizumab dose for CRS and whether another may be given now. Pure: nothing here
-imports Django."""
+"""Tocilizumab for CRS: its limits (one table, with the source), one dose, and whether another
+may be given now. Monitoring (the bedside) reads these; the infusion's lymphodepletion
+calculator shares DoseResult. Pure: nothing here imports Django.
+
+Source: clinical reference §3 (ASCO 2021 / Actemra label). Decisions (institutional defaults —
+review): the maximum dose applies to the 12 mg/kg dose too; 30 kg exactly gets 8 mg/kg; "3 in
+24 h" counts doses given in the 24 h before `at` (a dose exactly 24 h earlier no longer counts);
+"no sooner than 8 h": exactly 8 h after the previous dose is allowed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
-from .checks import FLAG_CAPPED_AT_MAX_DOSE, _aware, _fmt, _round_half_up, _weight
-from .lymphodepletion import DoseResult
-from .tables import TOCILIZUMAB, TOCILIZUMAB_RULE
+from .dose_checks import FLAG_CAPPED_AT_MAX_DOSE, _aware, _fmt, _round_half_up, _weight
+
+TOCILIZUMAB = "tocilizumab"
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    drug: str
+    dose_mg: float | None  # None when the dose needs a clinician's decision
+    calculation: str  # every step written out, for the prescriber and pharmacist
+    requires_clinician_decision: bool = False
+    flags: tuple[str, ...] = ()
+    full_dose_mg: float | None = None  # before renal adjustment, cap and rounding
+    unrounded_dose_mg: float | None = None  # after adjustment and cap, before rounding
+
+
+@dataclass(frozen=True)
+class TocilizumabRule:
+    mg_per_kg: Decimal
+    paediatric_mg_per_kg: Decimal
+    paediatric_below_kg: Decimal  # strictly below this weight the paediatric dose applies
+    max_dose_mg: Decimal
+    rounding_mg: Decimal
+    min_interval: timedelta
+    max_doses_per_24_h: int
+    max_doses_total: int
+
+
+# Clinical reference §3 (ASCO 2021 / Actemra label): 8 mg/kg IV over 1 h, at most 800 mg a
+# dose (12 mg/kg under 30 kg); repeat no sooner than 8 h; at most 3 doses in 24 h and 4 in
+# total. Rounding to 1 mg is an institutional default — review.
+TOCILIZUMAB_RULE = TocilizumabRule(
+    mg_per_kg=Decimal("8"),
+    paediatric_mg_per_kg=Decimal("12"),
+    paediatric_below_kg=Decimal("30"),
+    max_dose_mg=Decimal("800"),
+    rounding_mg=Decimal("1"),
+    min_interval=timedelta(hours=8),
+    max_doses_per_24_h=3,
+    max_doses_total=4,
+)
 
 
 def tocilizumab_dose(*, weight_kg: float) -> DoseResult:

@@ -2,7 +2,8 @@
 
 The consent page, the discharge record and the wallet card show the same terms for every
 product, because all three read the product's label row through one selector
-(eligibility.selectors.discharge_restrictions)."""
+(catalogue.selectors.discharge_restrictions). Parametrised over every product of the catalogue
+(the first test proves the list is the whole catalogue)."""
 
 from datetime import date, timedelta
 
@@ -10,11 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from eligibility.models import ProductLabel
-from eligibility.selectors import discharge_restrictions
+from catalogue.models import CarTProduct, ProductLabel
+from catalogue.selectors import discharge_restrictions, products
 from followup import services
 from patients import services as patient_services
-from patients.models import CarTProduct
 from tests.factories import PatientFactory, course_at_stage
 from tests.followup.conftest import infuse
 
@@ -37,6 +37,10 @@ CODES = [
 def frozen_today():
     with time_machine.travel("2026-03-20 09:00 +08:00", tick=False):
         yield
+
+
+def test_the_products_below_are_the_whole_catalogue():
+    assert sorted(CODES) == sorted(products().values_list("code", flat=True))
 
 
 @pytest.mark.parametrize("code", CODES)

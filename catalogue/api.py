@@ -1,16 +1,13 @@
-"""REST endpoints for the catalogue: products with their label data, and thresholds."""
+"""REST endpoints for the catalogue: products with their label data, and thresholds.
+
+Read-only (administrators edit in the admin). Served at /api/eligibility/products/ and
+/api/eligibility/thresholds/ (eligibility/api_urls.py), where screening clients find them."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from eligibility import selectors
-from eligibility.models import (
-    DrugClass,
-    ProductIndication,
-    ProductLabel,
-    Threshold,
-)
-from patients.models import CarTProduct
+from . import selectors
+from .models import CarTProduct, DrugClass, ProductIndication, ProductLabel, Threshold
 
 # --- Catalogue ------------------------------------------------------------------------------
 
@@ -89,12 +86,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     """Products with their label data and indications (edited by administrators)."""
 
     serializer_class = CatalogueProductSerializer
-    queryset = (
-        CarTProduct.objects.filter(active=True)
-        .select_related("label")
-        .prefetch_related("indications")
-        .order_by("short_name")
-    )
+    queryset = selectors.products_with_label_data()
     lookup_field = "code"
 
 
@@ -102,5 +94,5 @@ class ThresholdViewSet(viewsets.ReadOnlyModelViewSet):
     """Eligibility, risk, CAR-HEMATOTOX and washout thresholds (institutional defaults)."""
 
     serializer_class = ThresholdSerializer
-    queryset = Threshold.objects.order_by("key")
+    queryset = selectors.threshold_rows()
     lookup_field = "key"

@@ -1,4 +1,10 @@
-"""Product label data administrators edit in the admin: labels, indications, thresholds."""
+"""The catalogue: products, their label data and indications, and the threshold table.
+
+Reference data every stage shares, edited by administrators in the admin with history and read
+by auditors. The tables keep their old names (patients_cartproduct, eligibility_productlabel,
+…): the models moved here without moving a row (migration 0001_move_models_keep_tables;
+0002 relabels their content types, so permissions and role grants follow).
+"""
 
 from decimal import Decimal
 
@@ -9,21 +15,54 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from eligibility import rules
-from infusion.dosing import REGIMENS
-from patients.models import CarTProduct, Diagnosis
+from . import indications
+from .regimens import REGIMENS
+from .thresholds import DEFAULT_THRESHOLDS
 
-# --- Catalogue (administrators edit these in the admin) -------------------------------------
+
+class Diagnosis(models.TextChoices):
+    """Indications of the approved products (clinical reference §4), coded for registries."""
+
+    LBCL = "LBCL", _("Large B-cell lymphoma (DLBCL, HGBCL, PMBCL, transformed FL)")
+    FL = "FL", _("Follicular lymphoma")
+    MCL = "MCL", _("Mantle cell lymphoma")
+    B_ALL = "B-ALL", _("B-cell acute lymphoblastic leukaemia")
+    CLL_SLL = "CLL/SLL", _("Chronic lymphocytic leukaemia / small lymphocytic lymphoma")
+    MM = "MM", _("Multiple myeloma")
+    # Breyanzi US label §1.5 (December 2025): relapsed or refractory MZL (issue 16 item 7).
+    MZL = "MZL", _("Marginal zone lymphoma")
+
+
+class CarTProduct(models.Model):
+    """A row of the CAR-T product catalogue (seeded from the clinical reference §4)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("brand name"), max_length=100)
+    generic_name = models.CharField(_("generic name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, unique=True)
+    target_antigen = models.CharField(_("target antigen"), max_length=20)
+    manufacturer = models.CharField(_("manufacturer"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(table_name="patients_historicalcartproduct")
+
+    class Meta:
+        db_table = "patients_cartproduct"
+        ordering = ["short_name"]
+        verbose_name = _("CAR-T product")
+        verbose_name_plural = _("CAR-T products")
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.name})"
 
 
 class PostTransplantRule(models.TextChoices):
-    ANY = rules.TRANSPLANT_RULE_ANY, _("No transplant condition")
+    ANY = indications.TRANSPLANT_RULE_ANY, _("No transplant condition")
     NOT_CANDIDATE = (
-        rules.TRANSPLANT_RULE_NOT_CANDIDATE,
+        indications.TRANSPLANT_RULE_NOT_CANDIDATE,
         _("Not a candidate for autologous transplant"),
     )
     FAILED_OR_NOT_CANDIDATE = (
-        rules.TRANSPLANT_RULE_FAILED_OR_NOT_CANDIDATE,
+        indications.TRANSPLANT_RULE_FAILED_OR_NOT_CANDIDATE,
         _("Relapsed after autologous transplant, or not a candidate for one"),
     )
 
@@ -73,9 +112,10 @@ class ProductLabel(models.Model):
         default=False,
         help_text=_("Unticked: an institutional default that must be reviewed against the label."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="eligibility_historicalproductlabel")
 
     class Meta:
+        db_table = "eligibility_productlabel"
         ordering = ["product__short_name"]
         verbose_name = _("product label data")
         verbose_name_plural = _("product label data")
@@ -127,7 +167,7 @@ class ProductIndication(models.Model):
         _("ECOG at most"),
         null=True,
         blank=True,
-        validators=[MaxValueValidator(rules.ECOG_RANGE[1])],
+        validators=[MaxValueValidator(indications.ECOG_RANGE[1])],
         help_text=_("Empty: the programme default threshold."),
     )
     required_prior_drug_classes = models.JSONField(
@@ -177,9 +217,10 @@ class ProductIndication(models.Model):
         help_text=_("Unticked: an institutional default that must be reviewed against the label."),
     )
     active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="eligibility_historicalproductindication")
 
     class Meta:
+        db_table = "eligibility_productindication"
         ordering = ["product__short_name", "diagnosis", "position", "id"]
         verbose_name = _("product indication")
         verbose_name_plural = _("product indications")
@@ -192,7 +233,7 @@ class ProductIndication(models.Model):
                 violation_error_message=_("The minimum age must not be above the maximum age."),
             ),
             models.CheckConstraint(
-                condition=Q(ecog_max__isnull=True) | Q(ecog_max__lte=rules.ECOG_RANGE[1]),
+                condition=Q(ecog_max__isnull=True) | Q(ecog_max__lte=indications.ECOG_RANGE[1]),
                 name="indication_ecog_max_range",
             ),
         ]
@@ -200,32 +241,16 @@ class ProductIndication(models.Model):
     def __str__(self) -> str:
         return f"{self.product.short_name}: {self.description}"
 
-    def as_rule(self) -> rules.Indication:
-        return rules.Indication(
-            diagnosis=self.diagnosis,
-            description=self.description,
-            min_prior_lines=self.min_prior_lines,
-            first_line_relapse_within_months=self.first_line_relapse_within_months,
-            post_transplant_rule=self.post_transplant_rule,
-            min_age_years=self.min_age_years,
-            max_age_years=self.max_age_years,
-            ecog_max=self.ecog_max,
-            required_prior_drug_classes=tuple(self.required_prior_drug_classes),
-            requires_lenalidomide_refractory=self.requires_lenalidomide_refractory,
-            requires_refractory_or_second_relapse=self.requires_refractory_or_second_relapse,
-            last_line_relapse_within_months=self.last_line_relapse_within_months,
-            first_line_required_drug_classes=tuple(self.first_line_required_drug_classes),
-        )
-
 
 class Threshold(models.Model):
-    """The programme's value for one threshold of eligibility/rules/ (its default table)."""
+    """The programme's value for one threshold of the catalogue's table (catalogue/thresholds.py):
+    eligibility, risk signals, CAR-HEMATOTOX and the washout before apheresis."""
 
     key = models.CharField(
         _("threshold"),
         max_length=60,
         unique=True,
-        choices=[(k, t.description) for k, t in rules.DEFAULT_THRESHOLDS.items()],
+        choices=[(k, t.description) for k, t in DEFAULT_THRESHOLDS.items()],
     )
     value = models.DecimalField(
         _("value"), max_digits=10, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
@@ -237,9 +262,10 @@ class Threshold(models.Model):
         default=False,
         help_text=_("Unticked: UNVERIFIED — an institutional default to review."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="eligibility_historicalthreshold")
 
     class Meta:
+        db_table = "eligibility_threshold"
         ordering = ["key"]
         verbose_name = _("eligibility threshold")
         verbose_name_plural = _("eligibility thresholds")
