@@ -146,8 +146,16 @@ def form_number_messages(form) -> None:
         message = number_range_message(
             label=field.label or name, min_value=low, max_value=high, decimal_places=places
         )
+        # A model validator that already speaks in clinical words ("ECOG runs from 0 to 4.")
+        # keeps its message: a ModelForm would otherwise report it with the form field's.
+        own_words = {
+            validator.code
+            for validator in getattr(model_field, "validators", [])
+            if isinstance(validator, (MinValueValidator, MaxValueValidator))
+            and validator.message != type(validator).message
+        }
         # Django formats a validator's message with its params: a "%" of "SpO₂ (%)" doubles.
-        for code in NUMBER_ERROR_CODES:
+        for code in NUMBER_ERROR_CODES - own_words:
             field.error_messages[code] = message.replace("%", "%%")
 
 

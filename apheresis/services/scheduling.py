@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from catalogue import selectors as catalogue_selectors
 from core import lab_sources
 from core.models import User
+from eligibility import selectors as eligibility_selectors
 from patients.models import TreatmentCourse
 from patients.selectors import user_can_see_patient
 
@@ -60,14 +61,11 @@ def coi_issue(*, by: User, course: TreatmentCourse) -> ChainOfIdentity:
 
 
 def therapies_for(course: TreatmentCourse) -> list[rules.Therapy]:
-    """Washout therapies recorded at screening (eligibility), when a screening exists."""
-    try:
-        screening = course.screening
-    except ObjectDoesNotExist:
-        return []
+    """Washout therapies recorded at screening, read through eligibility's published
+    selectors (README, Architecture), not through the course's ORM relation."""
     return [
         rules.Therapy(therapy_class=t.therapy_class, last_dose_date=t.last_dose_date)
-        for t in screening.washout_therapies.all()
+        for t in eligibility_selectors.washout_therapies_for_course(course)
     ]
 
 

@@ -63,7 +63,8 @@ FORMS = [
         "Oxygen flow must be between 0 and 100 L/min",
     ),
     (ScreeningForm, {}, "alt_u_l", "99999999", "ALT must be between 0 and 10000 U/L"),
-    (ScreeningForm, {}, "ecog", "7", "ECOG performance status must be between 0 and 4."),
+    # A model validator already in clinical words keeps its own message.
+    (ScreeningForm, {}, "ecog", "7", "ECOG runs from 0 to 4."),
     (
         PreInfusionCheckForm,
         {},
