@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapFormMixin, DateInput, DateTimeInput, MeasuredField
 
-from . import services
+from . import rules, services, text
 from .models import (
     Collection,
     CollectionSchedule,
@@ -85,6 +85,16 @@ MANUAL_CUSTODY_KINDS = [
 
 
 class CustodyForm(BootstrapFormMixin, forms.Form):
+    # One scan plus confirm: the bag's COI ID is scanned first; the next expected step, the
+    # time (now), the place last used for that step and the person are filled in already.
+    # Enter (the scanner's last key) moves to the confirm button instead of submitting.
+    scanned_coi_id = forms.CharField(
+        label=_("Scan the bag's COI ID"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "data-enter-next": "#confirm"}
+        ),
+    )
     kind = forms.ChoiceField(label=_("Event"), choices=MANUAL_CUSTODY_KINDS)
     occurred_at = forms.DateTimeField(label=_("Time"), widget=DateTimeInput())
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -103,11 +113,34 @@ class CustodyForm(BootstrapFormMixin, forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, next_kind: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        coi_id: str = "",
+        next_kind: str | None = None,
+        place: str = "",
+        handled_by: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.coi_id = coi_id
         self.fields["occurred_at"].initial = _now_minute()
         if next_kind:
             self.fields["kind"].initial = next_kind
+        self.fields["place"].initial = place
+        self.fields["handled_by"].initial = handled_by
+
+    def clean_scanned_coi_id(self) -> str:
+        result = rules.coi_compare(
+            scanned=self.cleaned_data["scanned_coi_id"], expected=self.coi_id
+        )
+        if result != rules.SCAN_MATCH:
+            raise forms.ValidationError(text.SCAN_MESSAGES[result])
+        return self.coi_id
+
+    def service_fields(self) -> dict:
+        """What the custody service takes (the scan is checked here, not stored twice)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "scanned_coi_id"}
 
 
 class CorrectionForm(BootstrapFormMixin, forms.Form):

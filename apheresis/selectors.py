@@ -186,6 +186,14 @@ def effective_steps(collection: Collection) -> list[CustodyEvent]:
     return _effective_events(list(collection.custody_events.all()))
 
 
+def custody_last_place(kind: str | None) -> str:
+    """Where this step was last logged (any bag): the usual place, to prefill the scan form."""
+    if not kind:
+        return ""
+    event = CustodyEvent.objects.filter(kind=kind).exclude(place="").order_by("-id").first()
+    return event.place if event else ""
+
+
 # --- Vein-to-vein --------------------------------------------------------------------------
 
 
@@ -271,7 +279,20 @@ def coordinator_board(user) -> dict:
             groups["to_site"].append(row)
         elif last in rules.AT_SITE:
             groups["in_storage"].append(row)
-    return {"today": today, "upcoming": upcoming, **groups}
+    return {"today": today, "to_book": consented_not_booked(user), "upcoming": upcoming, **groups}
+
+
+def consented_not_booked(user) -> list[TreatmentCourse]:
+    """Consented courses with no collection booked and none collected: the next step is to
+    book one (oldest referral first)."""
+    return list(
+        courses_visible_to(user)
+        .filter(stage=Stage.CONSENTED)
+        .exclude(collection_schedules__status=ScheduleStatus.PLANNED)
+        .exclude(collections__isnull=False)
+        .select_related("patient", "product")
+        .order_by("referred_on", "id")
+    )
 
 
 _ENDED = frozenset({Stage.COMPLETED, Stage.WITHDRAWN, Stage.DECEASED})

@@ -213,19 +213,25 @@ def custody_new(request, pk):
     collection = selectors.collection_for_user(request.user, pk)
     require(services.can_write(request.user))
     steps = selectors.effective_steps(collection)
+    next_kind = _next_kind(steps[-1].kind if steps else None)
     form = CustodyForm(
-        request.POST or None, next_kind=_next_kind(steps[-1].kind if steps else None)
+        request.POST or None,
+        coi_id=collection.coi_id,
+        next_kind=next_kind,
+        place=selectors.custody_last_place(next_kind),
+        handled_by=str(request.user),
     )
     return _form_page(
         request,
         form,
         lambda: services.custody_record(
-            by=request.user, collection=collection, **form.cleaned_data
+            by=request.user, collection=collection, **form.service_fields()
         ),
         course=collection.course,
         title=_("Log a custody event"),
         done=_("Custody event logged."),
         coi_id=collection.coi_id,
+        submit_label=_("Confirm"),
     )
 
 

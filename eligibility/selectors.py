@@ -265,3 +265,25 @@ def lab_rows(assessment: ScreeningAssessment | None) -> list[dict]:
         }
         for field, _quantity, _places in SCREENING_LABS.values()
     ]
+
+
+# --- The clinician's work list (issue 17) --------------------------------------------------
+
+
+def mdt_decisions_due(user) -> list[dict]:
+    """Courses in screening whose screening gives a result (eligible or not): the MDT
+    decides next. A screening still incomplete waits for its results, not for the MDT."""
+    done = (rules.ELIGIBLE, rules.NOT_ELIGIBLE)
+    return [
+        row for row in worklist(user, stages=(course_rules.SCREENING,)) if row["result"] in done
+    ]
+
+
+def consents_to_take(user) -> QuerySet[TreatmentCourse]:
+    """Courses the MDT approved (eligible), waiting for the patient's consent."""
+    return (
+        courses_visible_to(user)
+        .filter(stage=course_rules.ELIGIBLE)
+        .select_related("patient", "product")
+        .order_by("referred_on", "id")
+    )

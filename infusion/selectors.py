@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from apheresis import selectors as apheresis_selectors
 from catalogue import selectors as catalogue_selectors
+from core.models import Ward
 from core.signatures import fingerprint
 from patients.models import Stage, TreatmentCourse
 from patients.selectors import courses_visible_to
@@ -279,6 +281,81 @@ def gate_worklist(user, on: date) -> QuerySet[TreatmentCourse]:
         .filter(stage=Stage.LYMPHODEPLETION, planned_day0_date__lte=on + timedelta(days=3))
         .order_by("planned_day0_date", "patient__family_name")
     )
+
+
+def gates_waiting_for_stock_check(user, on: date) -> list[TreatmentCourse]:
+    """The pharmacist's gate reviews: courses near infusion (the gate list) whose gate still
+    lacks a tocilizumab stock check valid on the day (the same window the gate uses)."""
+    _, end = _day_bounds(on)
+    reference = min(timezone.now(), end)
+    valid = TocilizumabStockCheck.objects.filter(
+        course=OuterRef("pk"),
+        confirmed_at__lte=reference,
+        confirmed_at__gt=reference - rules.TOCILIZUMAB_STOCK_VALID,
+    )
+    return list(
+        gate_worklist(user, on).exclude(Exists(valid)).select_related("patient__ward", "product")
+    )
+
+
+def plans_to_prescribe(user) -> QuerySet[TreatmentCourse]:
+    """Courses whose cells are being made (or bridged) without a lymphodepletion plan yet:
+    the clinician prescribes it, the pharmacist then verifies it."""
+    return (
+        courses_visible_to(user)
+        .filter(stage__in=(Stage.MANUFACTURING, Stage.BRIDGING), lymphodepletion_plan__isnull=True)
+        .select_related("patient", "product")
+        .order_by("planned_day0_date", "referred_on", "id")
+    )
+
+
+def gate_reviews_due(user, on: date) -> QuerySet[TreatmentCourse]:
+    """Courses to be infused on the day (or overdue) whose gate has no passed review yet."""
+    passed = GateReview.objects.filter(
+        course=OuterRef("pk"), review_date=on, passed=True, superseded_at__isnull=True
+    )
+    return (
+        gate_worklist(user, on)
+        .filter(planned_day0_date__lte=on)
+        .exclude(Exists(passed))
+        .select_related("patient__ward", "product")
+    )
+
+
+@dataclass(frozen=True)
+class WardStock:
+    """A ward's latest tocilizumab count: the stock sits on the ward, whichever patient's
+    gate it was confirmed for."""
+
+    ward: Ward
+    check: TocilizumabStockCheck | None
+    current: bool  # confirmed within the last 24 h (rules.TOCILIZUMAB_STOCK_VALID)
+
+
+def tocilizumab_stock_by_ward(user, *, now: datetime | None = None) -> list[WardStock]:
+    """Each ward with a patient under way (visible to the user): its latest stock count."""
+    now = now or timezone.now()
+    active = courses_visible_to(user).exclude(stage__in=sorted(_ENDED_STAGES))
+    latest = TocilizumabStockCheck.objects.filter(
+        course__patient__ward=OuterRef("pk"), confirmed_at__lte=now
+    ).order_by("-confirmed_at", "-id")
+    wards = list(
+        Ward.objects.filter(pk__in=active.values("patient__ward"))
+        .annotate(latest_check_id=Subquery(latest.values("pk")[:1]))
+        .order_by("name")
+    )
+    checks = TocilizumabStockCheck.objects.select_related("confirmed_by").in_bulk(
+        [w.latest_check_id for w in wards if w.latest_check_id]
+    )
+    rows = []
+    for ward in wards:
+        check = checks.get(ward.latest_check_id)
+        current = check is not None and check.confirmed_at > now - rules.TOCILIZUMAB_STOCK_VALID
+        rows.append(WardStock(ward=ward, check=check, current=current))
+    return rows
+
+
+_ENDED_STAGES = frozenset({Stage.COMPLETED, Stage.WITHDRAWN, Stage.DECEASED, Stage.NOT_ELIGIBLE})
 
 
 def course_overview(course: TreatmentCourse) -> dict:

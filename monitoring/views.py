@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.models import Ward
+from core.next_steps import after_dose, back_to_today_url
 from core.permissions import (
     can_read_patients,
     can_review_missed_assessments,
@@ -94,6 +96,7 @@ def course_page(request, pk):
             "day_label": _day_label(course),
             "can_assess": _bedside(request.user),
             "is_clinician": request.user.has_role(Role.CLINICIAN),
+            "back_to_today": back_to_today_url(request, course.patient),
             "ack_form": AcknowledgeForm(),
             "advice": selectors.advice_for(course) if course.stage == "monitoring" else [],
             "decision": selectors.end_decision(course) if course.stage == "monitoring" else None,
@@ -254,7 +257,7 @@ def intervention_new(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Intervention recorded."))
-            return redirect("monitoring:course", pk=course.pk)
+            return redirect(after_dose(reverse("monitoring:course", args=[course.pk])))
     tocilizumab = services.tocilizumab_recommended_dose(course)
     return render(
         request,

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.next_steps import after_dose, back_to_today_url
 from core.permissions import can_read_patients, require
 from patients import rules as patient_rules
 
@@ -63,6 +65,7 @@ def plan_page(request, pk):
             "verify_form": VerifyForm(initial={"version": plan.version}),
             "undecided": any(not d.decided for d in overview["doses"]),
             "printed_at": timezone.localtime(),
+            "back_to_today": back_to_today_url(request, course.patient),
             **overview,
             **_roles(request.user),
         },
@@ -219,7 +222,7 @@ def administer(request, pk):
                 _("%(drug)s %(mg)s mg recorded.")
                 % {"drug": text.drug_label(dose.drug), "mg": form.cleaned_data["dose_given_mg"]},
             )
-            return redirect("infusion:plan", pk=course.pk)
+            return redirect(after_dose(reverse("infusion:plan", args=[course.pk])))
     return render(
         request,
         "infusion/form.html",

@@ -10,12 +10,20 @@ from .common import _day_label, _dose_rows, _roles
 
 
 def pharmacy(request):
-    """The pharmacist's list: plans waiting for verification."""
+    """The pharmacist's list: plans waiting for verification, gates waiting for her stock
+    check, and the tocilizumab stock of each ward."""
     require(can_read_patients(request.user))
     return render(
         request,
         "infusion/pharmacy.html",
-        {"plans": selectors.plans_to_verify(request.user), **_roles(request.user)},
+        {
+            "plans": selectors.plans_to_verify(request.user),
+            "stock_gates": selectors.gates_waiting_for_stock_check(
+                request.user, timezone.localdate()
+            ),
+            "ward_stock": selectors.tocilizumab_stock_by_ward(request.user),
+            **_roles(request.user),
+        },
     )
 
 

@@ -14,7 +14,9 @@
     const fields = Array.from(field.form.elements).filter(function (el) {
       return !el.disabled && el.type !== "hidden" && el.offsetParent !== null;
     });
-    const next = fields[fields.indexOf(field) + 1];
+    // data-enter-next="#confirm" names where to go (e.g. the confirm button after a scan).
+    const target = field.dataset.enterNext && document.querySelector(field.dataset.enterNext);
+    const next = target || fields[fields.indexOf(field) + 1];
     if (next) next.focus();
   });
   // Print buttons (labels, plans, the wallet card): a button, not an inline handler.

@@ -192,6 +192,7 @@ class TestCustodyPages:
         response = client.post(
             reverse("apheresis:custody_new", args=[collection.pk]),
             {
+                "scanned_coi_id": collection.coi_id,
                 "kind": "thawed",
                 "occurred_at": "2026-06-15T15:00",
                 "place": "Ward 7A",

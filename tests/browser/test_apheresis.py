@@ -89,23 +89,29 @@ def test_coordinator_collects_labels_and_logs_custody_to_receipt(
         ("Released by manufacturer", "Manufacturer"),
         ("Shipped to site", "Manufacturer"),
     ):
+        # One scan plus confirm: the scan has the focus, Enter moves to "Confirm".
         page.get_by_role("link", name="Log custody event").click()
+        expect(page.get_by_label("Scan the bag's COI ID")).to_be_focused()
         expect(page.get_by_label("Event")).to_have_value(
             next(v for v, label in CUSTODY_LABELS if label == kind)
         )
         page.get_by_label("Place").fill(place)
         page.get_by_label("Person").fill("Courier Zhang")
-        page.get_by_role("button", name="Save").click()
+        page.get_by_label("Scan the bag's COI ID").fill(coi_id)
+        page.get_by_label("Scan the bag's COI ID").press("Enter")
+        expect(page.get_by_role("button", name="Confirm")).to_be_focused()
+        page.keyboard.press("Enter")
         expect(page.get_by_role("alert").filter(has_text="Custody event logged")).to_be_visible()
     course.refresh_from_db()
     assert course.stage == "manufacturing"
 
     # An out-of-order step is refused loudly.
     page.get_by_role("link", name="Log custody event").click()
+    page.get_by_label("Scan the bag's COI ID").fill(coi_id)
     page.get_by_label("Event").select_option("thawed")
     page.get_by_label("Place").fill("Ward 7A")
     page.get_by_label("Person").fill("RN Ada")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("“Thawed” needs “Received at site” recorded first")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
 
