@@ -50,9 +50,9 @@ def test_without_edits_every_regimen_equals_the_code_table(key):
 def test_administrator_sets_fludarabine_to_25_and_a_new_plan_uses_it(
     client,
     admin_alex,
-    verified,
+    verified,  # noqa: F811 (fixture)
     patient_7b,
-    dr_ben,  # noqa: F811 (fixture)
+    dr_ben,
 ):
     row = _flu_row()
     client.force_login(admin_alex)
