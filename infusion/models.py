@@ -165,7 +165,11 @@ class LymphodepletionPlan(models.Model):
 
     @property
     def regimen(self):
-        return REGIMENS[self.regimen_key]
+        """The regimen as the catalogue has it now (the code table with the administrator's
+        rows laid over it), for the plan pages' name, source and verified badge."""
+        from catalogue import selectors as catalogue_selectors
+
+        return catalogue_selectors.regimen(self.regimen_key)
 
     @property
     def active_signature(self):

@@ -89,6 +89,10 @@ def test_unticking_verified_marks_the_regimen_unverified_in_a_new_plan(admin_ale
     row.verified = False
     catalogue_services.catalogue_row_save(by=admin_alex, row=row)
     assert selectors.regimen("axi-cel").verified is False
+    # The plan pages' name, source and badge read the same catalogue regimen.
+    from infusion.models import LymphodepletionPlan
+
+    assert LymphodepletionPlan(regimen_key="axi-cel").regimen.verified is False
 
 
 def test_auditor_gets_403_on_change(client, auditor_cara):
