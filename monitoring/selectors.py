@@ -125,20 +125,22 @@ class TodayList:
 
 
 def monitoring_ends_to_sign(user, *, now: datetime | None = None) -> list[TreatmentCourse]:
-    """Courses past their label window whose monitoring may end now (ending.py): a
-    clinician signs the end. Only those past the window are evaluated."""
+    """Courses past their label's monitoring window: the clinician reviews each on its end
+    page, which says whether it may end now (ending.py), and signs. One query whatever the
+    number of patients: the start page must stay flat as the programme grows (issue 20)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     windows = catalogue_selectors.monitoring_windows()
-    due = []
     courses = monitored_courses_for(user).filter(day0_date__isnull=False)
-    for course in courses.select_related("patient__ward", "product"):
-        window = windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS)
-        if today <= ending.window_end(day0=course.day0_date, window_days=window):
-            continue
-        if end_decision(course, now=now, windows=windows).may_end:
-            due.append(course)
-    return due
+    return [
+        course
+        for course in courses.select_related("patient__ward", "product").order_by("day0_date")
+        if today
+        > ending.window_end(
+            day0=course.day0_date,
+            window_days=windows.get(course.product_id, schedule.DEFAULT_MONITORING_DAYS),
+        )
+    ]
 
 
 def monitored_courses_for(user, *, ward=None) -> QuerySet[TreatmentCourse]:
