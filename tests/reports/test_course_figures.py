@@ -11,10 +11,10 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 
+from eligibility import services as eligibility_services
 from followup import outcomes
 from followup import services as followup_services
 from monitoring.models import Assessment, Intervention
-from patients import services as patient_services
 from reports import services
 from reports.models import CourseFigures
 from reports.selectors import Scope, dashboard_data, dashboard_data_full
@@ -71,10 +71,9 @@ def test_figures_follow_every_write(programme, dr_ben, nurse_ada):
             lugano_response="PD",
             imaging_method="pet_ct",
         ),
-        # Course C moves on: its first screening date enters the intervals.
-        lambda: patient_services.course_change_stage(
-            by=dr_ben, course=c, to_stage="screening", effective_date=date(2026, 9, 3)
-        ),
+        # Course C moves on (through the service that owns screening's record): its first
+        # screening date enters the intervals.
+        lambda: eligibility_services.screening_start(by=dr_ben, course=c),
     ]
     for write in writes:
         write()
