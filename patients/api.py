@@ -17,6 +17,14 @@ from . import rules, selectors, services
 from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
+class VisibleCourseField(serializers.PrimaryKeyRelatedField):
+    """A course the user may see; any other is reported as not existing, as on the pages.
+    The one definition every stage's API uses for its ``course`` field."""
+
+    def get_queryset(self):
+        return selectors.courses_visible_to(self.context["request"].user)
+
+
 def as_drf_error(error: DjangoValidationError) -> ValidationError:
     if hasattr(error, "error_dict"):
         return ValidationError(

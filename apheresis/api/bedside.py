@@ -5,18 +5,11 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
 from core.permissions import BEDSIDE_ROLES, ReadsPatients
-from patients.selectors import courses_visible_to
+from patients.api import VisibleCourseField
 
 from .. import selectors, services
 from ..models import BagVerification
 from .serializers import _service
-
-
-class VisibleCourseField(serializers.PrimaryKeyRelatedField):
-    """A course the user may see; any other id reads as not existing."""
-
-    def get_queryset(self):
-        return courses_visible_to(self.context["request"].user)
 
 
 class BedsideVerificationSerializer(serializers.ModelSerializer):

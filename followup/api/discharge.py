@@ -9,21 +9,13 @@ from rest_framework.exceptions import ValidationError
 from core.filters import CourseRecordFilter
 from core.permissions import ReadsPatients
 from core.versioning import StaleEditError
-from patients.api import as_drf_error
+from patients.api import VisibleCourseField, as_drf_error
 from patients.selectors import courses_visible_to
 
 from .. import selectors, services
 from ..models import (
     Discharge,
 )
-
-
-class VisibleCourseField(serializers.PrimaryKeyRelatedField):
-    """A course the user may see; any other is reported as not existing, as on the pages."""
-
-    def get_queryset(self):
-        return courses_visible_to(self.context["request"].user)
-
 
 # --- Discharge ---------------------------------------------------------------------------
 

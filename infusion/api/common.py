@@ -1,12 +1,12 @@
 """What every infusion endpoint shares: the write roles, the service call, course filters."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 
 from core.filters import CourseRecordFilter
 from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import Role
-from patients.api import as_drf_error
+from patients.api import VisibleCourseField, as_drf_error  # noqa: F401  (re-exported)
 from patients.selectors import courses_visible_to
 
 CLINICIAN = frozenset({Role.CLINICIAN})
@@ -20,13 +20,6 @@ def _call(function, **kwargs):
         return function(**kwargs)
     except DjangoValidationError as error:
         raise as_drf_error(error) from None
-
-
-class VisibleCourseField(serializers.PrimaryKeyRelatedField):
-    """A course the user may see; any other id reads as not existing."""
-
-    def get_queryset(self):
-        return courses_visible_to(self.context["request"].user)
 
 
 CourseFilter = CourseRecordFilter  # the shared course filter, under infusion's old name
