@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -55,7 +55,7 @@ class Finding:
     inside "fever 38.6 °C with face mask")."""
 
     code: str
-    params: Mapping[str, object] = MappingProxyType({})
+    params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def as_json(self) -> dict[str, object]:
         """The stored form, {"code": ..., "params": {...}}, as core.system_text reads it."""

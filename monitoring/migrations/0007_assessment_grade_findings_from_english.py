@@ -2,23 +2,30 @@
 into codes where the English is exactly what the codes say (monitoring/grading_legacy.py), so
 Chinese pages show them in Chinese. Anything else keeps [] and the page shows the English.
 
-History rows are left as they were (append-only)."""
+History rows are left as they were (append-only), and the backfill writes none: it fills a
+derived column no one changed, a documented data repair (core.audit.unaudited)."""
 
 from django.db import migrations
+
+from core.audit import unaudited
 
 from monitoring.grading_legacy import findings_from_english
 from monitoring.texts import GRADING_TEXTS
 
 
 def fill(apps, schema_editor):
-    Assessment = apps.get_model("monitoring", "Assessment")
+    with unaudited("issue 17: grade findings read back from the English reasons"):
+        _fill(apps.get_model("monitoring", "Assessment")._base_manager)
+
+
+def _fill(rows):
     # One pass per distinct wording, not per row: a large ward has few distinct reasons.
     for scale, text_field, findings_field in (
         ("crs", "crs_reason", "crs_findings"),
         ("icans", "icans_reason", "icans_findings"),
     ):
         texts = (
-            Assessment.objects.filter(**{findings_field: []})
+            rows.filter(**{findings_field: []})
             .exclude(**{text_field: ""})
             .values_list(text_field, flat=True)
             .distinct()
@@ -27,7 +34,7 @@ def fill(apps, schema_editor):
         for text in list(texts):
             findings = findings_from_english(text, texts=GRADING_TEXTS, scale=scale)
             if findings:
-                Assessment.objects.filter(**{text_field: text, findings_field: []}).update(
+                rows.filter(**{text_field: text, findings_field: []}).update(
                     **{findings_field: findings}
                 )
 
