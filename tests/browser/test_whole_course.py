@@ -95,6 +95,8 @@ def test_one_patient_walks_the_whole_course(
         clinician_reviews_the_gate(tablets, course_pk)
         clock.move_to(at(DAY0, 9))
         nurse_infuses_and_assesses(tablets, course_pk, clock)
+        clock.move_to(at(DAY0 + timedelta(days=1), 10))
+        crs_is_treated_and_the_escalation_acknowledged(tablets, course_pk, clock)
         nurse_reads_her_ward_in_chinese(tablets)
 
         clock.move_to(at(DAY0 + timedelta(days=15), 9))
@@ -213,14 +215,71 @@ def nurse_infuses_and_assesses(tablets, course_pk: int, clock) -> None:
     expect(row).to_contain_text("Day 0")
     row.get_by_role("link", name="Assess").click()
     expect(page).to_have_url(re.compile(rf"/monitoring/courses/{course_pk}/assess/$"))
-    page.get_by_label("Highest temperature (°C)").fill("37.1")
-    page.get_by_label("Heart rate (/min)").fill("82")
-    page.get_by_label("Systolic BP (mmHg)").fill("122")
-    page.get_by_label("Diastolic BP (mmHg)").fill("74")
-    page.get_by_label("SpO₂ (%)").fill("97")
-    page.get_by_label("Respiratory rate (/min)").fill("16")
+    assess(page, CALM)
+    expect(page.get_by_role("alert").filter(has_text="Assessment saved")).to_contain_text(
+        "CRS grade 0"
+    )
+
+
+CALM = ("37.1", "82", "122", "74", "97", "16")
+FEVER_HYPOTENSION = ("39.2", "118", "86", "50", "95", "22")
+
+
+def assess(page, vitals, *, hypotension: bool = False) -> None:
+    for label, value in zip(
+        (
+            "Highest temperature (°C)",
+            "Heart rate (/min)",
+            "Systolic BP (mmHg)",
+            "Diastolic BP (mmHg)",
+            "SpO₂ (%)",
+            "Respiratory rate (/min)",
+        ),
+        vitals,
+        strict=True,
+    ):
+        page.get_by_label(label).fill(value)
+    if hypotension:
+        page.get_by_label("Hypotension").check()
     page.get_by_role("button", name="Save assessment").click()
-    expect(page.get_by_role("alert").filter(has_text="Assessment saved")).to_be_visible()
+
+
+def crs_is_treated_and_the_escalation_acknowledged(tablets, course_pk: int, clock) -> None:
+    """Day +1: fever and hypotension, CRS 2. Ada gives tocilizumab and goes back to Today; Dr
+    Ben's start page shows the escalation until he acknowledges it; Day +2 is calm again."""
+    page = tablets.visit("ada", "/monitoring/today/?ward=7a")
+    page.get_by_test_id(f"today-row-{MRN}").get_by_role("link", name="Assess").click()
+    assess(page, FEVER_HYPOTENSION, hypotension=True)
+    expect(page.get_by_role("alert").filter(has_text="Assessment saved")).to_contain_text(
+        "CRS grade 2"
+    )
+    page.get_by_role("link", name="Record intervention").click()
+    expect(page.locator("[name=kind]")).to_have_value("tocilizumab")
+    page.get_by_role("button", name="Save").click()
+    next_step(page, "Back to Today").click()
+    expect(page).to_have_url(re.compile(r"/monitoring/today/\?ward=7a$"))
+    expect(page.get_by_test_id(f"today-row-{MRN}").get_by_test_id("crs-grade")).to_contain_text(
+        "CRS 2"
+    )
+
+    page = tablets.visit("ben", "/")
+    worklist(page, "escalations-to-acknowledge").click()
+    expect(page).to_have_url(re.compile(rf"/monitoring/courses/{course_pk}/$"))
+    page.get_by_role("link", name="Escalations", exact=True).click()
+    card = page.get_by_test_id(f"escalation-{MRN}")
+    card.get_by_placeholder("Plan / note").fill("Tocilizumab given; fluids")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Escalation acknowledged.")).to_be_visible()
+    page.goto("/")
+    expect(worklist(page, "escalations-to-acknowledge")).to_have_count(0)
+
+    clock.move_to(at(DAY0 + timedelta(days=2), 9))
+    page = tablets.visit("ada", "/monitoring/today/?ward=7a")
+    page.get_by_test_id(f"today-row-{MRN}").get_by_role("link", name="Assess").click()
+    assess(page, CALM)
+    expect(page.get_by_role("alert").filter(has_text="Assessment saved")).to_contain_text(
+        "CRS grade 0"
+    )
 
 
 def nurse_reads_her_ward_in_chinese(tablets) -> None:
@@ -232,10 +291,10 @@ def nurse_reads_her_ward_in_chinese(tablets) -> None:
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     row = page.get_by_test_id(f"today-row-{MRN}")
     expect(row.get_by_role("link", name="评估")).to_be_visible()
-    expect(row.locator(".day-label")).to_have_text(zh_day("0"))
+    expect(row.locator(".day-label")).to_have_text(zh_day("+2"))
 
     page.get_by_role("link", name="患者", exact=True).click()
-    page.get_by_role("link", name=re.compile(re.escape(NAME))).first.click()
+    page.get_by_role("link", name=MRN, exact=True).click()
     timeline = page.get_by_test_id("timeline").locator("li")
     expect(timeline.first).to_contain_text("已转诊")
     screening = timeline.nth(1)
@@ -291,7 +350,10 @@ def clinician_ends_monitoring_and_prints_the_wallet_card(tablets, course_pk: int
 
 
 def nurse_records_day28(tablets, course_pk: int) -> None:
-    page = tablets.visit("ada", "/follow-up/")
+    # Monitoring has ended: off her ward's Today list, on the follow-up work list.
+    page = tablets.visit("ada", "/monitoring/today/?ward=7a")
+    expect(page.get_by_test_id(f"today-row-{MRN}")).to_have_count(0)
+    page.goto("/follow-up/")
     page.get_by_test_id("due").get_by_role("link", name=re.compile(re.escape(NAME))).click()
     expect(page).to_have_url(re.compile(rf"/follow-up/courses/{course_pk}/$"))
     page.get_by_role("link", name="Record Day 28").click()

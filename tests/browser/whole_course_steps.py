@@ -110,7 +110,8 @@ def clinician_refers_screens_and_consents(tablets) -> int:
     page.get_by_role("button", name="Open course").click()
     expect(page.get_by_test_id("course-stage")).to_have_text("Referred")
 
-    page.get_by_role("link", name="Screening", exact=True).click()
+    course_card = page.get_by_test_id(re.compile(r"^course-\d+$"))
+    course_card.get_by_role("link", name="Screening", exact=True).click()
     expect(page).to_have_url(re.compile(r"/eligibility/courses/\d+/$"))
     course_pk = int(re.search(r"/courses/(\d+)/$", page.url).group(1))
     page.get_by_role("button", name="Start screening").click()
