@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from catalogue.texts import seeded_text
+from core import system_text
 from core.audit import AuditedManager
 from core.signatures import signable
 
@@ -120,6 +122,9 @@ class LymphodepletionPlan(models.Model):
         blank=True,
         help_text=_("Cockcroft–Gault with its inputs, or a clearance entered by the clinician."),
     )
+    # crcl_method and warnings as codes with parameters, said in the reader's language (issue
+    # 17); the prose columns keep their English for the exports and older rows.
+    crcl_method_text = models.JSONField(default=list, blank=True, editable=False)
     creatinine_umol_l = models.DecimalField(
         _("serum creatinine (µmol/L)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
@@ -136,6 +141,8 @@ class LymphodepletionPlan(models.Model):
         _("BSA cap applied (m²)"), max_digits=4, decimal_places=2, null=True, blank=True
     )
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # A code with parameters, or the text of an administrator's regimen note as typed.
+    warning_texts = models.JSONField(default=list, blank=True, editable=False)
     created_by = _user(_("prescribed by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -164,6 +171,21 @@ class LymphodepletionPlan(models.Model):
     def active_signature(self):
         return next((s for s in self.signatures.all() if s.voided_at is None), None)
 
+    def get_crcl_method_display(self) -> str:
+        """How the clearance was obtained, in the reader's language (a row written before
+        issue 17 has only its prose)."""
+        if not self.crcl_method_text:
+            return self.crcl_method
+        return system_text.say(self.crcl_method_text, separator=" ")
+
+    def get_warnings_display(self) -> list[str]:
+        if not self.warning_texts:
+            return list(self.warnings)
+        return [
+            system_text.say(w) if isinstance(w, dict) else seeded_text(w)
+            for w in self.warning_texts
+        ]
+
 
 class Drug(models.TextChoices):
     FLUDARABINE = FLUDARABINE, _("Fludarabine")
@@ -190,6 +212,8 @@ class PlannedDose(models.Model):
         help_text=_("Empty until a clinician decides (fludarabine with CrCl < 30 mL/min)."),
     )
     calculation = models.TextField(_("calculation"))
+    # The steps as codes with parameters, said in the reader's language (issue 17).
+    calculation_text = models.JSONField(default=list, blank=True, editable=False)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     requires_clinician_decision = models.BooleanField(_("needs a clinician's decision"))
     omitted = models.BooleanField(_("not to be given"), default=False)
@@ -217,6 +241,9 @@ class PlannedDose(models.Model):
     def decided(self) -> bool:
         return self.dose_mg is not None or self.omitted
 
+    def get_calculation_display(self) -> str:
+        return system_text.say(self.calculation_text) or self.calculation
+
 
 class Administration(models.Model):
     """A nurse's record of one planned dose going in."""
@@ -237,6 +264,8 @@ class Administration(models.Model):
     batch_number = models.CharField(_("batch"), max_length=60)
     deviation = models.BooleanField(_("deviation from plan"), default=False, editable=False)
     deviation_detail = models.CharField(_("deviation"), max_length=300, blank=True, editable=False)
+    # deviation_detail as codes with parameters, said in the reader's language (issue 17).
+    deviation_text = models.JSONField(default=list, blank=True, editable=False)
     deviation_reason = models.TextField(_("reason for the deviation"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     given_by = _user(_("given by"))
@@ -258,6 +287,9 @@ class Administration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_dose} given {self.given_at:%Y-%m-%d %H:%M}"
+
+    def get_deviation_detail_display(self) -> str:
+        return system_text.say(self.deviation_text) or self.deviation_detail
 
 
 # --- Day 0 ---------------------------------------------------------------------------------
