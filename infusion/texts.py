@@ -8,6 +8,13 @@ from django.utils.translation import gettext_noop
 
 from .dosing import codes
 
+# The fludarabine renal tables' names (infusion/dosing/tables.py RENAL_TABLE_SOURCES), shown
+# by LymphodepletionPlan.get_renal_table_display.
+RENAL_TABLE_NAMES = (
+    gettext_noop("US fludarabine phosphate injection label (CrCl 30–70 → −20%)"),
+    gettext_noop("Older Fludara label (≥ 80 full, 50–79 → 20, 30–49 → 15 mg/m²)"),
+)
+
 TEXTS = {
     codes.BSA_MOSTELLER: gettext_noop("BSA √(%(height)s cm × %(weight)s kg / 3600) = %(bsa)s m²"),
     codes.BSA_MOSTELLER_CAPPED: gettext_noop(

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -170,6 +171,10 @@ class LymphodepletionPlan(models.Model):
     @property
     def active_signature(self):
         return next((s for s in self.signatures.all() if s.voided_at is None), None)
+
+    def get_renal_table_display(self) -> str:
+        """The label whose bands apply, in the reader's language (msgids: infusion/texts.py)."""
+        return gettext(RENAL_TABLE_SOURCES.get(self.renal_table, self.renal_table))
 
     def get_crcl_method_display(self) -> str:
         """How the clearance was obtained, in the reader's language (a row written before

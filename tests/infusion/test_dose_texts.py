@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 from rest_framework.test import APIClient
 
 from catalogue.dosing import tocilizumab_dose, tocilizumab_dose_allowed
@@ -263,6 +263,7 @@ class TestPlanPage:
         assert "体表面积 1.82 m² 超过 1.5 m²" in page
         assert "Cockcroft–Gault 公式" in page and "70.0 kg（实际体重）" in page
         assert "actual weight" not in page
+        assert "美国氟达拉滨磷酸酯注射液说明书" in page and "injection label" not in page
 
     def test_a_deviation_in_chinese(self, client, dr_ben, nurse_ada, verified, course):
         services.lymphodepletion_start(by=dr_ben, course=course)
@@ -332,3 +333,12 @@ def test_bridging_timing_is_a_code(ended, first):
     result = bridging_timing(bridging_ended_on=ended, first_lymphodepletion_on=first)
     assert _registered([result.text]) and _english([result.text]) == result.message
     assert "ridging" not in _chinese([result.text])
+
+
+def test_the_renal_tables_names_are_translated():
+    from infusion.dosing import RENAL_TABLE_SOURCES
+    from infusion.texts import RENAL_TABLE_NAMES
+
+    assert set(RENAL_TABLE_SOURCES.values()) == set(RENAL_TABLE_NAMES)
+    with override("zh-hans"):
+        assert all(gettext(name) != name for name in RENAL_TABLE_NAMES)
