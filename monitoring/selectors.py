@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from catalogue import dosing
 from catalogue import selectors as catalogue_selectors
+from core import system_text
 from core.clock import local_when, local_when_formatter
 from patients import rules as patient_rules
 from patients.days import day_label
@@ -492,10 +493,10 @@ def advice_for(
             detail = _("For %(kg)s kg: %(mg)s mg (%(calc)s).") % {
                 "kg": course.patient.weight_kg,
                 "mg": f"{dose.dose_mg:g}",
-                "calc": dose.calculation,
+                "calc": system_text.say(dose.steps),
             }
         elif suggestion.key == advice.TOCILIZUMAB_LIMIT:
-            detail = allowed.reason
+            detail = system_text.say(allowed.reasons, separator=" ")
             if allowed.next_allowed_at:
                 detail += " " + _("Next dose allowed from %(when)s.") % {
                     "when": local_when(allowed.next_allowed_at)
