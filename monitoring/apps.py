@@ -7,11 +7,14 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
+        from core import system_text
         from patients import signals as patient_signals
 
         from . import stage_entries, today_cache
         from .signals import monitoring_continues_guard
+        from .texts import GRADING_TEXTS
 
+        system_text.register(GRADING_TEXTS)
         stage_entries.register()
         today_cache.connect()
 

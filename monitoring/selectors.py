@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from catalogue import dosing
 from catalogue import selectors as catalogue_selectors
+from core import system_text
 from core.clock import local_when, local_when_formatter
 from patients import rules as patient_rules
+from patients.days import day_label
 from patients.models import Stage, TreatmentCourse
 from patients.names import patient_display_name
 from patients.selectors import courses_visible_to
@@ -265,7 +267,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             mrn=mrn,
             ward_name=ward_name or "",
             product=product,
-            day_label=patient_rules.format_day(n) if n is not None else "",
+            day_label=day_label(n) if n is not None else "",
             course_url=course_url(pk),
             assess_url=assess_url(pk),
             crs_grade=last[0] if last else None,
@@ -491,10 +493,10 @@ def advice_for(
             detail = _("For %(kg)s kg: %(mg)s mg (%(calc)s).") % {
                 "kg": course.patient.weight_kg,
                 "mg": f"{dose.dose_mg:g}",
-                "calc": dose.calculation,
+                "calc": system_text.say(dose.steps),
             }
         elif suggestion.key == advice.TOCILIZUMAB_LIMIT:
-            detail = allowed.reason
+            detail = system_text.say(allowed.reasons, separator=" ")
             if allowed.next_allowed_at:
                 detail += " " + _("Next dose allowed from %(when)s.") % {
                     "when": local_when(allowed.next_allowed_at)
