@@ -7,12 +7,15 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
+        from core import system_text
         from patients import signals as patient_signals
 
         from . import stage_entries, today_cache
         from .signals import monitoring_continues_guard
+        from .texts import TEXTS
 
         stage_entries.register()
+        system_text.register(TEXTS)
         today_cache.connect()
 
         patient_signals.course_stage_changed.connect(

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import system_text
 from followup.models import FollowUpVisit
 from monitoring.models import Assessment, Intervention
 from patients import rules as patient_rules
@@ -74,6 +75,10 @@ def _day_number(date_path: str):
 COMPUTED = {
     ("patients", "bsa_m2"): lambda patient: round(patient.body_surface_area_m2, 2),
     ("stage_events", "day_number"): _day_number("effective_date"),
+    # The system's words (a code since issue 17) in English, then the person's.
+    ("stage_events", "reason"): lambda event: " ".join(
+        p for p in (system_text.english(event.reason_text), event.reason) if p
+    ),
     ("assessments", "day_number"): _day_number("assessed_at"),
     ("interventions", "day_number"): _day_number("given_at"),
     ("followup_visits", "day_number"): _day_number("visit_date"),

@@ -1,0 +1,11 @@
+"""What monitoring writes on a course's timeline and its escalations, as codes
+(core.system_text). The clinician's reason for ending monitoring follows "Monitoring ended:"
+as the human reason, in the words she typed."""
+
+from django.utils.translation import gettext_noop
+
+TEXTS = {
+    "monitoring.ended": gettext_noop("Monitoring ended:"),
+    "monitoring.escalation.crs": gettext_noop("CRS grade %(new)s (was %(old)s)"),
+    "monitoring.escalation.icans": gettext_noop("ICANS grade %(new)s (was %(old)s)"),
+}
