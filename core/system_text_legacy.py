@@ -109,5 +109,10 @@ def translate(prose: str) -> str:
 def _translated(prose: str, language: str, _registered: int) -> str:
     stored, human = parse(prose)
     if stored is None:
+        # On a page a bare wording ("monitoring sweep") may be said too; only the migrations
+        # must not take a person's "Other" for the system's.
+        _patterns, plain = _table(tuple(sorted(system_text.codes().items())))
+        if prose.strip() in plain:
+            return system_text.say({"code": plain[prose.strip()], "params": {}})
         return prose
     return " ".join(part for part in (system_text.say(stored), human) if part)

@@ -18,6 +18,8 @@ CAUSE_OF_DEATH_TEXTS = {
 
 TEXTS = {
     "followup.ended": gettext_noop("Follow-up ended:"),
+    # A cancelled visit's reason (prose, in English; shown in the reader's language).
+    "followup.patient_died_on": gettext_noop("Patient died on %(date)s."),
     "followup.died": gettext_noop("Died: %(cause)s"),
     # Followed by the details the nurse typed (the human reason).
     "followup.died_with_details": gettext_noop("Died: %(cause)s –"),

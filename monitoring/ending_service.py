@@ -80,5 +80,9 @@ def monitoring_end(
     # Nothing is due any more; tasks not done stay visible as missed only if they were late.
     MonitoringTask.objects.filter(
         course=current, done_at__isnull=True, missed_at__isnull=True, due_at__lt=now
-    ).audited_update(by=by, reason="monitoring ended", missed_at=now)
+    ).audited_update(
+        by=by,
+        reason=system_text.english(system_text.text("monitoring.tasks_ended")),
+        missed_at=now,
+    )
     return record

@@ -106,7 +106,7 @@ def patient_update(
             by=by,
             patient=current,
             to_ward=new_ward,
-            reason=reason or _("Ward changed on the patient record."),
+            reason=reason or system_text.english(system_text.text("patients.ward_changed")),
         )
         current.refresh_from_db()
     return current
@@ -449,10 +449,9 @@ def patient_transfer(
     current.ward = to_ward
     current.version += 1
     current._history_user = by
-    current._change_reason = _("Transferred to %(ward)s: %(reason)s") % {
-        "ward": to_ward,
-        "reason": transfer.reason,
-    }
+    current._change_reason = system_text.english(
+        system_text.text("patients.transferred", ward=str(to_ward), reason=transfer.reason)
+    )
     current.save()
     _notify_receiving_ward(transfer)
     patient.refresh_from_db()

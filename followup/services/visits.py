@@ -335,7 +335,9 @@ def _death_reason(visit: FollowUpVisit) -> system_text.SystemText:
 
 
 def _close_schedule_after_death(*, course: TreatmentCourse, visit: FollowUpVisit, by: User):
-    reason = _("Patient died on %(date)s.") % {"date": visit.death_date.isoformat()}
+    reason = system_text.english(
+        system_text.text("followup.patient_died_on", date=visit.death_date.isoformat())
+    )
     schedule_close(course=course, reason=reason, by=by)
 
 

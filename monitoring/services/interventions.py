@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue import dosing
+from core import system_text
 from core.clock import local_when
 from core.models import User, Ward
 from core.permissions import is_his_interface
@@ -210,7 +211,7 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
             done_at__isnull=True,
             missed_at__isnull=True,
             due_at__gt=target,
-        ).audited_update(reason="ICU: assessed more often", due_at=target)
+        ).audited_update(reason=_history_reason("monitoring.tasks_icu"), due_at=target)
 
 
 def _last_done_at(course, kind):
@@ -244,3 +245,9 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
             }
         )
     return current
+
+
+def _history_reason(code: str) -> str:
+    """A history reason in English (one prose column; the chart history says it in the
+    reader's language, core.system_text_legacy)."""
+    return system_text.english(system_text.text(code))

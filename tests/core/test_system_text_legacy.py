@@ -84,6 +84,7 @@ def test_translate_shows_a_known_sentence_in_the_active_language():
     with override("zh-hans"):
         assert translate("Screening started.") == "筛选已开始。"
         assert translate("MDT approved. Fit") == "MDT 已批准。 Fit"
-        assert translate("monitoring sweep") == "monitoring sweep"
+        assert translate("paged by ICU") == "paged by ICU"
+        assert translate("monitoring sweep") == "监测定时任务"
     with override("en"):
         assert translate("筛选已开始。") == "Screening started."
