@@ -115,4 +115,6 @@ def _translated(prose: str, language: str, _registered: int) -> str:
         if prose.strip() in plain:
             return system_text.say({"code": plain[prose.strip()], "params": {}})
         return prose
-    return " ".join(part for part in (system_text.say(stored), human) if part)
+    # What follows may itself be a sentence the system wrote ("Course ended (Deceased) on
+    # 2026-05-18. Died: Infection"); a person's words come back unchanged.
+    return " ".join(part for part in (system_text.say(stored), translate(human)) if part)

@@ -20,6 +20,7 @@ TEXTS = {
     "followup.ended": gettext_noop("Follow-up ended:"),
     # A cancelled visit's reason (prose, in English; shown in the reader's language).
     "followup.patient_died_on": gettext_noop("Patient died on %(date)s."),
+    "followup.course_ended": gettext_noop("Course ended (%(stage)s) on %(date)s."),
     "followup.died": gettext_noop("Died: %(cause)s"),
     # Followed by the details the nurse typed (the human reason).
     "followup.died_with_details": gettext_noop("Died: %(cause)s –"),
