@@ -137,7 +137,8 @@ def world(programme, admin_alex, media):
         StageEvent.objects.filter(course=a, to_stage="infusion"),
         reason="+86 138 0000\r\nsecond line, with a comma",
     )
-    _set(StageEvent.objects.filter(course=c), reason="\tcmd")
+    # The whole reason a person's (no system text since issue 17), as before.
+    _set(StageEvent.objects.filter(course=c), reason="\tcmd", reason_text=None)
     # Course C has a planned Day 0 only: its day numbers count from that.
     _set(TreatmentCourse.objects.filter(pk=c.pk), planned_day0_date=date(2026, 9, 20))
     first, second = Assessment.objects.filter(course=a).order_by("pk")[:2]
@@ -162,7 +163,9 @@ def world(programme, admin_alex, media):
     )
     _set(
         FollowUpVisit.objects.filter(course=b, death_date__isnull=False),
-        death_cause='progression; "PD"',
+        # A line break in a dataset COPY writes (the stage timeline's, which had one, is
+        # written by Python since its reason is a system text said in English).
+        death_cause='progression\r\n"PD"',
     )
     return programme
 
