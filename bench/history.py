@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 
+from core import system_text
 from followup import schedule as visit_plan
 from followup.models import Discharge, FollowUpVisit, ScheduledVisit
 from monitoring import grading
@@ -46,9 +47,9 @@ class ClinicalHistory:
             fever = day in crs_days
             hypotension = day == crs2_day and not tocilizumab_given
             temp = Decimal(rng.randint(380, 394) if fever else rng.randint(362, 374)) / 10
-            crs, crs_reason = _crs(float(temp), hypotension)
+            crs, crs_reason, crs_findings = _crs(float(temp), hypotension)
             ice = 8 if day in icans_days else 10
-            icans, icans_reason = _icans(ice) if neuro else (None, "")
+            icans, icans_reason, icans_findings = _icans(ice) if neuro else (None, "", [])
             nurse_id = self.nurse.pk
             pk = assessments.add(
                 course_id=course_id,
@@ -72,8 +73,10 @@ class ClinicalHistory:
                 consciousness="alert" if neuro else "",
                 crs_grade=crs,
                 crs_reason=crs_reason,
+                crs_findings=crs_findings,
                 icans_grade=icans,
                 icans_reason=icans_reason,
+                icans_findings=icans_findings,
             )
             tasks.add(
                 course_id=course_id,
@@ -208,8 +211,14 @@ class ClinicalHistory:
             )
 
 
+def _said(result: grading.GradeResult) -> tuple[int, str, list[dict]]:
+    # As monitoring's service stores them: English reason for the exports, codes for the pages.
+    findings = [finding.as_json() for finding in result.reasons]
+    return result.grade, system_text.english(findings)[:300], findings
+
+
 @cache
-def _crs(temperature_c: float, hypotension: bool) -> tuple[int, str]:
+def _crs(temperature_c: float, hypotension: bool) -> tuple[int, str, list[dict]]:
     result = grading.grade_crs_with_reason(
         temperature_c=temperature_c,
         fever_masked=False,
@@ -218,11 +227,11 @@ def _crs(temperature_c: float, hypotension: bool) -> tuple[int, str]:
         oxygen_device="room_air",
         oxygen_flow_l_min=None,
     )
-    return result.grade, "; ".join(result.reasons)[:300]
+    return _said(result)
 
 
 @cache
-def _icans(ice_score: int) -> tuple[int, str]:
+def _icans(ice_score: int) -> tuple[int, str, list[dict]]:
     result = grading.grade_icans_with_reason(
         age_years=40,
         ice_score=ice_score,
@@ -232,4 +241,4 @@ def _icans(ice_score: int) -> tuple[int, str]:
         motor_weakness="none",
         cerebral_edema="none",
     )
-    return result.grade, "; ".join(result.reasons)[:300]
+    return _said(result)

@@ -60,8 +60,9 @@ def _table(registered: tuple[tuple[str, str], ...]) -> tuple:
             for code, msgid in registered:
                 wording = gettext(msgid)
                 if _PARAM.search(msgid):
-                    # A wording that is mostly parameters ("%(n)s h") would match anything.
-                    if len(_PARAM.sub("", msgid).strip()) >= 4:
+                    # A wording that is mostly parameters ("%(n)s h") or opens with one
+                    # ("%(fever)s with %(finding)s") would match what a person typed.
+                    if len(_PARAM.sub("", msgid).strip()) >= 4 and not msgid.startswith("%("):
                         patterns.append((len(wording), _pattern(wording), code))
                     continue
                 plain.setdefault(wording, code)

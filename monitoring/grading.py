@@ -10,13 +10,18 @@ Biol Blood Marrow Transplant 2019;25:625-638 (clinical reference §1 and §2; PM
 PMC8403007 table 4). Plausibility limits are institutional and say so.
 
 Grade 5 (death from CRS or ICANS) is recorded with the death, not computed here.
+
+The findings come back as codes with parameters (Finding); their English and Chinese wording is
+in monitoring/texts.py, keyed by the code: "grade.crs.oxygen.<device>" for each key of
+OXYGEN_DEVICE_GRADE, "grade.icans.<domain>.<value>" for the ICANS tables, "grade.drug.<name>"
+for VASOPRESSORS.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -26,6 +31,7 @@ __all__ = [
     "CONSCIOUSNESS_GRADE",
     "CEREBRAL_EDEMA_GRADE",
     "FEVER_MIN_C",
+    "Finding",
     "GradeResult",
     "HYPOTENSION_GRADE",
     "ICE_GRADE_BANDS",
@@ -42,11 +48,35 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Finding:
+    """A finding as a code with parameters, not prose, so that it can be said in the reader's
+    language (issue 17). The wording of every code is in monitoring/texts.py; a parameter is a
+    number, a string (a temperature or a flow as charted, "38.6") or another Finding (the fever
+    inside "fever 38.6 °C with face mask")."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+    def as_json(self) -> dict[str, object]:
+        """The stored form, {"code": ..., "params": {...}}, as core.system_text reads it."""
+        return {
+            "code": self.code,
+            "params": {
+                k: v.as_json() if isinstance(v, Finding) else v for k, v in self.params.items()
+            },
+        }
+
+
+def _finding(code: str, **params: object) -> Finding:
+    return Finding(code, MappingProxyType(params))
+
+
+@dataclass(frozen=True, slots=True)
 class GradeResult:
-    """A grade 0-4 and the finding(s) that set it, worded for the chart."""
+    """A grade 0-4 and the finding(s) that set it."""
 
     grade: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Finding, ...]
 
 
 # --- CRS: thresholds (Lee et al., BBMT 2019;25:625; clinical reference §1) ------------------
@@ -108,21 +138,6 @@ OXYGEN_DEVICE_GRADE: Final[Mapping[str, int]] = MappingProxyType(
 # "Low-flow nasal cannula" is <= 6 L/min: exactly 6 L/min is still grade 2.
 NASAL_CANNULA_LOW_FLOW_MAX_L_MIN: Final = 6.0
 NASAL_CANNULA_HIGH_FLOW_GRADE: Final = 3
-
-OXYGEN_DEVICE_LABEL: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "room_air": "room air",
-        "blow_by": "blow-by oxygen",
-        "nasal_cannula": "nasal cannula",
-        "high_flow_nasal_cannula": "high-flow nasal cannula",
-        "face_mask": "face mask",
-        "non_rebreather": "non-rebreather mask",
-        "venturi": "Venturi mask",
-        "cpap": "CPAP",
-        "bipap": "BiPAP",
-        "mechanical_ventilation": "mechanical ventilation",
-    }
-)
 
 # Plausibility limits (institutional, not ASTCT): outside them the value is a typing or unit
 # error (e.g. Fahrenheit), and grading it would mislead either way.
@@ -195,31 +210,6 @@ CEREBRAL_EDEMA_GRADE: Final[Mapping[str, int]] = MappingProxyType(
     }
 )
 
-CONSCIOUSNESS_LABEL: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "alert": "alert",
-        "awakens_spontaneously": "awakens spontaneously",
-        "awakens_to_voice": "awakens to voice",
-        "awakens_to_touch": "awakens only to touch",
-        "unarousable": "unarousable",
-    }
-)
-SEIZURE_LABEL: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "resolved_rapidly": "seizure that resolved rapidly",
-        "prolonged_or_repetitive": "prolonged (> 5 min) or repetitive seizures",
-    }
-)
-MOTOR_WEAKNESS_LABEL: Final[Mapping[str, str]] = MappingProxyType(
-    {"deep_focal": "deep focal motor weakness (hemiparesis or paraparesis)"}
-)
-CEREBRAL_EDEMA_LABEL: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "focal": "focal cerebral oedema on imaging",
-        "diffuse": "diffuse cerebral oedema or its signs",
-    }
-)
-
 # Plausibility limit for age (institutional).
 AGE_PLAUSIBLE_RANGE_YEARS: Final = (0.0, 130.0)
 
@@ -284,88 +274,98 @@ def grade_crs_with_reason(
     # ASTCT: no fever, no CRS, however low the blood pressure or oxygen saturation (another
     # cause must be sought), unless treatment has masked the fever.
     if not febrile and not fever_masked:
+        # "... (hypotension or hypoxia without fever is not graded as CRS)" when either is there.
+        unexplained = "_unexplained" if hypotension_grade or hypoxia_grade else ""
         if temperature is None:
-            reason = "no temperature recorded and fever not masked by treatment: no CRS"
-        else:
-            reason = (
-                f"highest temperature {_celsius(temperature)}, below {_celsius(FEVER_MIN_C)}, "
-                "and fever not masked by treatment: no CRS"
-            )
-        if hypotension_grade or hypoxia_grade:
-            reason += " (hypotension or hypoxia without fever is not graded as CRS)"
-        return GradeResult(0, (reason,))
+            return GradeResult(0, (_finding(f"grade.crs.no_temperature{unexplained}"),))
+        below = _finding(
+            f"grade.crs.below_fever{unexplained}",
+            temperature=_celsius(temperature),
+            fever_min=_celsius(FEVER_MIN_C),
+        )
+        return GradeResult(0, (below,))
 
     if febrile:
-        prefix = f"fever {_celsius(temperature)}"
+        fever = _finding("grade.crs.fever", temperature=_celsius(temperature))
         fever_grade = CRS_FEVER_ONLY_GRADE
     else:
         # Masked fever does not itself count as grade 1: fever_masked stays true for the rest
         # of the episode, so counting it would keep a recovered patient at grade 1 for good.
         # ASTCT grades masked CRS by hypotension and hypoxia alone.
-        prefix = "fever masked by antipyretic or anti-cytokine therapy"
+        fever = _finding("grade.crs.fever_masked")
         fever_grade = 0
 
     grade = max(fever_grade, hypotension_grade, hypoxia_grade)
     if grade == 0:
-        return GradeResult(0, (f"{prefix}, with no hypotension or hypoxia",))
+        return GradeResult(0, (_finding("grade.crs.fever_nothing_else", fever=fever),))
     if grade == fever_grade:
-        return GradeResult(grade, (f"{prefix} without hypotension or hypoxia",))
+        return GradeResult(grade, (_finding("grade.crs.fever_only", fever=fever),))
     reasons = tuple(
-        f"{prefix} with {finding}"
+        _finding("grade.crs.fever_with", fever=fever, finding=finding)
         for finding_grade, finding in (
             (hypotension_grade, hypotension_finding),
             (hypoxia_grade, hypoxia_finding),
         )
-        if finding_grade == grade
+        if finding_grade == grade and finding is not None
     )
     return GradeResult(grade, reasons)
 
 
 def _celsius(temperature: float) -> str:
     # One decimal as charted, two when needed: 37.99 °C must not read as "38.0 °C, below 38.0".
+    # The unit is in the wording (monitoring/texts.py), the number is a parameter.
     text = f"{temperature:.2f}".rstrip("0")
-    return f"{text}0 °C" if text.endswith(".") else f"{text} °C"
+    return f"{text}0" if text.endswith(".") else text
 
 
-def _hypotension_grade(hypotension: bool, drugs: tuple[str, ...]) -> tuple[int, str]:
+def _drug(name: str) -> Finding:
+    return _finding(f"grade.drug.{name}")
+
+
+def _drug_list(names: list[str]) -> Finding:
+    # "norepinephrine, phenylephrine": each name said in the reader's language, and the list
+    # separator too (Chinese uses "、"), so the list is a chain of "first, rest".
+    if len(names) == 1:
+        return _drug(names[0])
+    return _finding("grade.list", first=_drug(names[0]), rest=_drug_list(names[1:]))
+
+
+def _hypotension_grade(hypotension: bool, drugs: tuple[str, ...]) -> tuple[int, Finding | None]:
     # A vasopressor that is running counts even when `hypotension` is False: the drug is what
     # keeps the pressure up, and ASTCT grades on "requiring" vasopressors. Otherwise the grade
     # would fall the moment treatment worked.
     counted = [drug for drug in drugs if drug != VASOPRESSOR_NOT_COUNTED]
-    with_vasopressin = VASOPRESSOR_NOT_COUNTED in drugs
-    plus_vasopressin = " with vasopressin" if with_vasopressin else ""
+    plus = "_with_vasopressin" if VASOPRESSOR_NOT_COUNTED in drugs else ""
     if len(counted) >= 2:
-        names = ", ".join(counted)
         return (
             HYPOTENSION_GRADE["multiple_vasopressors"],
-            f"multiple vasopressors ({names}){plus_vasopressin}",
+            _finding(f"grade.crs.multiple_vasopressors{plus}", drugs=_drug_list(counted)),
         )
     if len(counted) == 1:
         return (
             HYPOTENSION_GRADE["one_vasopressor"],
-            f"one vasopressor ({counted[0]}){plus_vasopressin}",
+            _finding(f"grade.crs.one_vasopressor{plus}", drug=_drug(counted[0])),
         )
-    if with_vasopressin:
-        return HYPOTENSION_GRADE["one_vasopressor"], "vasopressin alone (one vasopressor)"
+    if plus:
+        return HYPOTENSION_GRADE["one_vasopressor"], _finding("grade.crs.vasopressin_alone")
     if hypotension:
-        return HYPOTENSION_GRADE["without_vasopressor"], "hypotension not requiring vasopressors"
-    return HYPOTENSION_GRADE["none"], ""
+        return HYPOTENSION_GRADE["without_vasopressor"], _finding("grade.crs.hypotension")
+    return HYPOTENSION_GRADE["none"], None
 
 
-def _hypoxia_grade(device: str, flow_l_min: float | None) -> tuple[int, str]:
-    label = OXYGEN_DEVICE_LABEL[device]
+def _hypoxia_grade(device: str, flow_l_min: float | None) -> tuple[int, Finding]:
     if device == "nasal_cannula":
         assert flow_l_min is not None  # _oxygen_flow requires it
-        if flow_l_min > NASAL_CANNULA_LOW_FLOW_MAX_L_MIN:
-            return (
-                NASAL_CANNULA_HIGH_FLOW_GRADE,
-                f"{label} {flow_l_min:g} L/min (> {NASAL_CANNULA_LOW_FLOW_MAX_L_MIN:g} L/min)",
-            )
+        high = flow_l_min > NASAL_CANNULA_LOW_FLOW_MAX_L_MIN
         return (
-            OXYGEN_DEVICE_GRADE[device],
-            f"{label} {flow_l_min:g} L/min (≤ {NASAL_CANNULA_LOW_FLOW_MAX_L_MIN:g} L/min)",
+            NASAL_CANNULA_HIGH_FLOW_GRADE if high else OXYGEN_DEVICE_GRADE[device],
+            _finding(
+                "grade.crs.nasal_cannula_above" if high else "grade.crs.nasal_cannula_up_to",
+                flow=f"{flow_l_min:g}",
+                limit=f"{NASAL_CANNULA_LOW_FLOW_MAX_L_MIN:g}",
+            ),
         )
-    return OXYGEN_DEVICE_GRADE[device], label
+    return OXYGEN_DEVICE_GRADE[device], _finding(f"grade.crs.oxygen.{device}")
 
 
 def _vasopressor_names(value: object) -> tuple[str, ...]:
@@ -465,7 +465,7 @@ def grade_icans_with_reason(
     edema_code = _require_code("cerebral_edema", cerebral_edema, CEREBRAL_EDEMA_GRADE)
     unarousable = level == "unarousable"
 
-    findings: list[tuple[int, str]] = []
+    findings: list[tuple[int, Finding]] = []
     if tool == "ice":
         if capd is not None:
             raise ValueError("capd_score is for children under 12; record ice_score from age 12")
@@ -484,31 +484,36 @@ def grade_icans_with_reason(
             findings.append(_band("CAPD", capd, CAPD_SCORE_RANGE[1], CAPD_GRADE_BANDS))
 
     tool_name = "ICE" if tool == "ice" else "CAPD"
-    level_label = CONSCIOUSNESS_LABEL[level]
     if unarousable and (ice if tool == "ice" else capd) is None:
-        level_label += f" ({tool_name} unable to be performed)"
-    findings.append((CONSCIOUSNESS_GRADE[level], level_label))
-    if seizure_code != "none":
-        findings.append((SEIZURE_GRADE[seizure_code], SEIZURE_LABEL[seizure_code]))
-    if motor_code != "none":
-        findings.append((MOTOR_WEAKNESS_GRADE[motor_code], MOTOR_WEAKNESS_LABEL[motor_code]))
-    if edema_code != "none":
-        findings.append((CEREBRAL_EDEMA_GRADE[edema_code], CEREBRAL_EDEMA_LABEL[edema_code]))
+        level_finding = _finding("grade.icans.unarousable_not_scored", tool=tool_name)
+    else:
+        level_finding = _finding(f"grade.icans.consciousness.{level}")
+    findings.append((CONSCIOUSNESS_GRADE[level], level_finding))
+    for domain, code, table in (
+        ("seizure", seizure_code, SEIZURE_GRADE),
+        ("motor", motor_code, MOTOR_WEAKNESS_GRADE),
+        ("edema", edema_code, CEREBRAL_EDEMA_GRADE),
+    ):
+        if code != "none":
+            findings.append((table[code], _finding(f"grade.icans.{domain}.{code}")))
 
     grade = max(finding_grade for finding_grade, _ in findings)
     if grade == 0:
-        score = f"ICE {ice}/10" if tool == "ice" else f"CAPD {capd}"
-        return GradeResult(0, (f"{score}, alert, with no other ICANS finding",))
-    return GradeResult(grade, tuple(label for g, label in findings if g == grade))
+        if tool == "ice":
+            return GradeResult(0, (_finding("grade.icans.nothing_ice", score=ice),))
+        return GradeResult(0, (_finding("grade.icans.nothing_capd", score=capd),))
+    return GradeResult(grade, tuple(finding for g, finding in findings if g == grade))
 
 
 def _band(
     tool_name: str, score: int, maximum: int, bands: tuple[tuple[int, int, int], ...]
-) -> tuple[int, str]:
+) -> tuple[int, Finding]:
     for low, high, grade in bands:
         if low <= score <= high:
             span = str(low) if low == high else f"{low}–{high}"
-            return grade, f"{tool_name} {score}/{maximum} ({span})"
+            return grade, _finding(
+                "grade.icans.score", tool=tool_name, score=score, maximum=maximum, span=span
+            )
     raise AssertionError(f"{tool_name} bands do not cover {score}")  # tables cover the range
 
 

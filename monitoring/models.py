@@ -181,9 +181,16 @@ class Assessment(NoDeleteMixin, models.Model):
     # worded in the reader's language by monitoring/wording.py.
     vitals_findings = models.JSONField(_("derived from the vital signs"), default=list, blank=True)
     crs_grade = models.PositiveSmallIntegerField(_("CRS grade"))
+    # The reasons in English, as the exports and interfaces read them (they stay English by
+    # design: SQL COPY in reports/datasets_clinical.py). Pages show the findings below instead.
     crs_reason = models.CharField(_("CRS grade reason"), max_length=300)
     icans_grade = models.PositiveSmallIntegerField(_("ICANS grade"), null=True, blank=True)
     icans_reason = models.CharField(_("ICANS grade reason"), max_length=300, blank=True)
+    # The same reasons as codes with parameters (monitoring/grading.py, monitoring/texts.py),
+    # said in the reader's language (issue 17). Empty on rows charted before whose English
+    # could not be mapped back exactly: those show the English.
+    crs_findings = models.JSONField(_("CRS grade findings"), default=list, blank=True)
+    icans_findings = models.JSONField(_("ICANS grade findings"), default=list, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -212,6 +219,16 @@ class Assessment(NoDeleteMixin, models.Model):
         from .wording import vitals_findings_text
 
         return vitals_findings_text(self.vitals_findings)
+
+    @property
+    def crs_reason_text(self) -> str:
+        """The CRS grade reason in the reader's language; the stored English for rows whose
+        findings could not be recovered."""
+        return system_text.say(self.crs_findings) if self.crs_findings else self.crs_reason
+
+    @property
+    def icans_reason_text(self) -> str:
+        return system_text.say(self.icans_findings) if self.icans_findings else self.icans_reason
 
 
 class InterventionKind(models.TextChoices):

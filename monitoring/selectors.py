@@ -25,6 +25,7 @@ from catalogue import selectors as catalogue_selectors
 from core import system_text
 from core.clock import local_when, local_when_formatter
 from patients import rules as patient_rules
+from patients.days import day_label
 from patients.models import Stage, TreatmentCourse
 from patients.names import patient_display_name
 from patients.selectors import courses_visible_to
@@ -269,7 +270,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             mrn=mrn,
             ward_name=ward_name or "",
             product=product,
-            day_label=patient_rules.format_day(n) if n is not None else "",
+            day_label=day_label(n) if n is not None else "",
             course_url=course_url(pk),
             assess_url=assess_url(pk),
             crs_grade=last[0] if last else None,

@@ -21,6 +21,7 @@ from core.permissions import (
 )
 from core.roles import Role
 from patients import rules as patient_rules
+from patients.days import day_label
 from patients.selectors import course_for_user
 
 from . import ending_service, schedule, selectors, services, today_cache
@@ -158,7 +159,7 @@ def _day_label(course) -> str:
     if not course.day0_date:
         return ""
     n = patient_rules.day_number(day0=course.day0_date, on=timezone.localdate())
-    return patient_rules.format_day(n)
+    return day_label(n)
 
 
 def chart_data(request, pk):

@@ -251,11 +251,17 @@ def date_of_day(*, day0: date, day: int) -> date:
     return day0 + timedelta(days=day)
 
 
-def format_day(n: int) -> str:
-    """'Day −5' (with a true minus sign), 'Day 0', 'Day +14', as the ward writes them."""
+def signed_day(n: int) -> str:
+    """'−5' (with a true minus sign), '0', '+14': the number in a day label, in any language."""
     _whole_number("n", n)
     if n < 0:
-        return f"Day {MINUS_SIGN}{-n}"
+        return f"{MINUS_SIGN}{-n}"
     if n == 0:
-        return "Day 0"
-    return f"Day +{n}"
+        return "0"
+    return f"+{n}"
+
+
+def format_day(n: int) -> str:
+    """'Day −5' (with a true minus sign), 'Day 0', 'Day +14', as the ward writes them, in
+    English. Pages say it in the reader's language with patients.days.day_label."""
+    return f"Day {signed_day(n)}"

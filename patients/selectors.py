@@ -7,6 +7,7 @@ from django.http import Http404
 from core.permissions import can_read_patients, reads_whole_programme
 
 from . import rules
+from .days import day_label
 from .models import Patient, Stage, StageEvent, TreatmentCourse, WardTransfer
 
 
@@ -127,7 +128,7 @@ def course_timeline(course: TreatmentCourse) -> list[dict]:
             {
                 "event": event,
                 "day_number": n,
-                "day_label": rules.format_day(n) if n is not None else "",
+                "day_label": day_label(n) if n is not None else "",
             }
         )
     return rows

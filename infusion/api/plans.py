@@ -65,9 +65,10 @@ class PlannedDoseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_day_label(self, dose) -> str:
-        from patients.rules import format_day
+        # In the request's language (Accept-Language), like every other label of the API.
+        from patients.days import day_label
 
-        return format_day(dose.day_number)
+        return day_label(dose.day_number)
 
 
 class PlanSerializer(serializers.ModelSerializer):

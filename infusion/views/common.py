@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from core.permissions import can_read_patients, require
 from patients import rules as patient_rules
+from patients.days import day_label
 from patients.selectors import course_for_user
 
 from .. import services, text
@@ -19,9 +20,7 @@ def _day_label(course, on=None) -> str:
     day0 = course.day0_reference
     if not day0:
         return ""
-    return patient_rules.format_day(
-        patient_rules.day_number(day0=day0, on=on or timezone.localdate())
-    )
+    return day_label(patient_rules.day_number(day0=day0, on=on or timezone.localdate()))
 
 
 def _roles(user) -> dict:
@@ -41,10 +40,8 @@ def _dose_rows(course, doses) -> list[dict]:
         rows.append(
             {
                 "dose": dose,
-                "day_label": patient_rules.format_day(dose.day_number),
-                "actual_day": patient_rules.format_day(
-                    patient_rules.day_number(day0=day0, on=dose.planned_on)
-                )
+                "day_label": day_label(dose.day_number),
+                "actual_day": day_label(patient_rules.day_number(day0=day0, on=dose.planned_on))
                 if day0
                 else "",
                 "given": given,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.next_steps import after_dose, back_to_today_url
 from core.permissions import can_read_patients, require
-from patients import rules as patient_rules
+from patients.days import day_label
 
 from .. import selectors, services, text
 from ..forms import (
@@ -196,7 +196,7 @@ def dose_decide(request, pk):
             "title": _("Decide: %(drug)s %(day)s")
             % {
                 "drug": text.drug_label(dose.drug),
-                "day": patient_rules.format_day(dose.day_number),
+                "day": day_label(dose.day_number),
             },
             "intro": dose.calculation,
             "submit": _("Record decision"),
@@ -233,7 +233,7 @@ def administer(request, pk):
             % {
                 "drug": text.drug_label(dose.drug),
                 "mg": dose.dose_mg,
-                "day": patient_rules.format_day(dose.day_number),
+                "day": day_label(dose.day_number),
                 "date": dose.planned_on.isoformat(),
             },
             "intro": dose.calculation,

@@ -26,6 +26,13 @@ from ..models import (
 )
 
 
+class FindingSerializer(serializers.Serializer):
+    """A grade reason as a code with parameters (monitoring/texts.py has the wording)."""
+
+    code = serializers.CharField()
+    params = serializers.DictField()
+
+
 class AssessmentSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
     # °C or °F; an impossible temperature gets the clinical message, as on the bedside form
     # ("Temperature 372 °C is not possible — did you mean 37.2?"), never a digit count.
@@ -38,6 +45,20 @@ class AssessmentSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
     vitals_note = serializers.CharField(
         read_only=True,
         help_text=_("Where the measured vital signs overrode the boxes, and why (worded)."),
+    )
+    # crs_reason/icans_reason stay English (as the exports); these are the same reasons in the
+    # request's language (Accept-Language), and as codes for systems that word them themselves.
+    crs_reason_text = serializers.CharField(
+        read_only=True, help_text=_("The CRS grade reason in the language of the request.")
+    )
+    crs_findings = FindingSerializer(
+        many=True, read_only=True, help_text=_("The CRS grade reasons as codes with parameters.")
+    )
+    icans_reason_text = serializers.CharField(
+        read_only=True, help_text=_("The ICANS grade reason in the language of the request.")
+    )
+    icans_findings = FindingSerializer(
+        many=True, read_only=True, help_text=_("The ICANS grade reasons as codes with parameters.")
     )
 
     class Meta:
@@ -73,10 +94,14 @@ class AssessmentSerializer(MeasuredUnitsMixin, serializers.ModelSerializer):
             "notes",
             "crs_grade",
             "crs_reason",
+            "crs_reason_text",
+            "crs_findings",
             "vitals_findings",
             "vitals_note",
             "icans_grade",
             "icans_reason",
+            "icans_reason_text",
+            "icans_findings",
             "recorded_by",
             "recorded_at",
             "escalated",
@@ -280,8 +305,20 @@ class GradePreviewSerializer(serializers.Serializer):
 
 class GradeResultSerializer(serializers.Serializer):
     crs_grade = serializers.IntegerField()
-    crs_reasons = serializers.ListField(child=serializers.CharField())
+    crs_reasons = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The CRS grade reasons in English.")
+    )
+    crs_reason_text = serializers.CharField(
+        help_text=_("The CRS grade reason in the language of the request.")
+    )
+    crs_findings = FindingSerializer(many=True)
     vitals_note = serializers.CharField()
     icans_grade = serializers.IntegerField(allow_null=True)
-    icans_reasons = serializers.ListField(child=serializers.CharField())
+    icans_reasons = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The ICANS grade reasons in English.")
+    )
+    icans_reason_text = serializers.CharField(
+        help_text=_("The ICANS grade reason in the language of the request.")
+    )
+    icans_findings = FindingSerializer(many=True)
     ice_score = serializers.IntegerField(allow_null=True)

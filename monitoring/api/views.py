@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import system_text
 from core.filters import CourseRecordFilter
 from core.permissions import BEDSIDE_ROLES, ReadsPatients
 from core.roles import PATIENT_READERS, Role
@@ -184,10 +185,15 @@ class GradePreviewView(APIView):
         return Response(
             {
                 "crs_grade": grades.crs.grade,
-                "crs_reasons": list(grades.crs.reasons),
+                # English, as before (and as the exports); *_text is in the request's language.
+                "crs_reasons": [system_text.english(f) for f in grades.crs_findings],
+                "crs_reason_text": system_text.say(grades.crs_findings),
+                "crs_findings": grades.crs_findings,
                 "vitals_note": vitals_findings_text(grades.vitals_findings),
                 "icans_grade": grades.icans.grade if grades.icans else None,
-                "icans_reasons": list(grades.icans.reasons) if grades.icans else [],
+                "icans_reasons": [system_text.english(f) for f in grades.icans_findings],
+                "icans_reason_text": system_text.say(grades.icans_findings),
+                "icans_findings": grades.icans_findings,
                 "ice_score": grades.ice_score,
             }
         )

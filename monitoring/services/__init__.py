@@ -12,7 +12,7 @@ from .assessments import (
     escalation_acknowledge,
     escalation_reason,
 )
-from .grades import ICE_ITEMS, Grades, grade_values, vital_thresholds
+from .grades import ICE_ITEMS, Grades, findings_json, grade_values, vital_thresholds
 from .interventions import (
     intervention_record,
     lab_result_record,
@@ -54,6 +54,7 @@ __all__ = [
     "escalation_acknowledge",
     "escalation_notify",
     "escalation_reason",
+    "findings_json",
     "grade_values",
     "intervention_record",
     "lab_result_record",

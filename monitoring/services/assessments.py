@@ -26,7 +26,7 @@ from ..models import (
     MonitoringTask,
     TaskKind,
 )
-from .grades import ICE_ITEMS, grade_values
+from .grades import ICE_ITEMS, findings_json, grade_values
 from .reminders import escalation_notify
 
 # Assessments are recorded while the cells go in and during the monitoring window.
@@ -84,10 +84,13 @@ def assessment_record(
         recorded_by=by,
         ice_score=grades.ice_score,
         crs_grade=grades.crs.grade,
-        crs_reason="; ".join(grades.crs.reasons)[:300],
+        crs_findings=findings_json(grades.crs),
+        # English whatever the nurse's language: the exports read these columns (by design).
+        crs_reason=system_text.english(findings_json(grades.crs))[:300],
         vitals_findings=grades.vitals_findings_json,
         icans_grade=grades.icans.grade if grades.icans else None,
-        icans_reason="; ".join(grades.icans.reasons)[:300] if grades.icans else "",
+        icans_findings=findings_json(grades.icans),
+        icans_reason=system_text.english(findings_json(grades.icans))[:300],
         **values,
     )
     assessment.full_clean()

@@ -30,6 +30,20 @@ class Grades:
     def vitals_findings_json(self) -> list[dict]:
         return [{"code": f.code, "params": f.params} for f in self.vitals_findings]
 
+    # The reasons as stored (core.system_text), for the |say filter and system_text.say().
+    @property
+    def crs_findings(self) -> list[dict]:
+        return findings_json(self.crs)
+
+    @property
+    def icans_findings(self) -> list[dict]:
+        return findings_json(self.icans)
+
+
+def findings_json(result: grading.GradeResult | None) -> list[dict]:
+    """A grade's reasons as stored (core.system_text): [{"code", "params"}, ...]."""
+    return [finding.as_json() for finding in result.reasons] if result else []
+
 
 def vital_thresholds() -> vitals.VitalThresholds:
     """The catalogue's thresholds; a row missing falls back to the seeded default."""

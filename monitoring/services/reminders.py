@@ -51,7 +51,7 @@ def escalation_notify(*, escalation: Escalation) -> bool:
                 body="; ".join(
                     part
                     for part in (
-                        escalation.assessment.crs_reason,
+                        escalation.assessment.crs_reason_text,
                         escalation.assessment.vitals_note,
                     )
                     if part

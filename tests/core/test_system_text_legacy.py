@@ -85,6 +85,8 @@ def test_translate_shows_a_known_sentence_in_the_active_language():
         assert translate("Screening started.") == "筛选已开始。"
         assert translate("MDT approved. Fit") == "MDT 已批准。 Fit"
         assert translate("paged by ICU") == "paged by ICU"
+        # A wording that opens with a parameter is never read into a person's sentence.
+        assert translate("Discussed with family") == "Discussed with family"
         assert translate("monitoring sweep") == "监测定时任务"
     with override("en"):
         assert translate("筛选已开始。") == "Screening started."

@@ -1,7 +1,9 @@
 """ASTCT CRS and ICANS grading (Lee et al., BBMT 2019;25:625), row by row.
 
-Pure functions, so no database and no Django: every row of both consensus tables, the edge cases
-the ward asks about, every invalid value, and a few hypothesis properties.
+Pure functions, so no database: every row of both consensus tables, the edge cases the ward asks
+about, every invalid value, and a few hypothesis properties. The rules return findings as codes
+(issue 17); the reasons are checked as the English they render to (monitoring/texts.py), which
+is exactly the wording charted before.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import system_text
 from monitoring import grading
 from monitoring.grading import (
     CAPD_GRADE_BANDS,
@@ -70,6 +73,11 @@ def child(**changes: object) -> dict[str, object]:
 
 def febrile(**changes: object) -> dict[str, object]:
     return crs(temperature_c=38.6, **changes)
+
+
+def english(result: GradeResult) -> tuple[str, ...]:
+    """The reasons as the chart reads them in English."""
+    return tuple(system_text.english(finding.as_json()) for finding in result.reasons)
 
 
 # --- CRS: every row of the ASTCT table -----------------------------------------------------
@@ -378,13 +386,13 @@ CRS_REASONS = [
 
 @pytest.mark.parametrize(("kwargs", "reasons"), CRS_REASONS)
 def test_crs_reasons(kwargs: dict[str, object], reasons: tuple[str, ...]) -> None:
-    assert grade_crs_with_reason(**kwargs).reasons == reasons
+    assert english(grade_crs_with_reason(**kwargs)) == reasons
 
 
 def test_crs_reason_says_hypoxia_without_fever_is_not_crs() -> None:
     result = grade_crs_with_reason(**crs(temperature_c=37.0, oxygen_device="non_rebreather"))
     assert result.grade == 0
-    assert "without fever is not graded as CRS" in result.reasons[0]
+    assert "without fever is not graded as CRS" in english(result)[0]
 
 
 # --- CRS: invalid values -------------------------------------------------------------------
@@ -673,7 +681,7 @@ ICANS_REASONS = [
 
 @pytest.mark.parametrize(("kwargs", "reasons"), ICANS_REASONS)
 def test_icans_reasons(kwargs: dict[str, object], reasons: tuple[str, ...]) -> None:
-    assert grade_icans_with_reason(**kwargs).reasons == reasons
+    assert english(grade_icans_with_reason(**kwargs)) == reasons
 
 
 # --- ICANS: invalid values -----------------------------------------------------------------
@@ -937,7 +945,7 @@ def test_crs_grade_is_0_to_4_and_agrees_with_reason(kwargs: dict[str, object]) -
     result = grade_crs_with_reason(**kwargs)
     assert grade in range(5)
     assert result.grade == grade
-    assert result.reasons and all(result.reasons)
+    assert result.reasons and all(english(result))
 
 
 @settings(max_examples=300)
@@ -968,7 +976,7 @@ def test_icans_grade_is_0_to_4_and_agrees_with_reason(kwargs: dict[str, object])
     result = grade_icans_with_reason(**kwargs)
     assert grade in range(5)
     assert result.grade == grade
-    assert result.reasons and all(result.reasons)
+    assert result.reasons and all(english(result))
 
 
 @settings(max_examples=500)
