@@ -38,7 +38,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0005_history_change_reason_text'),
+        ('monitoring', '0007_assessment_grade_findings_from_english'),
     ]
 
     operations = [
