@@ -20,7 +20,7 @@ EXPORT_MIN_FRACTION = 0.25
 PAGE_BUDGET_SECONDS = 60
 # Issue 20 targets (item: target).
 FLOOR_MAX_QUERIES = 2
-FLOOR_MAX_RATIO = 0.4  # of the floor before issue 20 (baseline_round1.json)
+FLOOR_MAX_RATIO = 0.4  # of the floor before issue 20 (bench/legacy_floor.py, same run)
 TODAY_MAX_QUERIES = 10
 TODAY_MAX_RATIO = 0.6  # of the old Today page, same run (legacy_today.py)
 REFRESH_MAX_FLOORS = 3.0

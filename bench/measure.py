@@ -212,7 +212,9 @@ def measure_size(scenario, *, requests: int) -> dict:
     def page(key, client, name, url, **options):
         pages[key] = _time_page(client, name, url, requests=requests, **options)
 
-    pages.update(today_pages(nurse, scenario.ward_code, requests=requests))
+    pages.update(
+        today_pages(nurse, scenario.ward_code, requests=requests, nurse_username=scenario.nurse)
+    )
     page("timeline", clinician, "patient timeline", f"/patients/{scenario.timeline_patient_id}/")
     page(
         "chart",
@@ -310,13 +312,15 @@ def _time_interleaved(specs: dict, *, requests: int, warmup: int = 3) -> dict[st
     return timings
 
 
-def today_pages(nurse, ward_code, *, requests: int) -> dict[str, Timing]:
-    """The floor and the Today list (issue 20 item 2), new and old, interleaved in this run:
-    the page with its rows cached (what a nurse gets while nothing is written), with its rows
-    built again at each request (a write just bumped the ward: the version is bumped before
-    each request, untimed), the minute's htmx refresh; and the same through the code before
-    issue 20 (bench/legacy_today.py, /bench/legacy-today/)."""
-    from core.models import Ward
+def today_pages(nurse, ward_code, *, requests: int, nurse_username="") -> dict[str, Timing]:
+    """The floor (issue 20 item 1) and the Today list (item 2), new and old, interleaved in
+    this run: the page with its rows cached (what a nurse gets while nothing is written), with
+    its rows built again at each request (a write just bumped the ward: the version is bumped
+    before each request, untimed), the minute's htmx refresh; and the same through the code
+    before issue 20 (bench/legacy_today.py, /bench/legacy-today/; the floor through the old
+    middleware and session saving, bench/legacy_floor.py, for nurse_username)."""
+    from bench.legacy_floor import LegacyClient
+    from core.models import User, Ward
     from monitoring import today_cache
 
     ward_id = Ward.objects.get(code=ward_code).pk
@@ -346,6 +350,31 @@ def today_pages(nurse, ward_code, *, requests: int) -> dict[str, Timing]:
             "Today refresh (htmx) before issue 20",
             old,
             {"headers": REFRESH},
+        ),
+    }
+    if nurse_username:
+        specs["floor_legacy"] = (
+            LegacyClient(User.objects.get(username=nurse_username)),
+            "floor before issue 20 (second factor queried, session saved on every request)",
+            "/bench/floor/",
+            {},
+        )
+    return _time_interleaved(specs, requests=requests)
+
+
+def floor_pages(nurse_username: str, *, requests: int) -> dict[str, Timing]:
+    """Only the floor, now and before issue 20 item 1, interleaved (a check of
+    bench/legacy_floor.py on a database as it is: nothing is written but sessions)."""
+    from bench.legacy_floor import LegacyClient
+    from core.models import User
+
+    specs = {
+        "floor": (_login(nurse_username), "floor", "/bench/floor/", {}),
+        "floor_legacy": (
+            LegacyClient(User.objects.get(username=nurse_username)),
+            "floor before issue 20",
+            "/bench/floor/",
+            {},
         ),
     }
     return _time_interleaved(specs, requests=requests)

@@ -50,6 +50,7 @@ def machine() -> dict:
 
 PAGE_ORDER = ("floor", "today", "timeline", "chart", "patients", "admin", "dashboard")
 EXTRA_ORDER = (
+    "floor_legacy",
     "today_rebuilt",
     "today_legacy",
     "today_refresh",

@@ -8,3 +8,10 @@ class CatalogueConfig(AppConfig):
 
     name = "catalogue"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from core import system_text
+
+        from .texts import TEXTS
+
+        system_text.register(TEXTS)

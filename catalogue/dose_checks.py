@@ -90,3 +90,10 @@ def _fmt(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def coded(code: str, **params: object) -> dict[str, object]:
+    """A sentence as its code and parameters, the stored form core.system_text says in the
+    reader's language (issue 17). The wording is the app's texts.py; a rule stays pure and
+    still writes its English next to it, for the exports and the audit of what was shown."""
+    return {"code": code, "params": params}

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import DrugClass
+from catalogue.texts import seeded_text
 
 from . import rules
 from .models import WashoutClass
@@ -146,6 +147,8 @@ def reason_text(criterion: rules.Criterion) -> str:
     params = dict(criterion.params)
     if "classes" in params:
         params["classes"] = _class_names(params["classes"])
+    if "indication" in params:
+        params["indication"] = seeded_text(str(params["indication"]))
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from catalogue.dose_checks import coded
+
+from .dosing import codes
+
 UMOL_PER_MG_DL = Decimal("88.4")
 UMOL_L = "umol_l"
 MG_DL = "mg_dl"
@@ -51,6 +55,7 @@ class Clearance:
     weight_basis: str
     weight_used_kg: Decimal
     method: str  # written out, for the plan page and the API
+    method_text: dict | None = None  # `method` as a code with parameters (infusion/texts.py)
 
 
 def creatinine_umol_l(value: Decimal | float | str, unit: str) -> Decimal:
@@ -115,7 +120,24 @@ def cockcroft_gault(
         f"Cockcroft–Gault: (140 − {age_years} y) × {weight} kg ({weight_basis} weight) / "
         f"(72 × {mg_text} mg/dL [creatinine {umol} µmol/L]), {sex_text} = {crcl} mL/min"
     )
-    return Clearance(crcl, umol, mg_text, weight_basis, weight, method)
+    method_text = coded(
+        codes.COCKCROFT_GAULT,
+        age=age_years,
+        weight=str(weight),
+        basis=coded(_WEIGHT_BASIS_CODES[weight_basis]),
+        mg_dl=str(mg_text),
+        umol=str(umol),
+        sex=coded({MALE: codes.SEX_MALE, FEMALE: codes.SEX_FEMALE}.get(sex, codes.SEX_NOT_MALE)),
+        crcl=str(crcl),
+    )
+    return Clearance(crcl, umol, mg_text, weight_basis, weight, method, method_text)
+
+
+_WEIGHT_BASIS_CODES = {
+    ACTUAL: codes.WEIGHT_ACTUAL,
+    IDEAL: codes.WEIGHT_IDEAL,
+    ADJUSTED: codes.WEIGHT_ADJUSTED,
+}
 
 
 def creatinine_too_old(

@@ -17,7 +17,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from types import MappingProxyType
 
+from catalogue.dose_checks import coded
 from patients.rules import day_number
+
+from .dosing import codes as dosing_codes
 
 # --- The day an infusion is recorded -----------------------------------------------------------
 
@@ -52,6 +55,7 @@ class Deviation:
     deviates: bool
     codes: tuple[str, ...]  # "dose", "day"
     message: str
+    texts: tuple[dict, ...] = ()  # `message` as codes with parameters (infusion/texts.py)
 
 
 def administration_deviation(
@@ -71,17 +75,34 @@ def administration_deviation(
         raise ValueError(f"given_mg must be greater than 0, got {given_mg!r}")
     codes: list[str] = []
     parts: list[str] = []
+    texts: list[dict] = []
     difference_percent = abs(given - planned) / planned * 100
     if difference_percent > tolerance_percent:
         codes.append("dose")
+        difference = difference_percent.quantize(Decimal("0.1"))
         parts.append(
-            f"{given:f} mg given, {planned:f} mg planned "
-            f"({difference_percent.quantize(Decimal('0.1'))}% > {tolerance_percent}%)"
+            f"{given:f} mg given, {planned:f} mg planned ({difference}% > {tolerance_percent}%)"
+        )
+        texts.append(
+            coded(
+                dosing_codes.DEVIATION_DOSE,
+                given=f"{given:f}",
+                planned=f"{planned:f}",
+                difference=str(difference),
+                tolerance=str(tolerance_percent),
+            )
         )
     if given_on != planned_on:
         codes.append("day")
         parts.append(f"given on {given_on.isoformat()}, planned for {planned_on.isoformat()}")
-    return Deviation(bool(codes), tuple(codes), "; ".join(parts) or "as planned")
+        texts.append(
+            coded(
+                dosing_codes.DEVIATION_DAY,
+                given_on=given_on.isoformat(),
+                planned_on=planned_on.isoformat(),
+            )
+        )
+    return Deviation(bool(codes), tuple(codes), "; ".join(parts) or "as planned", tuple(texts))
 
 
 # --- Bridging and the start of lymphodepletion -----------------------------------------------
@@ -97,6 +118,7 @@ class BridgingTiming:
     ok: bool
     earliest_lymphodepletion: date | None  # None while bridging has not ended
     message: str
+    text: dict | None = None  # `message` as a code with parameters (infusion/texts.py)
 
 
 def bridging_timing(
@@ -105,12 +127,18 @@ def bridging_timing(
     """Is the first lymphodepletion day far enough after the end of bridging?"""
     if bridging_ended_on is None:
         return BridgingTiming(
-            False, None, "Bridging has no end date: lymphodepletion cannot be timed yet."
+            False,
+            None,
+            "Bridging has no end date: lymphodepletion cannot be timed yet.",
+            coded(dosing_codes.BRIDGING_NO_END),
         )
     earliest = bridging_ended_on + timedelta(days=BRIDGING_GAP_DAYS)
     if first_lymphodepletion_on is None:
         return BridgingTiming(
-            True, earliest, f"Lymphodepletion may start on {earliest.isoformat()} or later."
+            True,
+            earliest,
+            f"Lymphodepletion may start on {earliest.isoformat()} or later.",
+            coded(dosing_codes.BRIDGING_MAY_START, earliest=earliest.isoformat()),
         )
     if first_lymphodepletion_on < earliest:
         return BridgingTiming(
@@ -119,8 +147,17 @@ def bridging_timing(
             f"Lymphodepletion starts {first_lymphodepletion_on.isoformat()}, less than "
             f"{BRIDGING_GAP_DAYS} days after bridging ended ({bridging_ended_on.isoformat()}); "
             f"earliest {earliest.isoformat()}.",
+            coded(
+                dosing_codes.BRIDGING_TOO_CLOSE,
+                first=first_lymphodepletion_on.isoformat(),
+                days=BRIDGING_GAP_DAYS,
+                ended=bridging_ended_on.isoformat(),
+                earliest=earliest.isoformat(),
+            ),
         )
-    return BridgingTiming(True, earliest, "Bridging ended early enough.")
+    return BridgingTiming(
+        True, earliest, "Bridging ended early enough.", coded(dosing_codes.BRIDGING_OK)
+    )
 
 
 # --- Day numbers at a moment and re-planning --------------------------------------------------

@@ -502,10 +502,10 @@ def advice_for(
             detail = _("For %(kg)s kg: %(mg)s mg (%(calc)s).") % {
                 "kg": course.patient.weight_kg,
                 "mg": f"{dose.dose_mg:g}",
-                "calc": dose.calculation,
+                "calc": system_text.say(dose.steps),
             }
         elif suggestion.key == advice.TOCILIZUMAB_LIMIT:
-            detail = allowed.reason
+            detail = system_text.say(allowed.reasons, separator=" ")
             if allowed.next_allowed_at:
                 detail += " " + _("Next dose allowed from %(when)s.") % {
                     "when": local_when(allowed.next_allowed_at)

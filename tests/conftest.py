@@ -39,6 +39,18 @@ def _migrated_snapshot(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. LocaleMiddleware activates a zh-hans reader's
+    language in the thread and nothing deactivates it, so without this a Chinese request in one
+    test would leave Chinese active for the tests that follow it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request, django_db_blocker):
     names = set(request.fixturenames)
     marker = request.node.get_closest_marker("django_db")

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from catalogue.texts import seeded_text
 from eligibility import selectors, text
 from eligibility.models import (
     RuleResult,
@@ -62,7 +63,7 @@ def evaluation_data(assessment: ScreeningAssessment, table=None) -> dict:
     hematotox = evaluation.risks.hematotox
     data = {
         "rule_result": evaluation.result.overall,
-        "indication": evaluation.result.indication.description
+        "indication": seeded_text(evaluation.result.indication.description)
         if evaluation.result.indication
         else None,
         "criteria": [

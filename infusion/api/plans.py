@@ -22,6 +22,9 @@ from .plan_signing import PlanSignatureSerializer, PlanVerifySerializer
 
 
 class DoseAdministrationSerializer(serializers.ModelSerializer):
+    # In the reader's language (issue 17); deviation_text holds the codes with parameters.
+    deviation_detail = serializers.CharField(source="get_deviation_detail_display", read_only=True)
+
     class Meta:
         model = Administration
         fields = [
@@ -31,6 +34,7 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
             "batch_number",
             "deviation",
             "deviation_detail",
+            "deviation_text",
             "deviation_reason",
             "notes",
             "given_by",
@@ -41,6 +45,8 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
 
 class PlannedDoseSerializer(serializers.ModelSerializer):
     day_label = serializers.SerializerMethodField()
+    # In the reader's language (issue 17); calculation_text holds the codes with parameters.
+    calculation = serializers.CharField(source="get_calculation_display", read_only=True)
     administration = DoseAdministrationSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -55,6 +61,7 @@ class PlannedDoseSerializer(serializers.ModelSerializer):
             "dose_mg_per_m2",
             "dose_mg",
             "calculation",
+            "calculation_text",
             "flags",
             "requires_clinician_decision",
             "omitted",
@@ -76,6 +83,11 @@ class PlanSerializer(serializers.ModelSerializer):
     doses = PlannedDoseSerializer(many=True, read_only=True)
     signatures = PlanSignatureSerializer(many=True, read_only=True)
     verified = serializers.SerializerMethodField()
+    # In the reader's language (issue 17); the *_text fields hold the codes with parameters.
+    crcl_method = serializers.CharField(source="get_crcl_method_display", read_only=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(), source="get_warnings_display", read_only=True
+    )
     regimen_key = serializers.CharField(
         required=False, allow_blank=True, help_text=_("Empty: the catalogue's regimen.")
     )
@@ -116,6 +128,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "height_cm",
             "crcl_ml_min",
             "crcl_method",
+            "crcl_method_text",
             "creatinine",
             "creatinine_unit",
             "creatinine_umol_l",
@@ -127,6 +140,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "uncapped_bsa_m2",
             "bsa_cap_m2",
             "warnings",
+            "warning_texts",
             "version",
             "verified",
             "created_by",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from catalogue.dose_checks import _decimal, _fmt, _positive, _round_half_up
+from catalogue.dose_checks import _decimal, _fmt, _positive, _round_half_up, coded
 from patients.rules import body_surface_area_m2
+
+from . import codes
 
 # Clinical reference §4: "make the cap a setting (default: no cap, warn > 2.2 m²)".
 BSA_DEFAULT_CAP_M2: float | None = None
@@ -21,6 +23,9 @@ class BsaResult:
     capped: bool
     warnings: tuple[str, ...]
     calculation: str
+    # The same as codes with parameters (infusion/texts.py), said in the reader's language.
+    steps: tuple[dict, ...] = ()
+    warning_texts: tuple[dict, ...] = ()
 
 
 def dosing_bsa(
@@ -46,14 +51,25 @@ def dosing_bsa(
         f"BSA √({_fmt(_decimal('height_cm', height_cm))} cm × "
         f"{_fmt(_decimal('weight_kg', weight_kg))} kg / 3600) = {uncapped:.2f} m²"
     )
+    numbers = {
+        "height": _fmt(_decimal("height_cm", height_cm)),
+        "weight": _fmt(_decimal("weight_kg", weight_kg)),
+        "bsa": f"{uncapped:.2f}",
+    }
+    step = coded(codes.BSA_MOSTELLER, **numbers)
     warnings: list[str] = []
+    warning_texts: list[dict] = []
     capped = cap is not None and uncapped > cap
     if capped:
         assert cap is not None
         # Rounded down so a cap given with more decimals is never exceeded.
         bsa = cap.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         calculation += f", capped at {bsa:.2f} m²"
+        step = coded(codes.BSA_MOSTELLER_CAPPED, cap=f"{bsa:.2f}", **numbers)
         warnings.append(f"BSA {uncapped:.2f} m² capped at {bsa:.2f} m² (centre setting).")
+        warning_texts.append(
+            coded(codes.BSA_CAPPED_WARNING, bsa=f"{uncapped:.2f}", cap=f"{bsa:.2f}")
+        )
     else:
         bsa = uncapped
         if uncapped > warn_above:
@@ -62,10 +78,15 @@ def dosing_bsa(
                 f"BSA {uncapped:.2f} m² is above {_fmt(warn_above)} m²: check whether the "
                 "centre caps BSA or doses on adjusted weight."
             )
+            warning_texts.append(
+                coded(codes.BSA_ABOVE_WARNING, bsa=f"{uncapped:.2f}", limit=_fmt(warn_above))
+            )
     return BsaResult(
         bsa_m2=float(bsa),
         uncapped_bsa_m2=float(uncapped),
         capped=capped,
         warnings=tuple(warnings),
         calculation=calculation,
+        steps=(step,),
+        warning_texts=tuple(warning_texts),
     )

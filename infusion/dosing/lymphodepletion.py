@@ -20,11 +20,13 @@ from catalogue.dose_checks import (
     _positive,
     _round_half_up,
     _weight,
+    coded,
 )
-from catalogue.dosing import DoseResult
+from catalogue.dosing import DOSE_PER_KG, DOSE_ROUNDED, DoseResult
 from catalogue.regimens import REGIMENS, US_FLUDARABINE_LABEL, Regimen
 from patients.rules import MINUS_SIGN, date_of_day
 
+from . import codes
 from .bsa import dosing_bsa
 from .tables import (
     LYMPHODEPLETION_DRUGS,
@@ -42,6 +44,7 @@ class RenalAdjustment:
     reason: str
     band_label: str = ""
     dose_mg_per_m2: int | None = None  # set by a band that gives an absolute dose
+    reason_text: dict | None = None  # `reason` as a code with parameters (infusion/texts.py)
 
 
 def fludarabine_renal_adjustment(
@@ -57,6 +60,7 @@ def fludarabine_renal_adjustment(
     assert crcl is not None
     band = _renal_band(crcl, table)
     where = f"CrCl {_fmt(crcl)} mL/min ({band.label})"
+    band_params = {"crcl": _fmt(crcl), "band": band.label}
     if band.reduction_percent is None:
         return RenalAdjustment(
             dose_factor=None,
@@ -64,13 +68,21 @@ def fludarabine_renal_adjustment(
             requires_clinician_decision=True,
             reason=f"{where}: do not give fludarabine without a clinician's decision.",
             band_label=band.label,
+            reason_text=coded(codes.RENAL_REASON_NO_DOSE, **band_params),
         )
     if band.dose_mg_per_m2 is not None:
         reason = f"{where}: {band.dose_mg_per_m2} mg/m²."
+        reason_text = coded(
+            codes.RENAL_REASON_BAND_DOSE, band_dose=band.dose_mg_per_m2, **band_params
+        )
     elif band.reduction_percent == 0:
         reason = f"{where}: full dose."
+        reason_text = coded(codes.RENAL_REASON_FULL_DOSE, **band_params)
     else:
         reason = f"{where}: reduce by {band.reduction_percent}%."
+        reason_text = coded(
+            codes.RENAL_REASON_REDUCE, percent=band.reduction_percent, **band_params
+        )
     return RenalAdjustment(
         dose_factor=float(_factor(band.reduction_percent)),
         reduction_percent=band.reduction_percent,
@@ -78,6 +90,7 @@ def fludarabine_renal_adjustment(
         reason=reason,
         band_label=band.label,
         dose_mg_per_m2=band.dose_mg_per_m2,
+        reason_text=reason_text,
     )
 
 
@@ -125,6 +138,9 @@ def lymphodepletion_dose(
             raise ValueError("bsa_m2 is required for a dose in mg/m²")
         full = per_m2 * bsa
         steps = [f"{_fmt(per_m2)} mg/m² × {bsa:.2f} m² = {_fmt(full)} mg"]
+        coded_steps = [
+            coded(codes.DOSE_PER_M2, per_m2=_fmt(per_m2), bsa=f"{bsa:.2f}", dose=_fmt(full))
+        ]
     else:
         assert dose_per_kg_mg is not None
         per_kg = _positive("dose_per_kg_mg", dose_per_kg_mg)
@@ -132,6 +148,9 @@ def lymphodepletion_dose(
             raise ValueError("weight_kg is required for a dose in mg/kg")
         full = per_kg * weight
         steps = [f"{_fmt(per_kg)} mg/kg × {_fmt(weight)} kg = {_fmt(full)} mg"]
+        coded_steps = [
+            coded(DOSE_PER_KG, per_kg=_fmt(per_kg), weight=_fmt(weight), dose=_fmt(full))
+        ]
 
     dose = full
     flags: list[str] = []
@@ -142,8 +161,10 @@ def lymphodepletion_dose(
             creatinine_clearance_ml_min=crcl, table=renal_table
         )
         where = f"CrCl {_fmt(crcl)} mL/min ({adjustment.band_label})"
+        band_params = {"crcl": _fmt(crcl), "band": adjustment.band_label}
         if adjustment.requires_clinician_decision:
             steps.append(f"{where} → do not give without a clinician's decision")
+            coded_steps.append(coded(codes.RENAL_NO_DOSE, **band_params))
             return DoseResult(
                 drug=drug,
                 dose_mg=None,
@@ -152,6 +173,7 @@ def lymphodepletion_dose(
                 flags=(FLAG_REQUIRES_CLINICIAN_DECISION,),
                 full_dose_mg=float(full),
                 unrounded_dose_mg=None,
+                steps=tuple(coded_steps),
             )
         if adjustment.dose_mg_per_m2 is not None and dose_per_m2_mg is not None:
             band_dose = Decimal(adjustment.dose_mg_per_m2) * bsa
@@ -163,15 +185,34 @@ def lymphodepletion_dose(
                 f"= {_fmt(band_dose)} mg"
                 + ("" if band_dose < full else " (not above the regimen dose)")
             )
+            coded_steps.append(
+                coded(
+                    codes.RENAL_BAND_DOSE if band_dose < full else codes.RENAL_BAND_DOSE_NOT_LOWER,
+                    band_dose=adjustment.dose_mg_per_m2,
+                    bsa=f"{bsa:.2f}",
+                    dose=_fmt(band_dose),
+                    **band_params,
+                )
+            )
         elif adjustment.reduction_percent:
             dose = full * _factor(adjustment.reduction_percent)
             flags.append(FLAG_RENAL_ADJUSTED)
             steps.append(f"{where} → {MINUS_SIGN}{adjustment.reduction_percent}% = {_fmt(dose)} mg")
+            coded_steps.append(
+                coded(
+                    codes.RENAL_REDUCED,
+                    percent=adjustment.reduction_percent,
+                    dose=_fmt(dose),
+                    **band_params,
+                )
+            )
         else:
             steps.append(f"{where} → full dose")
+            coded_steps.append(coded(codes.RENAL_FULL_DOSE, **band_params))
 
     rounded = _round_half_up(dose, step)
     steps.append(f"rounded to {_fmt(rounded)} mg (nearest {_fmt(step)} mg)")
+    coded_steps.append(coded(DOSE_ROUNDED, dose=_fmt(rounded), step=_fmt(step)))
     return DoseResult(
         drug=drug,
         dose_mg=float(rounded),
@@ -180,6 +221,7 @@ def lymphodepletion_dose(
         flags=tuple(flags),
         full_dose_mg=float(full),
         unrounded_dose_mg=float(dose),
+        steps=tuple(coded_steps),
     )
 
 
@@ -201,6 +243,9 @@ class PlannedDose:
     requires_clinician_decision: bool
     flags: tuple[str, ...]
     warnings: tuple[str, ...]
+    # `calculation` and `warnings` as codes with parameters (infusion/texts.py).
+    steps: tuple[dict, ...] = ()
+    warning_texts: tuple[dict, ...] = ()
 
 
 def plan_lymphodepletion(
@@ -232,11 +277,13 @@ def plan_lymphodepletion(
 
     common_flags: list[str] = []
     warnings = list(bsa.warnings)
+    warning_texts = list(bsa.warning_texts)
     if bsa.capped:
         common_flags.append(FLAG_BSA_CAPPED)
     if not regimen.verified:
         common_flags.append(FLAG_UNVERIFIED_REGIMEN)
         warnings.append(f"Regimen {regimen.key} is UNVERIFIED: institutional default — review.")
+        warning_texts.append(coded(codes.REGIMEN_UNVERIFIED, key=regimen.key))
 
     planned: list[tuple[int, int, PlannedDose]] = []
     for order, item in enumerate(regimen.drugs):
@@ -263,6 +310,8 @@ def plan_lymphodepletion(
                         requires_clinician_decision=dose.requires_clinician_decision,
                         flags=tuple(common_flags) + dose.flags,
                         warnings=tuple(warnings),
+                        steps=bsa.steps + dose.steps,
+                        warning_texts=tuple(warning_texts),
                     ),
                 )
             )

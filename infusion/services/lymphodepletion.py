@@ -106,6 +106,7 @@ def administration_record(
         batch_number=batch_number,
         deviation=deviation.deviates,
         deviation_detail=deviation.message[:300] if deviation.deviates else "",
+        deviation_text=list(deviation.texts),
         deviation_reason=deviation_reason if deviation.deviates else "",
         notes=(notes or "").strip(),
         given_by=by,

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue import selectors as catalogue_selectors
+from core import system_text
 from core.models import User
 from patients import rules as patient_rules
 from patients.models import TreatmentCourse
 
 from .. import dosing, renal, selectors
+from ..dosing import codes
 from ..models import (
     LymphodepletionPlan,
     PlannedDose,
@@ -66,23 +68,28 @@ def _compute(*, regimen_key: str, patient, crcl: Decimal, day0: date):
     return bsa, doses
 
 
-def _plan_warnings(bsa, regimen_key: str) -> list[str]:
-    warnings = list(bsa.warnings)
+def _plan_warnings(bsa, regimen_key: str) -> list:
+    """The plan's warnings as stored texts (codes with parameters); the regimen's note as the
+    catalogue has it (an administrator's words are never translated)."""
+    warnings: list = list(bsa.warning_texts)
     regimen = catalogue_selectors.regimen(regimen_key)
     if not regimen.verified:
-        warnings.append(
-            _("Regimen %(key)s is UNVERIFIED: institutional default — review.")
-            % {"key": regimen_key}
-        )
+        warnings.append(system_text.text(codes.REGIMEN_UNVERIFIED, key=regimen_key).as_json())
     if regimen.note:
         warnings.append(regimen.note)
     return warnings
+
+
+def _english(texts: list) -> list[str]:
+    """The prose columns stay English whoever's request wrote them (exports, older readers)."""
+    return [system_text.english(text) for text in texts]
 
 
 @dataclass(frozen=True)
 class _Renal:
     crcl: Decimal
     method: str
+    method_text: list
     creatinine_umol_l: Decimal | None
     creatinine_drawn_on: date | None
 
@@ -145,13 +152,15 @@ def _renal_inputs(
             )
         except ValueError as error:
             raise ValidationError({"creatinine": str(error)}) from None
-        method = clearance.method
+        method_text = [clearance.method_text]
         if too_old:
-            method += " " + _(
-                "(creatinine older than %(days)d days, re-entered by the clinician)"
-            ) % {"days": limit}
+            method_text.append(system_text.text(codes.CREATININE_REENTERED, days=limit).as_json())
         return _Renal(
-            clearance.crcl_ml_min, method, clearance.creatinine_umol_l, creatinine_drawn_on
+            clearance.crcl_ml_min,
+            " ".join(_english(method_text)),
+            method_text,
+            clearance.creatinine_umol_l,
+            creatinine_drawn_on,
         )
     if crcl_ml_min in (None, ""):
         raise ValidationError(
@@ -165,7 +174,8 @@ def _renal_inputs(
     value = Decimal(str(crcl_ml_min))
     if value < 0 or value > 300:
         raise ValidationError({"crcl_ml_min": _("Enter a clearance between 0 and 300 mL/min.")})
-    return _Renal(value, _("Creatinine clearance entered by the clinician."), None, None)
+    entered = [system_text.text(codes.CLEARANCE_ENTERED).as_json()]
+    return _Renal(value, _english(entered)[0], entered, None, None)
 
 
 @transaction.atomic
@@ -233,6 +243,7 @@ def plan_create(
             _("The first dose would be on %(d)s, in the past. Move Day 0 first.")
             % {"d": doses[0].calendar_date.isoformat()}
         )
+    warnings = _plan_warnings(bsa, regimen_key)
     plan = LymphodepletionPlan(
         course=course,
         regimen_key=regimen_key,
@@ -240,13 +251,15 @@ def plan_create(
         height_cm=course.patient.height_cm,
         crcl_ml_min=crcl,
         crcl_method=renal_in.method,
+        crcl_method_text=renal_in.method_text,
         creatinine_umol_l=renal_in.creatinine_umol_l,
         creatinine_drawn_on=renal_in.creatinine_drawn_on,
         renal_table=catalogue_selectors.regimen(regimen_key).renal_table,
         bsa_m2=Decimal(str(bsa.bsa_m2)),
         uncapped_bsa_m2=Decimal(str(bsa.uncapped_bsa_m2)),
         bsa_cap_m2=Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None,
-        warnings=_plan_warnings(bsa, regimen_key),
+        warnings=_english(warnings),
+        warning_texts=warnings,
         created_by=by,
     )
     plan.full_clean()
@@ -261,6 +274,7 @@ def plan_create(
             dose_mg_per_m2=Decimal(str(item.dose_mg_per_m2)),
             dose_mg=None if item.dose_mg is None else Decimal(str(item.dose_mg)),
             calculation=item.calculation,
+            calculation_text=list(item.steps),
             flags=list(item.flags),
             requires_clinician_decision=item.requires_clinician_decision,
         )
@@ -322,6 +336,7 @@ def plan_recalculate(
         item = by_key[(dose.drug, dose.day_number)]
         dose.dose_mg = None if item.dose_mg is None else Decimal(str(item.dose_mg))
         dose.calculation = item.calculation
+        dose.calculation_text = list(item.steps)
         dose.flags = list(item.flags)
         dose.requires_clinician_decision = item.requires_clinician_decision
         dose.omitted = False
@@ -334,12 +349,14 @@ def plan_recalculate(
     plan.height_cm = course.patient.height_cm
     plan.crcl_ml_min = crcl
     plan.crcl_method = renal_in.method
+    plan.crcl_method_text = renal_in.method_text
     plan.creatinine_umol_l = renal_in.creatinine_umol_l
     plan.creatinine_drawn_on = renal_in.creatinine_drawn_on
     plan.bsa_m2 = Decimal(str(bsa.bsa_m2))
     plan.uncapped_bsa_m2 = Decimal(str(bsa.uncapped_bsa_m2))
     plan.bsa_cap_m2 = Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None
-    plan.warnings = _plan_warnings(bsa, plan.regimen_key)
+    plan.warning_texts = _plan_warnings(bsa, plan.regimen_key)
+    plan.warnings = _english(plan.warning_texts)
     _void_signature(plan, by=by, reason=_void_reason("infusion.plan_recalculated", r=reason))
     plan.version += 1
     plan._history_user = by

@@ -190,7 +190,10 @@ def _check_tocilizumab(course, given_at, dose_mg):
     limit = dosing.tocilizumab_dose_allowed(given_at=earlier, at=given_at)
     if not limit.allowed:
         raise ValidationError(
-            {"given_at": _("Tocilizumab refused: %(reason)s") % {"reason": limit.reason}}
+            {
+                "given_at": _("Tocilizumab refused: %(reason)s")
+                % {"reason": system_text.say(limit.reasons, separator=" ")}
+            }
         )
     return dose_mg
 

@@ -30,8 +30,11 @@ from ..writers import cell_value, csv_chunks, write_csv, write_xlsx
 logger = logging.getLogger(__name__)
 
 EXPORT_DIR = "exports"
-# Rows between two progress updates of a job (one UPDATE each).
-PROGRESS_EVERY = 1000
+# Rows between two progress updates of a job (one UPDATE each): a CSV job written by COPY
+# reads one key range of this many rows per COPY (export_copy.CHUNK_ROWS, as a download);
+# the Python writer reads batches of at most PYTHON_BATCH_ROWS and reports at the multiples.
+PROGRESS_EVERY = 20_000
+PYTHON_BATCH_ROWS = 1000
 # A direct XLSX download is built before it is sent; above this, ask for a background job.
 DIRECT_XLSX_MAX_ROWS = 20_000
 # A job still "running" this long after it started lost its worker: it may be claimed again.
@@ -125,11 +128,8 @@ def export_csv_stream(
         filters=filters,
         **mode,
     )
-    copy = None
-    if settings.EXPORT_CSV_COPY:
-        steps = None if shape.plan is None else shape.plan.steps
-        copy = CopyExport(dataset, filters, steps=steps, key=study_code_key())
-    if copy is None or not copy.available:
+    copy = _copy_export(shape, filters)
+    if copy is None:
         return _python_csv_stream(shape, filters, log.pk, as_bytes=as_bytes)
 
     def generate():
@@ -145,6 +145,15 @@ def export_csv_stream(
             _log_progress(log.pk, count, completed=completed)
 
     return generate()
+
+
+def _copy_export(shape: Shape, filters: Filters) -> CopyExport | None:
+    """The export written by PostgreSQL's COPY, or None when the Python writer writes it."""
+    if not settings.EXPORT_CSV_COPY:
+        return None
+    steps = None if shape.plan is None else shape.plan.steps
+    copy = CopyExport(shape.dataset, filters, steps=steps, key=study_code_key())
+    return copy if copy.available else None
 
 
 def _python_csv_stream(
@@ -365,16 +374,22 @@ def export_job_run(*, job_id: int) -> bool:
             if job.log_id:
                 _log_progress(job.log_id, count, completed=False)
 
-        typed = job.file_format == FileFormat.XLSX  # a workbook gets real dates and numbers
-        counter = _Counter(
-            shape.row_batches(filters, chunk_size=PROGRESS_EVERY, typed=typed),
-            every=PROGRESS_EVERY,
-            report=report,
-        )
-        if job.file_format == FileFormat.XLSX:
-            write_xlsx(partial_path, shape.header, counter.rows(), title=dataset.key)
+        copy = _copy_export(shape, filters) if job.file_format == FileFormat.CSV else None
+        if copy is not None:
+            count = _write_csv_by_copy(partial_path, shape, copy, report)
         else:
-            write_csv(partial_path, shape.header, counter.rows())
+            typed = job.file_format == FileFormat.XLSX  # a workbook: real dates and numbers
+            batch_rows = min(PROGRESS_EVERY, PYTHON_BATCH_ROWS)
+            counter = _Counter(
+                shape.row_batches(filters, chunk_size=batch_rows, typed=typed),
+                every=PROGRESS_EVERY,
+                report=report,
+            )
+            if job.file_format == FileFormat.XLSX:
+                write_xlsx(partial_path, shape.header, counter.rows(), title=dataset.key)
+            else:
+                write_csv(partial_path, shape.header, counter.rows())
+            count = counter.count
         os.replace(partial_path, root / name)
     except Exception as error:  # the job row must say it failed, whatever went wrong
         logger.exception("export job failed", extra={"export_job": job.pk})
@@ -384,13 +399,30 @@ def export_job_run(*, job_id: int) -> bool:
         return True
     ExportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,
-        row_count=counter.count,
+        row_count=count,
         file_path=f"{EXPORT_DIR}/{name}",
         finished_at=timezone.now(),
     )
     if job.log_id:
-        _log_progress(job.log_id, counter.count, completed=True)
+        _log_progress(job.log_id, count, completed=True)
     return True
+
+
+def _write_csv_by_copy(path: Path, shape: Shape, copy: CopyExport, report) -> int:
+    """A CSV job's file as PostgreSQL writes it (the download's bytes): one COPY per key
+    range of PROGRESS_EVERY keys, progress reported once PROGRESS_EVERY rows or more have
+    been written since the last report (as _Counter; a range may hold fewer rows than keys,
+    and the last, shorter one is reported as done). The rows."""
+    count = reported = 0
+    with path.open("wb") as handle:
+        handle.write(header_bytes(shape.header))
+        for data, rows in copy.chunks(PROGRESS_EVERY):
+            handle.write(data)
+            count += rows
+            if count - reported >= PROGRESS_EVERY:
+                reported = count
+                report(count)
+    return count
 
 
 def job_file(job: ExportJob) -> str:

@@ -4,7 +4,7 @@ the English copy stays in ``reason`` for the exports."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import Notification
@@ -13,14 +13,6 @@ from monitoring.models import Escalation
 from tests.monitoring.conftest import FEVER_HYPOTENSION
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request as a Chinese-speaking user leaves her language active in this thread (the
-    middleware activates it); the next test must start in the site's default."""
-    yield
-    translation.deactivate()
 
 
 CRS_2_EN = "CRS grade 2 (was 0)"

@@ -5,7 +5,6 @@ stays as typed."""
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import override
 from rest_framework.test import APIClient
 
@@ -15,14 +14,6 @@ from patients.models import StageEvent
 from tests.factories import product
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request as a Chinese-speaking user leaves her language active in this thread (the
-    middleware activates it); the next test must start in the site's default."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

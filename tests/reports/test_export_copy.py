@@ -8,6 +8,8 @@ from django.db import connection
 from django.test import override_settings
 
 from reports import datasets, export_copy, services
+from reports.export_checks import Shape
+from reports.services import exports
 
 from .test_export_golden import FILTERS, IDENTIFIABLE, world  # noqa: F401
 
@@ -63,3 +65,67 @@ def test_copy_writes_the_python_writers_bytes(world, auditor_cara, admin_alex, m
     assert by_copy == {d.key for d in datasets.all_datasets()} - PYTHON_ONLY
     assert compared > 1000
     assert seen["copies"] > 100 and seen["study_codes"] > 50 and seen["quoted_batches"] > 0, seen
+
+
+def test_the_study_codes_are_computed_once_per_mrn_of_a_range(world, admin_alex):  # noqa: F811
+    # A CTE used once is folded into the query unless MATERIALIZED: the two SHA-256 of a
+    # study code then ran for every row (and every parallel worker read the range again).
+    shape = Shape(datasets.get("assessments"), identifiable=False)
+    copy = export_copy.CopyExport(
+        shape.dataset, datasets.Filters(), steps=shape.plan.steps, key=b"k"
+    )
+    assert copy.available and copy.plan.study_code_of is not None
+    with connection.cursor() as wrapper:
+        sql = copy._copy_sql(copy.qs, wrapper.cursor)
+        select = sql.removeprefix("COPY (").removesuffix(") TO STDOUT WITH (FORMAT csv)")
+        for name in ("cart.study_code_inner", "cart.study_code_outer"):
+            wrapper.execute("SELECT set_config(%s, '00', false)", [name])
+        wrapper.execute("EXPLAIN (VERBOSE) " + select)
+        plan = [line for (line,) in wrapper.fetchall()]
+    hashed = [line for line in plan if "sha256" in line]
+    assert any("CTE codes" in line for line in plan), plan
+    # Only the CTE's own output computes a code; the rows read it from the join.
+    assert len(hashed) == 1, hashed
+
+
+@pytest.mark.parametrize(
+    ("key", "identifiable"),
+    [("assessments", False), ("assessments", True), ("stage_events", False)],
+)
+def test_a_background_csv_job_writes_the_downloads_bytes_by_copy(
+    world,  # noqa: F811
+    auditor_cara,
+    admin_alex,
+    media,
+    monkeypatch,
+    key,
+    identifiable,
+):
+    # Key ranges of 7 rows: several COPYs per job, progress after each full range.
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 7)
+    copies = []
+    copy = export_copy.CopyExport._copy
+    monkeypatch.setattr(
+        export_copy.CopyExport, "_copy", lambda self, qs: copies.append(1) or copy(self, qs)
+    )
+    user, mode = (auditor_cara, IDENTIFIABLE) if identifiable else (admin_alex, {})
+    job = services.export_job_request(
+        by=user, dataset_key=key, file_format="csv", filters=datasets.Filters(), **mode
+    )
+    assert services.export_job_run(job_id=job.pk) is True
+    job.refresh_from_db()
+    written = (media / services.job_file(job)).read_bytes()
+    assert len(copies) > 3
+    with override_settings(EXPORT_CSV_COPY=False):
+        python = b"".join(
+            services.export_csv_stream(
+                by=user, dataset_key=key, filters=datasets.Filters(), as_bytes=True, **mode
+            )
+        )
+    download = b"".join(
+        services.export_csv_stream(
+            by=user, dataset_key=key, filters=datasets.Filters(), as_bytes=True, **mode
+        )
+    )
+    assert written == download == python
+    assert job.status == "done" and job.row_count == job.total_rows > 14
