@@ -58,6 +58,7 @@ EXTRA_ORDER = (
     "patients_ward",
     "patients_stage",
     "patients_q",
+    "patients_q_common",
     "escalations",
     "dashboard_recompute",
 )

@@ -18,20 +18,17 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from catalogue import dosing
 from catalogue import selectors as catalogue_selectors
-from core import system_text
-from core.clock import local_when, local_when_formatter
+from core.clock import local_when_formatter
 from patients import rules as patient_rules
 from patients.days import day_label
 from patients.models import Stage, TreatmentCourse
 from patients.names import patient_display_name
 from patients.selectors import courses_visible_to
 
-from . import advice, ending, schedule
-from .catalogue import ManagementAdvice
+from . import ending, schedule
+from .advice_reads import AdviceLine, advice_for, advice_for_courses  # noqa: F401  (re-exported)
 from .models import (
     Assessment,
     Escalation,
@@ -40,7 +37,6 @@ from .models import (
     MonitoringTask,
     TaskKind,
 )
-from .wording import advice_because_text
 
 OPEN_ESCALATIONS = Escalation.objects.filter(acknowledged_at__isnull=True)
 # Treatments that keep monitoring going for 48 h (ending.py, clinical reference §3).
@@ -437,87 +433,3 @@ def open_escalations_for(user) -> QuerySet[Escalation]:
         )
         .order_by("-created_at")
     )
-
-
-# --- Management advice (advice.py; catalogue rows monitoring.ManagementAdvice) --------------
-
-
-@dataclass(frozen=True)
-class AdviceLine:
-    key: str
-    text: str
-    because: str
-    source: str
-    verified: bool
-    detail: str = ""
-
-
-def advice_for(
-    course: TreatmentCourse,
-    *,
-    now: datetime | None = None,
-    crs_grade: int | None = None,
-    icans_grade: int | None = None,
-) -> list[AdviceLine]:
-    """The advice beside the course's current grades (or the grades being previewed):
-    advice only, the clinician decides; each line with its source (issue 16 item 4)."""
-    now = now or timezone.now()
-    history = list(course.assessments.values_list("assessed_at", "crs_grade"))
-    if crs_grade is None and history:
-        crs_grade = max(history)[1]
-    if icans_grade is None:
-        icans_grade = (
-            course.assessments.filter(neuro_assessed=True)
-            .order_by("-assessed_at", "-id")
-            .values_list("icans_grade", flat=True)
-            .first()
-        )
-    doses = list(
-        course.interventions.filter(
-            kind=InterventionKind.TOCILIZUMAB, given_at__lte=now
-        ).values_list("given_at", flat=True)
-    )
-    allowed = dosing.tocilizumab_dose_allowed(given_at=doses, at=now)
-    rows = {row.key: row for row in ManagementAdvice.objects.filter(active=True)}
-    levetiracetam = rows.get(advice.LEVETIRACETAM)
-    suggestions = advice.advise(
-        crs_grade=crs_grade,
-        icans_grade=icans_grade,
-        crs_history=history,
-        tocilizumab_given_at=doses,
-        tocilizumab_allowed=allowed.allowed,
-        now=now,
-        levetiracetam_for_product=bool(
-            levetiracetam and course.product.short_name in (levetiracetam.products or [])
-        ),
-    )
-    lines = []
-    for suggestion in suggestions:
-        row = rows.get(suggestion.key)
-        if row is None:
-            continue  # switched off by an administrator
-        detail = ""
-        if suggestion.key == advice.TOCILIZUMAB:
-            dose = dosing.tocilizumab_dose(weight_kg=float(course.patient.weight_kg))
-            detail = _("For %(kg)s kg: %(mg)s mg (%(calc)s).") % {
-                "kg": course.patient.weight_kg,
-                "mg": f"{dose.dose_mg:g}",
-                "calc": system_text.say(dose.steps),
-            }
-        elif suggestion.key == advice.TOCILIZUMAB_LIMIT:
-            detail = system_text.say(allowed.reasons, separator=" ")
-            if allowed.next_allowed_at:
-                detail += " " + _("Next dose allowed from %(when)s.") % {
-                    "when": local_when(allowed.next_allowed_at)
-                }
-        lines.append(
-            AdviceLine(
-                key=suggestion.key,
-                text=row.text(),
-                because=advice_because_text(suggestion.because, suggestion.params),
-                source=row.source,
-                verified=row.verified,
-                detail=detail,
-            )
-        )
-    return lines

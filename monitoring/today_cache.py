@@ -13,10 +13,11 @@ commits, so a reader never caches rows older than the version it read:
 - follow-up: a discharge (the "outpatient" badge), by the course's reverse relation;
 - the catalogue: a product's name, a label's monitoring window, a ward's name: every ward.
 
-The monitoring sweep inserts new tasks with a raw INSERT (monitoring/services/,
-``_insert_new``), which sends no signal: the key also carries the newest task id, one
-index-only query. The rows also depend on the clock (a task comes due, the shift or the day
-ends, a treatment leaves its 48 h): the cache keeps them until the first such moment
+The monitoring sweep inserts new tasks with a raw INSERT (monitoring/services/sweep.py,
+``_insert_new``), which sends no signal: it bumps the wards of the courses it gave tasks
+itself (before, every page read the newest task id for its key: one query a request). The
+rows also depend on the clock (a task comes due, the shift or the day ends, a treatment
+leaves its 48 h): the cache keeps them until the first such moment
 (``TodayList.fresh_until``), and never longer than FRESH_AT_MOST.
 
 A user's name on a task taken ("· Nurse Ada") is not followed: a renamed user shows under the
@@ -32,14 +33,11 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-
-from .models import MonitoringTask
 
 FRESH_AT_MOST = timedelta(minutes=10)
 EVERY_WARD = "every"
@@ -183,7 +181,6 @@ def rows_html(user, *, ward_ids, can_assess: bool, build) -> str:
     """The rendered rows, from the cache or built now. ``ward_ids``: the wards shown (None:
     every ward, for programme-wide readers without a ward chosen); ``build()`` returns the
     selector's TodayList."""
-    newest_task = MonitoringTask.objects.aggregate(newest=Max("pk"))["newest"]
     scope = "all" if ward_ids is None else ",".join(str(w) for w in sorted(ward_ids))
     key = (
         "today:rows:"
@@ -194,7 +191,6 @@ def rows_html(user, *, ward_ids, can_assess: bool, build) -> str:
                     "bedside" if can_assess else "reader",
                     scope,
                     versions(None if ward_ids is None else sorted(ward_ids)),
-                    str(newest_task),
                 ]
             ).encode()
         ).hexdigest()

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue import selectors as catalogue_selectors
-from core.forms import BootstrapFormMixin, DateInput, DateTimeInput
+from core.forms import BootstrapFormMixin, DateInput, DateTimeInput, PlainSelect
 from core.models import User, Ward
 from core.roles import Role
 
@@ -154,12 +154,16 @@ class ListedChoiceIterator(forms.models.ModelChoiceIterator):
 
 class ListedModelChoiceField(forms.ModelChoiceField):
     iterator = ListedChoiceIterator
+    widget = PlainSelect
 
 
 class PatientSearchForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     stage = forms.ChoiceField(
-        label=_("Stage"), required=False, choices=[("", _("All stages"))] + Stage.choices
+        label=_("Stage"),
+        required=False,
+        choices=[("", _("All stages"))] + Stage.choices,
+        widget=PlainSelect,
     )
     ward = ListedModelChoiceField(
         label=_("Ward"), required=False, queryset=Ward.objects.all(), empty_label=_("All wards")

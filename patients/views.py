@@ -24,17 +24,17 @@ def patient_list(request):
     require(can_read_patients(request.user))
     form = PatientSearchForm(request.GET or None)
     patients = selectors.patients_visible_to(request.user)
+    order = selectors.NAME_ORDER
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
             patients = selectors.patients_search_page(patients, q)
+            order = selectors.MATCHES_BY_NAME
         if form.cleaned_data["stage"]:
             patients = selectors.patients_in_stage(patients, form.cleaned_data["stage"])
         if form.cleaned_data["ward"]:
             patients = patients.filter(ward=form.cleaned_data["ward"])
-    page = Paginator(patients.order_by("family_name", "given_name", "mrn"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(patients.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
     current = selectors.current_courses({p.pk for p in page.object_list})
     rows = [(p, current.get(p.pk)) for p in page.object_list]
     query = request.GET.copy()

@@ -153,8 +153,18 @@ class _Display:
         if isinstance(raw, Decimal):
             return format(raw.normalize(), "f")
         if isinstance(raw, list | tuple):
-            return ", ".join(str(dict(getattr(field, "flatchoices", [])).get(v, v)) for v in raw)
+            labels = dict(getattr(field, "flatchoices", None) or [])
+            return ", ".join(self._item(labels, v) for v in raw)
         return str(raw)
+
+    @staticmethod
+    def _item(labels: dict, item) -> str:
+        # A JSON list may hold records (a gate review's items), which are no choice's key.
+        if isinstance(item, dict):
+            return "; ".join(f"{key}: {value}" for key, value in item.items())
+        if isinstance(item, list):
+            return str(item)
+        return str(labels.get(item, item))
 
 
 def _is_system_text(raw) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core import system_text
 from patients.models import Stage, StageEvent, TreatmentCourse
 
-from .. import schedule
+from .. import schedule, today_cache
 from ..models import (
     Assessment,
     Escalation,
@@ -185,7 +185,12 @@ def tasks_create_due(*, now: datetime) -> int:
             due = max(due, shift_start)
             new_tasks.append((row["pk"], kind, due, created_at))
     # The unique slot (course, kind, due_at) keeps a concurrent sweep from adding it twice.
-    return _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
+    inserted = _insert_new(MonitoringTask, ("course", "kind", "due_at", "created_at"), new_tasks)
+    if inserted:
+        # The raw INSERT sends no post_save: the Today rows of these patients' wards are out
+        # of date (today_cache.py). One query, and only when tasks went in.
+        today_cache.courses_changed(sorted({row[0] for row in new_tasks}))
+    return inserted
 
 
 def reminders_create(*, now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""Issue 17: axe-core over every page type of every role, on the demo world (WCAG 2.1 A/AA).
+"""Issue 17: axe-core over every page type of every role, on the demo world (WCAG 2.1 A/AA),
+in English and in Simplified Chinese.
 
 Each persona of the README logs in; every HTML page address (one per URL pattern, from the
 same walk as tests/core/test_role_matrix.py) is opened with a record the persona may see,
@@ -104,39 +105,68 @@ def pages_for(user) -> tuple[list[str], str]:
     return found + [NOT_FOUND_PAGE], client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def new_context(browser, live_server):
+def new_context(browser, live_server, locale="en-GB"):
     # axe is injected as an inline script, which the site's CSP forbids (rightly).
     return browser.new_context(
         viewport={"width": 1024, "height": 768},
-        locale="en-GB",
+        locale=locale,
         base_url=live_server.url,
         bypass_csp=True,
     )
 
 
+def check_pages(context, paths, *, who: str, html_lang: str) -> list[str]:
+    """axe over each page, and the page's language as the browser and a screen reader read
+    it (axe's html-lang-valid checks only that the tag is a language, not that it is ours)."""
+    failures = []
+    page = context.new_page()
+    for path in paths:
+        page.goto(path)
+        lang = page.evaluate("document.documentElement.lang")
+        if lang.lower() != html_lang:
+            failures.append(f"{who} {path}: <html lang={lang!r}>, not {html_lang!r}")
+        failures += [f"{who} {path}: {v}" for v in serious_violations(page)]
+    page.close()
+    return failures
+
+
+# The browser's language (Accept-Language) chooses the page's for the demo users, who saved
+# none; <html lang> is the BCP 47 tag (case-insensitive) of the language the page is in.
+LANGUAGES = (("en-GB", "en"), ("zh-CN", "zh-hans"))
+
+
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
-def test_no_serious_or_critical_violation_on_any_page_of_any_role(browser, live_server):
+def test_no_serious_or_critical_violation_on_any_page_of_any_role_in_either_language(
+    browser, live_server
+):
     call_command("seed_demo", verbosity=0)
     failures, checked = [], {}
-    context = new_context(browser, live_server)
-    page = context.new_page()
-    for path in ANONYMOUS_PAGES:
-        page.goto(path)
-        failures += [f"anonymous {path}: {v}" for v in serious_violations(page)]
-    context.close()
+    for locale, html_lang in LANGUAGES:
+        context = new_context(browser, live_server, locale)
+        failures += check_pages(
+            context, ANONYMOUS_PAGES, who=f"{html_lang} anonymous", html_lang=html_lang
+        )
+        context.close()
     for username in PERSONAS:
         user = User.objects.get(username=username)
+        # One login per persona, for both languages.
         paths, session_key = pages_for(user)
         checked[username] = len(paths)
-        context = new_context(browser, live_server)
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]
-        )
-        page = context.new_page()
-        for path in paths:
-            page.goto(path)
-            failures += [f"{username} {path}: {v}" for v in serious_violations(page)]
-        context.close()
+        for locale, html_lang in LANGUAGES:
+            context = new_context(browser, live_server, locale)
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": session_key,
+                        "url": live_server.url,
+                    }
+                ]
+            )
+            failures += check_pages(
+                context, paths, who=f"{html_lang} {username}", html_lang=html_lang
+            )
+            context.close()
     # The walk must stay real: every role opens its pages (a broken login would check none).
     assert checked["ben"] > 40 and checked["ada"] > 25 and checked["alex"] > 8, checked
     assert sum(checked.values()) > 180, checked

@@ -166,3 +166,14 @@ def test_a_stage_change_and_its_reason_show(client, dr_ben, patient_7a):
     client.force_login(dr_ben)
     table = rows_of(client.get(reverse("reports:course_history", args=[course.pk])))
     assert "Withdrawn" in table and "Patient declined CAR-T" in table
+
+
+def test_a_json_list_of_records_reads_as_text():
+    """A gate review keeps its items as a list of records (dicts): the history shows them,
+    it does not fail on them (no dict is a choice's key)."""
+    from infusion.models import GateReview
+    from reports.record_history import _Display
+
+    field = GateReview._meta.get_field("items")
+    text = _Display().value(field, [{"code": "consent", "ok": True}, {"code": "stock"}])
+    assert text == "code: consent; ok: True, code: stock"
