@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
+from core import system_text
 from core.clock import local_when_formatter
 from patients import rules as patient_rules
 from patients.days import day_label
