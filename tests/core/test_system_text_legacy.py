@@ -8,7 +8,7 @@ from django.utils.translation import override
 
 from core.system_text_legacy import parse, translate
 
-stage_events = import_module("patients.migrations.0011_stage_event_reason_text")
+stage_events = import_module("patients.migrations.0012_stage_event_reason_text")
 escalations = import_module("monitoring.migrations.0008_escalation_reason_codes")
 
 CAUSE = "followup.death_cause"

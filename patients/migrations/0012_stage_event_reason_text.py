@@ -60,7 +60,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0010_product_moved_to_catalogue'),
+        ('patients', '0011_mrn_upper_prefix_index'),
     ]
 
     operations = [
