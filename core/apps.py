@@ -36,6 +36,11 @@ class CoreConfig(AppConfig):
         attach_plausible_date_validators()
         install_audit_guard()
 
+        from . import system_text
+        from .texts import TEXTS
+
+        system_text.register(TEXTS)
+
 
 class VerifiedAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with core.admin_site's site as ``admin.site``."""

@@ -15,6 +15,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import system_text
 from .models import Signature, User
 
 _SIGNED_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -199,5 +200,7 @@ def _void_if_changed(sender, instance, created, **kwargs):
         for signature in signatures_for(instance).filter(voided_at__isnull=True):
             if signature.fingerprint != current:
                 signature.voided_at = timezone.now()
-                signature.void_reason = _("The record changed after it was signed.")
+                signature.void_reason = system_text.english(
+                    system_text.text("core.signature_record_changed")
+                )
                 signature.save(update_fields=["voided_at", "void_reason"])

@@ -7,6 +7,10 @@ class EligibilityConfig(AppConfig):
     verbose_name = _("Eligibility")
 
     def ready(self) -> None:
+        from core import system_text
+
         from . import stage_entries
+        from .texts import TEXTS
 
         stage_entries.register()
+        system_text.register(TEXTS)

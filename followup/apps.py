@@ -7,12 +7,15 @@ class FollowUpConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from core import system_text
         from patients import signals as patient_signals
 
         from . import stage_entries
         from .signals import follow_course_stage, realign_after_day0_change
+        from .texts import TEXTS
 
         stage_entries.register()
+        system_text.register(TEXTS)
 
         patient_signals.course_stage_changed.connect(
             follow_course_stage, dispatch_uid="followup.follow_course_stage"

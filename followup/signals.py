@@ -1,8 +1,8 @@
 """Receivers of the patients app's signals."""
 
-from django.utils.translation import gettext as _
-
+from core import system_text
 from patients import rules as patient_rules
+from patients.texts import stage_text_code
 
 
 def follow_course_stage(sender, course, event, by, **kwargs) -> None:
@@ -18,12 +18,15 @@ def follow_course_stage(sender, course, event, by, **kwargs) -> None:
     if event.to_stage == patient_rules.INFUSION and course.day0_date is not None:
         services.schedule_generate(course=course, by=by)
     elif event.to_stage in patient_rules.TERMINAL_STAGES:
-        reason = _("Course ended (%(stage)s) on %(date)s.") % {
-            "stage": course.get_stage_display(),
-            "date": event.effective_date.isoformat(),
-        }
-        if event.reason:
-            reason = f"{reason} {event.reason}"
+        # A cancelled visit's reason is one prose column: English, said in the reader's
+        # language on the calendar (core.system_text_legacy); the timeline's reason follows.
+        ended = system_text.text(
+            "followup.course_ended",
+            stage=system_text.text(stage_text_code(course.stage)),
+            date=event.effective_date.isoformat(),
+        )
+        parts = (system_text.english(ended), system_text.english(event.reason_text), event.reason)
+        reason = " ".join(p for p in parts if p)
         services.schedule_close(course=course, reason=reason, by=by)
 
 

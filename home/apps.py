@@ -7,3 +7,10 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = _("Start page")
+
+    def ready(self) -> None:
+        from core import system_text
+
+        from .texts import TEXTS
+
+        system_text.register(TEXTS)

@@ -12,10 +12,11 @@ class InfusionConfig(AppConfig):
 
         from . import stage_entries
         from .signals import gate_guard
-        from .texts import TEXTS
+        from .texts import EVENT_TEXTS, TEXTS
 
         stage_entries.register()
         system_text.register(TEXTS)
+        system_text.register(EVENT_TEXTS)
 
         # The receiver does nothing until settings.INFUSION_GATE_ENFORCED is true.
         patient_signals.course_stage_changed.connect(gate_guard, dispatch_uid="infusion.gate_guard")

@@ -8,3 +8,10 @@ class InterfacesConfig(AppConfig):
 
     name = "interfaces"
     verbose_name = _("Hospital interfaces")
+
+    def ready(self) -> None:
+        from core import system_text
+
+        from .texts import TEXTS
+
+        system_text.register(TEXTS)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import User, Ward
 from core.roles import Role
 from patients import services as patient_services
@@ -171,8 +172,9 @@ def admit(parsed, *, head, message, by) -> tuple[str, str]:
                 by=by,
                 patient=patient,
                 expected_version=patient.version,
-                reason=_("National ID from the hospital system (%(type)s).")
-                % {"type": head.message_type},
+                reason=system_text.english(
+                    system_text.text("interfaces.national_id", type=head.message_type)
+                ),
                 national_id=data.national_id,
             )
         _stay(patient, visit, admitted_at=aware(visit.admitted_at) if visit.admitted_at else when)
@@ -284,7 +286,7 @@ def apply_demographics(
         by=by,
         patient=patient,
         expected_version=patient.version,
-        reason=_("Updated by the hospital system (%(what)s).") % {"what": label},
+        reason=system_text.english(system_text.text("interfaces.updated", what=label)),
         **changes,
     )
     return MessageStatus.PROCESSED, _("%(mrn)s updated: %(fields)s.") % {

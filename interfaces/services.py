@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import User
 from core.permissions import can_edit_patients
 from core.roles import Role
@@ -178,7 +179,7 @@ def reconciliation_resolve(
             by=by,
             patient=patient,
             expected_version=patient.version,
-            reason=note.strip() or _("Reconciled with the hospital system."),
+            reason=note.strip() or system_text.english(system_text.text("interfaces.reconciled")),
             **changes,
         )
     current.status = ReconciliationStatus.ACCEPTED if take_his else ReconciliationStatus.KEPT

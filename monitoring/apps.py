@@ -12,10 +12,11 @@ class MonitoringConfig(AppConfig):
 
         from . import stage_entries, today_cache
         from .signals import monitoring_continues_guard
-        from .texts import GRADING_TEXTS
+        from .texts import EVENT_TEXTS, GRADING_TEXTS
 
         system_text.register(GRADING_TEXTS)
         stage_entries.register()
+        system_text.register(EVENT_TEXTS)
         today_cache.connect()
 
         patient_signals.course_stage_changed.connect(

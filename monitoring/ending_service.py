@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import SignatureMeaning, User
 from core.roles import Role
 from core.signatures import signature_sign
@@ -72,11 +73,16 @@ def monitoring_end(
         by=by,
         course=current,
         to_stage=Stage.FOLLOW_UP,
-        reason=_("Monitoring ended: %(reason)s") % {"reason": reason},
+        reason=reason,
+        reason_text=system_text.text("monitoring.ended"),
         effective_date=timezone.localdate(),
     )
     # Nothing is due any more; tasks not done stay visible as missed only if they were late.
     MonitoringTask.objects.filter(
         course=current, done_at__isnull=True, missed_at__isnull=True, due_at__lt=now
-    ).audited_update(by=by, reason="monitoring ended", missed_at=now)
+    ).audited_update(
+        by=by,
+        reason=system_text.english(system_text.text("monitoring.tasks_ended")),
+        missed_at=now,
+    )
     return record

@@ -403,6 +403,10 @@ class Escalation(NoDeleteMixin, models.Model):
         related_name="escalation",
         verbose_name=_("assessment"),
     )
+    # Why, as codes with parameters ("CRS grade 2 (was 0)"), said in the reader's language
+    # (core.system_text). ``reason`` is the same in English: the exports copy that column by
+    # SQL and stay English by design (reports/datasets_clinical.py).
+    reason_codes = models.JSONField(_("reasons (codes)"), default=list, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     notified_at = models.DateTimeField(_("clinician notified at"), null=True, blank=True)
@@ -427,6 +431,12 @@ class Escalation(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def reason_shown(self) -> str:
+        """The reasons in the reader's language; the stored English for a row written before
+        they were codes whose wording the migration did not know."""
+        return system_text.say(self.reason_codes) or self.reason
 
 
 @signable("course", "ended_at", "reason", "rule_summary")

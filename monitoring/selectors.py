@@ -9,6 +9,7 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
+    JSONField,
     Q,
     QuerySet,
     Value,
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
+from core import system_text
 from core.clock import local_when_formatter
 from patients import rules as patient_rules
 from patients.days import day_label
@@ -228,9 +230,11 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             )
     escalations: dict[int, list[EscalationLine]] = {}
     treatments: dict[int, list] = {}
-    for course_id, is_escalation, text, moment, _pk in _reasons_to_continue(ids, now=now):
+    for course_id, is_escalation, text, codes, moment, _pk in _reasons_to_continue(ids, now=now):
         if is_escalation:
-            escalations.setdefault(course_id, []).append(EscalationLine(text, when(moment)))
+            # Said now, in the language the rows are cached for (today_cache keys on it).
+            shown = system_text.say(codes) or text
+            escalations.setdefault(course_id, []).append(EscalationLine(shown, when(moment)))
         else:
             treatments.setdefault(course_id, []).append((text, moment))
             gone_at = moment + ending.RECENT_TREATMENT if moment <= now else moment
@@ -306,11 +310,16 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
 def _reasons_to_continue(ids: list[int], *, now: datetime):
     """Open escalations (newest first) and tocilizumab or steroids of the last 48 h, the
     reasons to keep monitoring that the list shows or counts, in one query (UNION ALL):
-    (course id, is an escalation, reason or drug, when, id)."""
+    (course id, is an escalation, reason or drug, the reason's codes, when, id)."""
     escalations = (
         OPEN_ESCALATIONS.filter(course_id__in=ids)
-        .annotate(is_escalation=Value(True), text=F("reason"), moment=F("created_at"))
-        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .annotate(
+            is_escalation=Value(True),
+            text=F("reason"),
+            codes=F("reason_codes"),
+            moment=F("created_at"),
+        )
+        .values_list("course_id", "is_escalation", "text", "codes", "moment", "pk")
         .order_by()
     )
     treatments = (
@@ -322,9 +331,10 @@ def _reasons_to_continue(ids: list[int], *, now: datetime):
         .annotate(
             is_escalation=Value(False),
             text=Coalesce(NullIf(F("drug"), Value("")), F("kind")),
+            codes=Value(None, output_field=JSONField()),
             moment=F("given_at"),
         )
-        .values_list("course_id", "is_escalation", "text", "moment", "pk")
+        .values_list("course_id", "is_escalation", "text", "codes", "moment", "pk")
         .order_by()
     )
     # Escalation order as their model's (newest first, then the higher id).

@@ -89,3 +89,18 @@ GRADING_TEXTS = {
     "grade.icans.edema.focal": gettext_noop("focal cerebral oedema on imaging"),
     "grade.icans.edema.diffuse": gettext_noop("diffuse cerebral oedema or its signs"),
 }
+
+# What monitoring writes on a course's timeline, on its escalations and in its tasks' history
+# (issue 17). The clinician's reason for ending monitoring follows "Monitoring ended:" as the
+# human reason, in the words she typed.
+EVENT_TEXTS = {
+    "monitoring.ended": gettext_noop("Monitoring ended:"),
+    "monitoring.escalation.crs": gettext_noop("CRS grade %(new)s (was %(old)s)"),
+    "monitoring.escalation.icans": gettext_noop("ICANS grade %(new)s (was %(old)s)"),
+    # Why tasks changed, in their history (prose, written in English, shown in the reader's
+    # language by the chart history: core.system_text_legacy).
+    "monitoring.tasks_icu": gettext_noop("ICU: assessed more often"),
+    "monitoring.tasks_missed": gettext_noop("not done before the shift ended: missed"),
+    "monitoring.tasks_sweep": gettext_noop("monitoring sweep"),
+    "monitoring.tasks_ended": gettext_noop("monitoring ended"),
+}

@@ -191,7 +191,7 @@ def assess(request, pk):
                     _("Escalated to %(who)s: %(reason)s")
                     % {
                         "who": course.patient.attending_clinician,
-                        "reason": assessment.escalation.reason,
+                        "reason": assessment.escalation.reason_shown,
                     },
                 )
             messages.success(request, message)

@@ -123,6 +123,18 @@ class PatientSerializer(serializers.ModelSerializer):
 class StageEventSerializer(serializers.ModelSerializer):
     changed_by = serializers.StringRelatedField()
     day_number = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField(
+        help_text=_(
+            "Why the course moved, in the request's language (Accept-Language): the system's "
+            "words, then what a person typed."
+        )
+    )
+    reason_code = serializers.SerializerMethodField(
+        help_text=_("The code of the system's words (see reason_params), or null.")
+    )
+    reason_params = serializers.SerializerMethodField(
+        help_text=_("The parameters of the system's words (a nested text is a code object).")
+    )
 
     class Meta:
         model = StageEvent
@@ -135,7 +147,18 @@ class StageEventSerializer(serializers.ModelSerializer):
             "occurred_at",
             "changed_by",
             "reason",
+            "reason_code",
+            "reason_params",
         ]
+
+    def get_reason(self, event) -> str:
+        return event.reason_shown
+
+    def get_reason_code(self, event) -> str | None:
+        return (event.reason_text or {}).get("code")
+
+    def get_reason_params(self, event) -> dict:
+        return (event.reason_text or {}).get("params") or {}
 
     def get_day_number(self, event) -> int | None:
         day0 = event.course.day0_reference

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import CarTProduct, Diagnosis  # the catalogue, below patients
+from core import system_text
 from core.audit import AuditedManager, NoDeleteMixin
 
 from . import rules
@@ -236,6 +237,9 @@ class StageEvent(NoDeleteMixin, models.Model):
         related_name="+",
         verbose_name=_("changed by"),
     )
+    # What the system wrote ("Screening started.") as a code with parameters, said in the
+    # reader's language (core.system_text); ``reason`` keeps what a person typed, as typed.
+    reason_text = models.JSONField(_("system reason"), null=True, blank=True, default=None)
     reason = models.TextField(_("reason"), blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -248,6 +252,12 @@ class StageEvent(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage} ({self.effective_date})"
+
+    @property
+    def reason_shown(self) -> str:
+        """Why the course moved, as the reader sees it: the system's words in her language,
+        then the person's words as typed (the timeline, the API)."""
+        return " ".join(p for p in (system_text.say(self.reason_text), self.reason) if p)
 
 
 class TransferSource(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import CarTProduct
+from core import system_text
 from core.messaging import in_language_of
 from core.models import User, Ward
 from core.permissions import can_edit_patients, can_transfer_patient, is_his_interface
@@ -105,7 +106,7 @@ def patient_update(
             by=by,
             patient=current,
             to_ward=new_ward,
-            reason=reason or _("Ward changed on the patient record."),
+            reason=reason or system_text.english(system_text.text("patients.ward_changed")),
         )
         current.refresh_from_db()
     return current
@@ -170,7 +171,7 @@ def course_open(
         occurred_at=timezone.now(),
         effective_date=referred_on,
         changed_by=by,
-        reason=_("Referred for CAR-T therapy."),
+        reason_text=system_text.text("patients.referred").as_json(),
     )
     event._history_user = by
     event.save()
@@ -202,6 +203,7 @@ def course_change_stage(
     course: TreatmentCourse,
     to_stage: str,
     reason: str = "",
+    reason_text: system_text.SystemText | None = None,
     effective_date: date | None = None,
 ) -> StageEvent:
     """The generic stage change (page form, API, shell): only the moves that need no record
@@ -209,7 +211,10 @@ def course_change_stage(
     stage through the service that records its evidence (course_enter_stage)."""
     current = _lock_course_for_move(by, course)
     check = rules.check_transition(
-        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+        from_stage=current.stage,
+        to_stage=to_stage,
+        roles=by.roles,
+        reason=_stated(reason, reason_text),
     )
     if not check.allowed:
         raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
@@ -222,6 +227,7 @@ def course_change_stage(
         current=current,
         to_stage=to_stage,
         reason=reason,
+        reason_text=reason_text,
         effective_date=effective_date,
     )
 
@@ -233,6 +239,7 @@ def course_enter_stage(
     course: TreatmentCourse,
     to_stage: str,
     reason: str = "",
+    reason_text: system_text.SystemText | None = None,
     effective_date: date | None = None,
 ) -> StageEvent:
     """Move a course into a stage entered on evidence. Called by the stage's owning service
@@ -247,7 +254,10 @@ def course_enter_stage(
         )
     current = _lock_course_for_move(by, course)
     check = rules.check_transition(
-        from_stage=current.stage, to_stage=to_stage, roles=by.roles, reason=reason or ""
+        from_stage=current.stage,
+        to_stage=to_stage,
+        roles=by.roles,
+        reason=_stated(reason, reason_text),
     )
     if not check.allowed:
         raise ValidationError(_transition_message(check, current.stage, to_stage), code=check.code)
@@ -260,8 +270,15 @@ def course_enter_stage(
         current=current,
         to_stage=to_stage,
         reason=reason,
+        reason_text=reason_text,
         effective_date=effective_date,
     )
+
+
+def _stated(reason: str, reason_text: system_text.SystemText | None) -> str:
+    """The reason a move states, for the rule that some moves need one: the person's words,
+    or the system's (a death recorded on a follow-up visit)."""
+    return (reason or "").strip() or (system_text.english(reason_text) if reason_text else "")
 
 
 def _lock_course_for_move(by: User, course: TreatmentCourse) -> TreatmentCourse:
@@ -281,9 +298,11 @@ def _move(
     current: TreatmentCourse,
     to_stage: str,
     reason: str,
+    reason_text: system_text.SystemText | None,
     effective_date: date | None,
 ) -> StageEvent:
-    """Record the checked move: who, when and why, on the timeline."""
+    """Record the checked move: who, when and why, on the timeline. The system's words go in
+    as a code (``reason_text``), the person's as typed (``reason``)."""
     reason = (reason or "").strip()
     today = timezone.localdate()
     effective_date = effective_date or today
@@ -303,6 +322,7 @@ def _move(
         occurred_at=timezone.now(),
         effective_date=effective_date,
         changed_by=by,
+        reason_text=reason_text.as_json() if reason_text else None,
         reason=reason,
     )
     event.full_clean()
@@ -314,7 +334,10 @@ def _move(
         current.day0_date = effective_date
     current.version += 1
     current._history_user = by
-    current._change_reason = reason or f"{event.from_stage} → {to_stage}"
+    # The course's history keeps one line of prose: the system's words in English (the chart
+    # history shows known wording in the reader's language, core.system_text_legacy).
+    said = " ".join(p for p in (system_text.english(reason_text), reason) if p)
+    current._change_reason = said or f"{event.from_stage} → {to_stage}"
     current.save()
     course_stage_changed.send(sender=TreatmentCourse, course=current, event=event, by=by)
     course.refresh_from_db()
@@ -426,10 +449,9 @@ def patient_transfer(
     current.ward = to_ward
     current.version += 1
     current._history_user = by
-    current._change_reason = _("Transferred to %(ward)s: %(reason)s") % {
-        "ward": to_ward,
-        "reason": transfer.reason,
-    }
+    current._change_reason = system_text.english(
+        system_text.text("patients.transferred", ward=str(to_ward), reason=transfer.reason)
+    )
     current.save()
     _notify_receiving_ward(transfer)
     patient.refresh_from_db()

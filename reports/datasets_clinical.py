@@ -1,8 +1,11 @@
 """The programme's export datasets (registered once, on first use of the registry)."""
 
+import json
+
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core import system_text
 from eligibility.models import ConsentRecord, MdtDecision, ScreeningAssessment
 from followup.models import FollowUpVisit
 from monitoring.models import Assessment, Intervention
@@ -37,6 +40,12 @@ def day_number_column(course_path: str, date_path: str) -> Column:
 def _day_number_sql(day0_date: str, planned_day0_date: str, on: str) -> str:
     """_day_number in SQL (date − date is a number of days; NULL without a Day 0)."""
     return f"({on} - coalesce({day0_date}, {planned_day0_date}))"
+
+
+def _stage_event_reason(reason_text, reason) -> str:
+    if isinstance(reason_text, str):  # the column's JSON text, as some readers fetch it
+        reason_text = json.loads(reason_text)
+    return " ".join(p for p in (system_text.english(reason_text), reason or "") if p)
 
 
 def _bsa_m2(height_cm, weight_kg) -> float:
@@ -122,7 +131,9 @@ register(
             day_number_column("course", "effective_date"),
             col("recorded_at", "occurred_at"),
             col("changed_by", "changed_by.username"),
-            col("reason", "reason"),
+            # The system's words in English, then the person's (exports stay English by design);
+            # rendered in Python, so this dataset is written by the Python writer, not COPY.
+            computed("reason", _stage_event_reason, "reason_text", "reason"),
         ),
         date_lookup="effective_date",
         date_label=_("date of the stage change"),

@@ -20,8 +20,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import Signature
 from core.signatures import signed_models
+from core.system_text_legacy import translate
 from patients.models import Patient, TreatmentCourse
 
 from .audit import NOISE_FIELDS, history_models
@@ -132,6 +134,8 @@ class _Display:
     def value(self, field, raw) -> str:
         if raw is None or raw == "":
             return ""
+        if _is_system_text(raw):
+            return system_text.say(raw)
         if field.choices:
             return str(dict(field.flatchoices).get(raw, raw))
         if isinstance(field, models.ForeignKey):
@@ -161,6 +165,12 @@ class _Display:
         if isinstance(item, list):
             return str(item)
         return str(labels.get(item, item))
+
+
+def _is_system_text(raw) -> bool:
+    """A JSON value the system wrote as code and parameters (core.system_text), one or a list."""
+    items = raw if isinstance(raw, list) else [raw]
+    return bool(items) and all(isinstance(i, dict) and "code" in i for i in items)
 
 
 def _fields(instance_model, history_model) -> list:
@@ -239,7 +249,8 @@ def _record_rows(records, fields, display, instance_model, key, user, date_from)
             "record_type": record_type,
             "record_key": key,
             "record_id": record.id,
-            "reason": record.history_change_reason or "",
+            # Prose in one column; a sentence the system wrote is shown in the reader's language.
+            "reason": translate(record.history_change_reason or ""),
             "history_id": record.history_id,
         }
         changed = False

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import User
 from core.roles import Role
 from eligibility.models import (
@@ -100,7 +101,7 @@ def consent_record(
             by=by,
             course=current,
             to_stage=course_rules.CONSENTED,
-            reason=_("Informed consent signed."),
+            reason_text=system_text.text("eligibility.consent_signed"),
             effective_date=consented_on,
         )
     except ValidationError:

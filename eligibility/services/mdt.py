@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import SignatureMeaning, User
 from core.signatures import password_first, signature_sign
 from eligibility import rules, selectors
@@ -108,22 +109,23 @@ def decision_record(
     record._history_user = by
     record.save()
     signature_sign(user=by, password=password, record=record, meaning=SIGNATURE_MEANING[decision])
+    # The decision in the system's words (the reader's language), the justification as typed.
     if decision == Decision.APPROVE:
-        reason = _("MDT approved.") + (f" {justification}" if justification else "")
         course_enter_stage(
             by=by,
             course=current,
             to_stage=course_rules.ELIGIBLE,
-            reason=reason,
+            reason=justification or "",
+            reason_text=system_text.text("eligibility.mdt_approved"),
             effective_date=decided_on,
         )
     elif decision == Decision.DECLINE:
-        reason = _("MDT declined.") + (f" {justification}" if justification else "")
         course_enter_stage(
             by=by,
             course=current,
             to_stage=course_rules.NOT_ELIGIBLE,
-            reason=reason,
+            reason=justification or "",
+            reason_text=system_text.text("eligibility.mdt_declined"),
             effective_date=decided_on,
         )
     course.refresh_from_db()

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import lab_sources
+from core import lab_sources, system_text
 from core.models import User
 from core.versioning import check_version
 from eligibility import rules, selectors
@@ -115,7 +115,10 @@ def screening_start(*, by: User, course: TreatmentCourse) -> ScreeningAssessment
     if current.stage == course_rules.REFERRED:
         # The screening record is saved first: it is the evidence the stage entry checks.
         course_enter_stage(
-            by=by, course=current, to_stage=course_rules.SCREENING, reason=_("Screening started.")
+            by=by,
+            course=current,
+            to_stage=course_rules.SCREENING,
+            reason_text=system_text.text("eligibility.screening_started"),
         )
     course.refresh_from_db()
     return assessment

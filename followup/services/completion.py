@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import User
 from core.roles import Role
 from patients import rules as patient_rules
@@ -57,7 +58,8 @@ def follow_up_end(
         by=by,
         course=current,
         to_stage=patient_rules.COMPLETED,
-        reason=_("Follow-up ended: %(reason)s") % {"reason": reason},
+        reason=reason,
+        reason_text=system_text.text("followup.ended"),
         effective_date=ended_on,
     )
     course.refresh_from_db()

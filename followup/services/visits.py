@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.messaging import in_language_of
 from core.models import User
 from core.roles import Role
@@ -31,6 +32,7 @@ from ..models import (
     VisitState,
     VitalStatus,
 )
+from ..texts import cause_of_death_code
 from .access import _locked_course, _no_day0_error, _require_recorder
 from .visit_schedule import schedule_close
 
@@ -267,7 +269,8 @@ def visit_record(
                 by=by,
                 course=current,
                 to_stage=patient_rules.DECEASED,
-                reason=_death_reason(visit),
+                reason=visit.death_cause_detail,
+                reason_text=_death_reason(visit),
                 effective_date=visit.death_date,
             )
     course.refresh_from_db()
@@ -323,15 +326,18 @@ def manufacturer_report_record(*, by: User, event: LateAdverseEvent) -> LateAdve
     return current
 
 
-def _death_reason(visit: FollowUpVisit) -> str:
-    reason = _("Died: %(cause)s") % {"cause": visit.get_death_cause_display()}
-    if visit.death_cause_detail:
-        reason += f" – {visit.death_cause_detail}"
-    return reason
+def _death_reason(visit: FollowUpVisit) -> system_text.SystemText:
+    """The cause as its code, shown as its label in the reader's language; the details the
+    nurse typed follow as the human reason."""
+    cause = system_text.text(cause_of_death_code(visit.death_cause))
+    code = "followup.died_with_details" if visit.death_cause_detail else "followup.died"
+    return system_text.text(code, cause=cause)
 
 
 def _close_schedule_after_death(*, course: TreatmentCourse, visit: FollowUpVisit, by: User):
-    reason = _("Patient died on %(date)s.") % {"date": visit.death_date.isoformat()}
+    reason = system_text.english(
+        system_text.text("followup.patient_died_on", date=visit.death_date.isoformat())
+    )
     schedule_close(course=course, reason=reason, by=by)
 
 
@@ -345,6 +351,7 @@ def course_close_as_deceased(*, by: User, course: TreatmentCourse):
         by=by,
         course=course,
         to_stage=patient_rules.DECEASED,
-        reason=_death_reason(death),
+        reason=death.death_cause_detail,
+        reason_text=_death_reason(death),
         effective_date=death.death_date,
     )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import User
 from patients import services as patient_services
 from patients.models import Stage, TreatmentCourse
@@ -76,7 +77,10 @@ def bridging_record(
         # Bridging given while the cells are made: the course enters the bridging stage on
         # the day it is recorded (the therapy's own dates stay on its record).
         patient_services.course_enter_stage(
-            by=by, course=course, to_stage=Stage.BRIDGING, reason=_("Bridging therapy recorded.")
+            by=by,
+            course=course,
+            to_stage=Stage.BRIDGING,
+            reason_text=system_text.text("infusion.bridging_recorded"),
         )
     return bridging
 

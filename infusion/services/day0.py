@@ -24,7 +24,7 @@ from ..models import (
 )
 from .access import _lock_course, _require, _require_visible, is_clinician
 from .gate import _supersede_reviews
-from .plan_signing import _void_signature
+from .plan_signing import _void_reason, _void_signature
 
 
 @transaction.atomic
@@ -85,8 +85,11 @@ def day0_change(
         _void_signature(
             plan,
             by=by,
-            reason=_("Day 0 moved from %(old)s to %(new)s.")
-            % {"old": old.isoformat() if old else "—", "new": new_date.isoformat()},
+            reason=_void_reason(
+                "infusion.day0_moved",
+                old=old.isoformat() if old else "—",
+                new=new_date.isoformat(),
+            ),
         )
         plan.version += 1
         plan._history_user = by

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import system_text
 from core.models import Signature, SignatureMeaning, User
 from core.signatures import password_first, signature_sign, signature_void
 
@@ -19,6 +20,12 @@ from .access import (
     _stage_label,
     is_pharmacist,
 )
+
+
+def _void_reason(code: str, **params) -> str:
+    """Why a signature is void, in English: the column is prose, shown in the reader's
+    language where its wording is known (core.system_text_legacy)."""
+    return system_text.english(system_text.text(code, **params))
 
 
 def _void_signature(plan: LymphodepletionPlan, *, by: User, reason: str) -> bool:
@@ -51,7 +58,7 @@ def plan_verify(
         )
     if selectors.plan_is_verified(plan):
         raise ValidationError(_("This version of the plan is already verified."))
-    _void_signature(plan, by=by, reason=_("Replaced by a new signature."))
+    _void_signature(plan, by=by, reason=_void_reason("infusion.signature_replaced"))
     return signature_sign(
         user=by, password=password, record=plan, meaning=SignatureMeaning.VERIFIED_BY
     )

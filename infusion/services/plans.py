@@ -34,7 +34,7 @@ from .access import (
     is_clinician,
 )
 from .gate import _supersede_reviews
-from .plan_signing import _void_signature
+from .plan_signing import _void_reason, _void_signature
 
 
 def _dosing_settings() -> tuple[float | None, float]:
@@ -357,7 +357,7 @@ def plan_recalculate(
     plan.bsa_cap_m2 = Decimal(str(settings.BSA_CAP_M2)) if bsa.capped else None
     plan.warning_texts = _plan_warnings(bsa, plan.regimen_key)
     plan.warnings = _english(plan.warning_texts)
-    _void_signature(plan, by=by, reason=_("Plan recalculated: %(r)s") % {"r": reason})
+    _void_signature(plan, by=by, reason=_void_reason("infusion.plan_recalculated", r=reason))
     plan.version += 1
     plan._history_user = by
     plan._change_reason = reason
@@ -403,7 +403,7 @@ def dose_decide(
     dose.full_clean()
     dose._history_user = by
     dose.save()
-    _void_signature(plan, by=by, reason=_("Dose decided by a clinician: %(r)s") % {"r": reason})
+    _void_signature(plan, by=by, reason=_void_reason("infusion.dose_decided", r=reason))
     plan.version += 1
     plan._history_user = by
     plan.save()

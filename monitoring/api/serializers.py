@@ -226,6 +226,14 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class EscalationSerializer(serializers.ModelSerializer):
+    reason = serializers.SerializerMethodField(
+        help_text=_("Why it was raised, in the request's language (Accept-Language).")
+    )
+    reason_codes = serializers.JSONField(
+        read_only=True,
+        help_text=_("The same reasons as codes with parameters (a list)."),
+    )
+
     class Meta:
         model = Escalation
         fields = [
@@ -233,6 +241,7 @@ class EscalationSerializer(serializers.ModelSerializer):
             "course",
             "assessment",
             "reason",
+            "reason_codes",
             "created_at",
             "notified_at",
             "acknowledged_by",
@@ -240,6 +249,9 @@ class EscalationSerializer(serializers.ModelSerializer):
             "acknowledgement_note",
         ]
         read_only_fields = fields
+
+    def get_reason(self, escalation) -> str:
+        return escalation.reason_shown
 
 
 class AcknowledgeSerializer(serializers.Serializer):

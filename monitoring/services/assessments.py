@@ -148,8 +148,9 @@ SUSTAINED_GRADE_REESCALATE_AFTER = timedelta(hours=12)
 
 def escalation_reason(
     *, previous: Assessment | None, assessment: Assessment, recently_escalated: bool = False
-) -> str:
-    """Why an assessment must reach the clinician now, or "" when it need not."""
+) -> list[system_text.SystemText]:
+    """Why an assessment must reach the clinician now (codes with parameters), or [] when it
+    need not."""
     reasons = []
     prev_crs = previous.crs_grade if previous else 0
     prev_icans = previous.icans_grade if previous and previous.icans_grade is not None else 0
@@ -160,26 +161,33 @@ def escalation_reason(
     )
     if crs_rose or (sustained and assessment.crs_grade >= 2):
         reasons.append(
-            _("CRS grade %(new)s (was %(old)s)") % {"new": assessment.crs_grade, "old": prev_crs}
+            system_text.text("monitoring.escalation.crs", new=assessment.crs_grade, old=prev_crs)
         )
     if icans_rose or (sustained and (assessment.icans_grade or 0) >= 2):
         reasons.append(
-            _("ICANS grade %(new)s (was %(old)s)")
-            % {"new": assessment.icans_grade, "old": prev_icans}
+            system_text.text(
+                "monitoring.escalation.icans", new=assessment.icans_grade, old=prev_icans
+            )
         )
-    return "; ".join(reasons)
+    return reasons
 
 
 def _escalate_if_needed(course, assessment, previous) -> None:
     recently = course.escalations.filter(
         created_at__gte=timezone.now() - SUSTAINED_GRADE_REESCALATE_AFTER
     ).exists()
-    reason = escalation_reason(
+    reasons = escalation_reason(
         previous=previous, assessment=assessment, recently_escalated=recently
     )
-    if not reason:
+    if not reasons:
         return
-    escalation = Escalation(course=course, assessment=assessment, reason=reason[:300])
+    escalation = Escalation(
+        course=course,
+        assessment=assessment,
+        reason_codes=[r.as_json() for r in reasons],
+        # The English copy, for the exports (see Escalation.reason_codes).
+        reason=system_text.english([r.as_json() for r in reasons])[:300],
+    )
     escalation._history_user = assessment.recorded_by
     escalation.save()
     escalation_notify(escalation=escalation)

@@ -214,7 +214,7 @@ def _replan_open_tasks(course: TreatmentCourse) -> None:
             done_at__isnull=True,
             missed_at__isnull=True,
             due_at__gt=target,
-        ).audited_update(reason="ICU: assessed more often", due_at=target)
+        ).audited_update(reason=_history_reason("monitoring.tasks_icu"), due_at=target)
 
 
 def _last_done_at(course, kind):
@@ -248,3 +248,9 @@ def task_take(*, by: User, task: MonitoringTask) -> MonitoringTask:
             }
         )
     return current
+
+
+def _history_reason(code: str) -> str:
+    """A history reason in English (one prose column; the chart history says it in the
+    reader's language, core.system_text_legacy)."""
+    return system_text.english(system_text.text(code))

@@ -42,7 +42,11 @@ def escalation_notify(*, escalation: Escalation) -> bool:
             notification_send(
                 recipient=recipient,
                 subject=_("Escalation: %(patient)s – %(reason)s")
-                % {"patient": f"{patient.display_name} {patient.mrn}", "reason": escalation.reason},
+                % {
+                    "patient": f"{patient.display_name} {patient.mrn}",
+                    # Said in the clinician's language (in_language_of above).
+                    "reason": escalation.reason_shown,
+                },
                 email_subject=_("A patient needs your review (escalation)"),
                 body="; ".join(
                     part

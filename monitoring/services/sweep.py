@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from core import system_text
 from patients.models import Stage, StageEvent, TreatmentCourse
 
 from .. import schedule, today_cache
@@ -68,7 +69,7 @@ def tasks_close_missed(*, now: datetime) -> int:
     shift = schedule.shift_at(timezone.localtime(now))
     return MonitoringTask.objects.filter(
         done_at__isnull=True, missed_at__isnull=True, due_at__lt=shift.start
-    ).audited_update(reason="not done before the shift ended: missed", missed_at=now)
+    ).audited_update(reason=_history_reason("monitoring.tasks_missed"), missed_at=now)
 
 
 def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
@@ -112,7 +113,7 @@ def _insert_new(model, field_names: tuple[str, ...], rows: list[tuple]) -> int:
             if history is not None and ids:
                 history.bulk_history_create(
                     list(model._default_manager.filter(pk__in=ids).order_by("pk")),
-                    default_change_reason="monitoring sweep",
+                    default_change_reason=_history_reason("monitoring.tasks_sweep"),
                 )
     return inserted
 
@@ -208,3 +209,9 @@ def reminders_create(*, now: datetime) -> int:
     new += [(pk, ReminderKind.OVERDUE, created_at) for pk in overdue]
     # The unique (task, kind) makes each reminder once, however many sweeps run.
     return _insert_new(Reminder, ("task", "kind", "created_at"), new)
+
+
+def _history_reason(code: str) -> str:
+    """A history reason in English (one prose column; the chart history says it in the
+    reader's language, core.system_text_legacy)."""
+    return system_text.english(system_text.text(code))

@@ -91,7 +91,13 @@ class TestScreeningStart:
         assert course.stage == "screening"
         assert assessment.diagnosis == patient_7a.diagnosis
         assert assessment.assessed_on == TODAY
-        assert course.stage_events.last().reason == "Screening started."
+        event = course.stage_events.last()
+        # The system's words as a code (issue 17), shown in English by default.
+        assert (event.reason_text, event.reason, event.reason_shown) == (
+            {"code": "eligibility.screening_started", "params": {}},
+            "",
+            "Screening started.",
+        )
 
     def test_a_second_start_returns_the_same_screening(self, patient_7a, dr_ben):
         course = open_course(patient_7a, dr_ben)
@@ -266,9 +272,10 @@ class TestDecision:
             record.criteria_snapshot
         )
         event = course.stage_events.last()
-        assert (event.to_stage, event.changed_by, event.reason) == (
+        assert (event.to_stage, event.changed_by, event.reason_text, event.reason_shown) == (
             "eligible",
             dr_ben,
+            {"code": "eligibility.mdt_approved", "params": {}},
             "MDT approved.",
         )
 
@@ -370,7 +377,12 @@ class TestConsent:
         assert "Liu" not in record.document.name
         assert record.document_name == "Liu signed consent.pdf"
         assert (media / record.document.name).read_bytes().startswith(b"%PDF-")
-        assert course.stage_events.last().reason == "Informed consent signed."
+        event = course.stage_events.last()
+        assert (event.reason_text, event.reason, event.reason_shown) == (
+            {"code": "eligibility.consent_signed", "params": {}},
+            "",
+            "Informed consent signed.",
+        )
 
     def test_every_item_must_be_explained(self, patient_7a, dr_ben, media):
         course = approved_course(patient_7a, dr_ben)

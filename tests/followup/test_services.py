@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.utils.translation import override
 
 from core.models import DeliveryState, OutboxMessage
 from core.services import outbox_deliver_due
@@ -356,7 +357,18 @@ class TestDeath:
         assert infused_7a.stage == "deceased"
         event = infused_7a.stage_events.last()
         assert event.effective_date == date(2026, 5, 18)
-        assert event.reason == "Died: Disease progression or relapse – refractory LBCL"
+        # The cause as its code (shown as its label in the reader's language), the details
+        # as the nurse typed them (issue 17).
+        assert (event.reason_text, event.reason) == (
+            {
+                "code": "followup.died_with_details",
+                "params": {"cause": {"code": "followup.death_cause.progression", "params": {}}},
+            },
+            "refractory LBCL",
+        )
+        assert event.reason_shown == "Died: Disease progression or relapse – refractory LBCL"
+        with override("zh-hans"):
+            assert event.reason_shown == "死亡：疾病进展或复发 – refractory LBCL"
         # No visit is due for a patient who died.
         assert set(
             ScheduledVisit.objects.filter(
@@ -413,7 +425,15 @@ class TestDeath:
         services.course_close_as_deceased(by=dr_ben, course=infused_7a)
         infused_7a.refresh_from_db()
         assert infused_7a.stage == "deceased"
-        assert infused_7a.stage_events.last().reason == "Died: Infection"
+        event = infused_7a.stage_events.last()
+        assert (event.reason_text, event.reason, event.reason_shown) == (
+            {
+                "code": "followup.died",
+                "params": {"cause": {"code": "followup.death_cause.infection", "params": {}}},
+            },
+            "",
+            "Died: Infection",
+        )
 
 
 class TestReminders:

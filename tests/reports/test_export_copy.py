@@ -20,9 +20,9 @@ pytestmark = [
     ),
 ]
 
-# Written by Python whatever the database: computed per course or per history row, or from a
-# rounded float (the BSA).
-PYTHON_ONLY = {"outcomes", "registry", "audit_trail", "patients"}
+# Written by Python whatever the database: computed per course or per history row, from a
+# rounded float (the BSA), or from a system text said in English (the stage timeline's reason).
+PYTHON_ONLY = {"outcomes", "registry", "audit_trail", "patients", "stage_events"}
 
 
 def _export(user, key, filters, *, copy, **mode):

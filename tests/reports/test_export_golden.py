@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import system_text
 from followup.models import FollowUpVisit
 from monitoring.models import Assessment, Intervention
 from patients import rules as patient_rules
@@ -74,6 +75,10 @@ def _day_number(date_path: str):
 COMPUTED = {
     ("patients", "bsa_m2"): lambda patient: round(patient.body_surface_area_m2, 2),
     ("stage_events", "day_number"): _day_number("effective_date"),
+    # The system's words (a code since issue 17) in English, then the person's.
+    ("stage_events", "reason"): lambda event: " ".join(
+        p for p in (system_text.english(event.reason_text), event.reason) if p
+    ),
     ("assessments", "day_number"): _day_number("assessed_at"),
     ("interventions", "day_number"): _day_number("given_at"),
     ("followup_visits", "day_number"): _day_number("visit_date"),
@@ -132,7 +137,8 @@ def world(programme, admin_alex, media):
         StageEvent.objects.filter(course=a, to_stage="infusion"),
         reason="+86 138 0000\r\nsecond line, with a comma",
     )
-    _set(StageEvent.objects.filter(course=c), reason="\tcmd")
+    # The whole reason a person's (no system text since issue 17), as before.
+    _set(StageEvent.objects.filter(course=c), reason="\tcmd", reason_text=None)
     # Course C has a planned Day 0 only: its day numbers count from that.
     _set(TreatmentCourse.objects.filter(pk=c.pk), planned_day0_date=date(2026, 9, 20))
     first, second = Assessment.objects.filter(course=a).order_by("pk")[:2]
@@ -157,7 +163,9 @@ def world(programme, admin_alex, media):
     )
     _set(
         FollowUpVisit.objects.filter(course=b, death_date__isnull=False),
-        death_cause='progression; "PD"',
+        # A line break in a dataset COPY writes (the stage timeline's, which had one, is
+        # written by Python since its reason is a system text said in English).
+        death_cause='progression\r\n"PD"',
     )
     return programme
 

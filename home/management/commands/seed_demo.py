@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalogue.models import CarTProduct, Diagnosis
+from core import system_text
 from core.models import User, Ward
 from core.roles import Role
 from patients import rules, services, stage_entry
@@ -89,11 +90,22 @@ DAYS_BEFORE = {
     rules.WITHDRAWN: 4,
     rules.DECEASED: 9,
 }
+# What the demo's clinicians "wrote", as system texts so that the demo reads in Chinese too
+# (home/texts.py; the cause of death is follow-up's code, by its name).
 REASONS = {
-    rules.WITHDRAWN: "Patient withdrew consent after discussion with family.",
-    rules.DECEASED: "Died of progressive disease.",
-    rules.COMPLETED: "Follow-up completed; transferred to annual registry contact.",
+    rules.WITHDRAWN: ("home.demo_withdrew", {}),
+    rules.DECEASED: ("followup.died", {"cause": ("followup.death_cause.progression", {})}),
+    rules.COMPLETED: ("home.demo_follow_up_completed", {}),
 }
+
+
+def _demo_reason(stage: str) -> system_text.SystemText | None:
+    if stage not in REASONS:
+        return None
+    code, params = REASONS[stage]
+    return system_text.text(code, **{k: system_text.text(c, **p) for k, (c, p) in params.items()})
+
+
 ACTOR_ROLE = {
     rules.APHERESIS: "cai",
     rules.MANUFACTURING: "cai",
@@ -332,6 +344,6 @@ class Command(BaseCommand):
                 by=actor,
                 course=course,
                 to_stage=stage,
-                reason=REASONS.get(stage, ""),
+                reason_text=_demo_reason(stage),
                 effective_date=on,
             )
