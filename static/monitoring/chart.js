@@ -7,11 +7,16 @@
   const label = (name) => canvas.dataset["label" + name];
   // Straight lines between measurements (tension 0): a curve would draw values nobody
   // measured. The x axis counts days and hours since Day 0 (local midnight), e.g. "D+3 14h".
+  // The words come from the page in the reader's language ("D{day}", "{hour}h"; zh-hans
+  // "第{day}天", "{hour}时"), so the axis is not English on a Chinese page.
+  const dayWord = canvas.dataset.formatDay || "D{day}";
+  const hourWord = canvas.dataset.formatHour || "{hour}h";
   const dayHour = (value) => {
     const day = Math.floor(value);
     const hour = Math.round((value - day) * 24);
     const sign = day < 0 ? "−" : "+";
-    return "D" + sign + Math.abs(day) + (hour && hour !== 24 ? " " + hour + "h" : "");
+    const dayText = dayWord.replace("{day}", sign + Math.abs(day));
+    return dayText + (hour && hour !== 24 ? " " + hourWord.replace("{hour}", hour) : "");
   };
   fetch(canvas.dataset.url, { credentials: "same-origin" })
     .then((r) => r.json())

@@ -57,6 +57,8 @@ def test_the_course_page_in_chinese(client, graded, nurse_ada):
     assert CRS_ZH in page and ICANS_ZH in page
     assert CRS_EN not in page
     assert '<span class="day-label">第 +1 天</span>' in page
+    # The chart's axis words (static/monitoring/chart.js reads them from the canvas).
+    assert 'data-format-day="第{day}天"' in page and 'data-format-hour="{hour}时"' in page
 
 
 def test_the_course_page_in_english(client, graded, nurse_ada):
@@ -65,6 +67,7 @@ def test_the_course_page_in_english(client, graded, nurse_ada):
     page = client.get(reverse("monitoring:course", args=[graded.course_id])).content.decode()
     assert CRS_EN in page and ICANS_EN in page
     assert '<span class="day-label">Day +1</span>' in page
+    assert 'data-format-day="D{day}"' in page and 'data-format-hour="{hour}h"' in page
 
 
 def test_the_escalation_list_in_chinese(client, graded, dr_ben):
