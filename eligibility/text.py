@@ -155,6 +155,21 @@ def reason_text(criterion: rules.Criterion) -> str:
         return criterion.reason
 
 
+def snapshot_reason_text(entry: dict) -> str:
+    """One line of an MDT decision's criteria snapshot in the reader's language; a snapshot
+    saved before the codes were kept shows its English."""
+    if not entry.get("code"):
+        return str(entry.get("reason", ""))
+    criterion = rules.Criterion(
+        key=entry.get("key", ""),
+        status=entry.get("status", ""),
+        reason=str(entry.get("reason", "")),
+        code=entry["code"],
+        params=entry.get("params") or {},
+    )
+    return reason_text(criterion)
+
+
 def criterion_rows(result: rules.EligibilityResult, thresholds) -> list[dict]:
     rows = []
     for c in result.criteria:

@@ -12,6 +12,7 @@ from eligibility.models import (
     Decision,
     MdtDecision,
 )
+from eligibility.text import snapshot_reason_text
 from patients.api import as_drf_error
 from patients.models import TreatmentCourse
 
@@ -52,6 +53,15 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     def validate_course(self, course):
         return _visible_course(self, course)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # "reason" stays the record's English; "reason_shown" is it in the reader's language.
+        data["criteria_snapshot"] = [
+            {**entry, "reason_shown": snapshot_reason_text(entry)}
+            for entry in data.get("criteria_snapshot") or []
+        ]
+        return data
 
     def create(self, validated_data):
         try:

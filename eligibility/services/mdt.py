@@ -1,8 +1,10 @@
 """MDT decision: signed, moving the course to eligible or not eligible."""
 
+import json
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -32,7 +34,19 @@ from .common import (
 
 
 def criteria_snapshot(result: rules.EligibilityResult) -> list[dict]:
-    return [{"key": c.key, "status": c.status, "reason": c.reason} for c in result.criteria]
+    """The criteria as the MDT saw them: the English reason (the record's own words) and the
+    reason's code with its parameters, so that a reader sees it in her language
+    (eligibility.text.snapshot_reason_text). Dates and decimals are stored as text."""
+    return [
+        {
+            "key": c.key,
+            "status": c.status,
+            "reason": c.reason,
+            "code": c.code,
+            "params": json.loads(json.dumps(dict(c.params), cls=DjangoJSONEncoder)),
+        }
+        for c in result.criteria
+    ]
 
 
 SIGNATURE_MEANING = {

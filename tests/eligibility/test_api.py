@@ -193,6 +193,10 @@ class TestScreeningApi:
         assert response.status_code == 403
 
 
+def _chinese(character: str) -> bool:
+    return "\u4e00" <= character <= "\u9fff"
+
+
 class TestDecisionApi:
     def test_approve_against_the_rules_needs_a_justification(self, dr_ben, patient_7a):
         course = screened_course(patient_7a, dr_ben, fields={**FIT_FIELDS, "anc_10e9_l": "0.4"})
@@ -215,6 +219,24 @@ class TestDecisionApi:
         assert response.json()["rule_result"] == "not_eligible"
         course.refresh_from_db()
         assert course.stage == "eligible"
+
+    def test_the_criteria_snapshot_in_the_readers_language(self, dr_ben, patient_7a):
+        course = screened_course(patient_7a, dr_ben, fields={**FIT_FIELDS, "lvef_percent": None})
+        response = api(dr_ben).post(
+            "/api/eligibility/decisions/",
+            {"course": course.pk, "decision": "defer", "password": PASSWORD},
+        )
+        assert response.status_code == 201, response.json()
+        url = f"/api/eligibility/decisions/{response.json()['id']}/"
+        english = api(dr_ben).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["criteria_snapshot"]
+        chinese = api(dr_ben).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["criteria_snapshot"]
+        coded = [i for i, c in enumerate(english) if c["code"] != "compare"]
+        assert coded, english
+        for i in coded:
+            # The record's English stays; the reader's text is English or Chinese.
+            assert chinese[i]["reason"] == english[i]["reason"]
+            assert not any(_chinese(ch) for ch in english[i]["reason_shown"])
+            assert any(_chinese(ch) for ch in chinese[i]["reason_shown"])
 
     @pytest.mark.parametrize("role", NOT_CLINICIANS)
     def test_only_clinicians(self, personas, patient_7a, role):
