@@ -226,3 +226,15 @@ class TestGateAndInfusion:
         response = api(nurse_ada).post("/api/pre-infusion-checks/", data, format="json")
         assert response.status_code == 201
         assert Decimal(response.json()["temperature_c"]) == Decimal("36.7")
+
+
+def test_a_void_reason_in_the_readers_language(verified, dr_ben):
+    services.plan_recalculate(
+        by=dr_ben, plan=verified, crcl_ml_min=55, reason="New creatinine 130 µmol/L"
+    )
+    url = f"/api/lymphodepletion-plans/{verified.pk}/"
+    [english] = api(dr_ben).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["signatures"]
+    [chinese] = api(dr_ben).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["signatures"]
+    assert english["void_reason"] == chinese["void_reason"]
+    assert english["void_reason_shown"] == "Plan recalculated: New creatinine 130 µmol/L"
+    assert chinese["void_reason_shown"] == "计划已重新计算：New creatinine 130 µmol/L"
