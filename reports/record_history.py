@@ -169,8 +169,14 @@ class _Display:
 
 def _is_system_text(raw) -> bool:
     """A JSON value the system wrote as code and parameters (core.system_text), one or a list."""
+    # Other JSON records have a "code" too (a gate review's items): only registered codes with
+    # nothing but their parameters beside them are the system's words.
+    registered = system_text.codes()
     items = raw if isinstance(raw, list) else [raw]
-    return bool(items) and all(isinstance(i, dict) and "code" in i for i in items)
+    return bool(items) and all(
+        isinstance(i, dict) and set(i) <= {"code", "params"} and i.get("code") in registered
+        for i in items
+    )
 
 
 def _fields(instance_model, history_model) -> list:

@@ -90,6 +90,8 @@ def test_the_study_codes_are_computed_once_per_mrn_of_a_range(world, admin_alex)
 
 @pytest.mark.parametrize(
     ("key", "identifiable"),
+    # stage_events has no SQL form since its reason column is rendered from system texts
+    # (PYTHON_ONLY): its job is written by the Python writer, with the same bytes.
     [("assessments", False), ("assessments", True), ("stage_events", False)],
 )
 def test_a_background_csv_job_writes_the_downloads_bytes_by_copy(
@@ -115,7 +117,7 @@ def test_a_background_csv_job_writes_the_downloads_bytes_by_copy(
     assert services.export_job_run(job_id=job.pk) is True
     job.refresh_from_db()
     written = (media / services.job_file(job)).read_bytes()
-    assert len(copies) > 3
+    assert len(copies) > 3 if key not in PYTHON_ONLY else copies == []
     with override_settings(EXPORT_CSV_COPY=False):
         python = b"".join(
             services.export_csv_stream(
