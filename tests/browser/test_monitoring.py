@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from monitoring import services
 from tests.browser.conftest import log_in
+from tests.browser.steps import menu
 from tests.factories import PASSWORD
 from tests.monitoring.conftest import course_in_monitoring
 
@@ -42,7 +43,7 @@ def test_nurse_assesses_crs_2_and_the_clinician_sees_the_escalation(
 
     log_in(page, "ben", PASSWORD)
     expect(page.get_by_test_id("unread-count")).to_have_text("1")
-    page.get_by_role("link", name="Escalations", exact=True).click()
+    menu(page, "Escalations").click()
     card = page.get_by_test_id(f"escalation-{patient_7a.mrn}")
     expect(card).to_contain_text("CRS grade 2 (was 0)")
     card.get_by_placeholder("Plan / note").fill("Tocilizumab 8 mg/kg ordered")

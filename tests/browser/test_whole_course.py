@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from infusion import services as infusion_services
 from patients.models import TreatmentCourse
+from tests.browser.steps import menu
 from tests.browser.test_print import ID1_MM, assert_size, pdf_of, pdf_text
 from tests.browser.whole_course_steps import (
     BACK_FROM_MANUFACTURER,
@@ -265,7 +266,7 @@ def crs_is_treated_and_the_escalation_acknowledged(tablets, course_pk: int, cloc
     page = tablets.visit("ben", "/")
     worklist(page, "escalations-to-acknowledge").click()
     expect(page).to_have_url(re.compile(rf"/monitoring/courses/{course_pk}/$"))
-    page.get_by_role("link", name="Escalations", exact=True).click()
+    menu(page, "Escalations").click()
     card = page.get_by_test_id(f"escalation-{MRN}")
     card.get_by_placeholder("Plan / note").fill("Tocilizumab given; fluids")
     card.get_by_role("button", name="Acknowledge").click()
