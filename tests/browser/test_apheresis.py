@@ -9,9 +9,17 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apheresis import services
-from apheresis.models import CustodyEvent, ProductReceipt
-from tests.apheresis.conftest import PDF_BYTES, consented_course
+from apheresis.models import ProductReceipt
+from tests.apheresis.conftest import consented_course
 from tests.browser.conftest import log_in
+from tests.browser.steps import (
+    COLLECTED_TO_RECEIVED,
+    custody_kinds,
+    log_custody,
+    receive_product,
+    record_collection,
+    record_release,
+)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -46,13 +54,7 @@ def test_coordinator_collects_labels_and_logs_custody_to_receipt(
     expect(page.get_by_test_id("check-alc")).to_contain_text("Pass")
 
     # Record the collection.
-    page.get_by_role("link", name="Record collection").click()
-    page.get_by_label("Blood volumes processed").fill("2.5")
-    page.get_by_label("Product volume (mL)").fill("180")
-    page.get_by_label("Total nucleated cells (×10⁹)").fill("12.4")
-    page.get_by_label("CD3+ cells (×10⁹)").fill("20")
-    page.get_by_label("Staff").fill("RN Wu")
-    page.get_by_role("button", name="Save").click()
+    record_collection(page, cd3_e9="20")
     expect(
         page.get_by_text("CD3+ cells cannot be more than the total nucleated cells.")
     ).to_be_visible()
@@ -89,19 +91,7 @@ def test_coordinator_collects_labels_and_logs_custody_to_receipt(
         ("Released by manufacturer", "Manufacturer"),
         ("Shipped to site", "Manufacturer"),
     ):
-        # One scan plus confirm: the scan has the focus, Enter moves to "Confirm".
-        page.get_by_role("link", name="Log custody event").click()
-        expect(page.get_by_label("Scan the bag's COI ID")).to_be_focused()
-        expect(page.get_by_label("Event")).to_have_value(
-            next(v for v, label in CUSTODY_LABELS if label == kind)
-        )
-        page.get_by_label("Place").fill(place)
-        page.get_by_label("Person").fill("Courier Zhang")
-        page.get_by_label("Scan the bag's COI ID").fill(coi_id)
-        page.get_by_label("Scan the bag's COI ID").press("Enter")
-        expect(page.get_by_role("button", name="Confirm")).to_be_focused()
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("alert").filter(has_text="Custody event logged")).to_be_visible()
+        log_custody(page, coi_id, kind, place)
     course.refresh_from_db()
     assert course.stage == "manufacturing"
 
@@ -116,26 +106,11 @@ def test_coordinator_collects_labels_and_logs_custody_to_receipt(
     page.get_by_role("link", name="Cancel").click()
 
     # The manufacturer releases lot LOT-7781.
-    page.get_by_role("link", name="Update manufacturing").click()
-    page.get_by_label("Lot number").fill("LOT-7781")
-    page.get_by_label("Status").select_option("released")
-    page.get_by_label("Manufacturing started").fill(today.isoformat())
-    page.get_by_label("Released on").fill(today.isoformat())
-    page.get_by_role("button", name="Save").click()
+    record_release(page, lot="LOT-7781", started_on=today, released_on=today)
     expect(page.get_by_test_id("manufacturing")).to_contain_text("Released")
 
     # Receive the product with its release certificate.
-    page.get_by_role("link", name="Receive product").click()
-    page.get_by_label("Lot number").fill("LOT-7781")
-    page.get_by_label("Dose: CAR-positive viable T cells (×10⁶)").fill("140")
-    page.get_by_label("Viability (%)").fill("91.5")
-    page.get_by_label("Release certificate").set_input_files(
-        {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
-    )
-    page.get_by_label("Storage location").fill("LN2-2 / rack C / box 4")
-    page.get_by_label("Received at (place)").fill("Cell therapy lab")
-    page.get_by_label("Temperature on arrival (°C)").fill("-160")
-    page.get_by_role("button", name="Save").click()
+    receive_product(page, lot="LOT-7781", dose_e6="140")
     expect(page.get_by_role("alert").filter(has_text="Product received")).to_be_visible()
     expect(page.get_by_test_id("receipt")).to_contain_text("2.000 ×10⁶/kg")
     expect(page.get_by_test_id("custody-received_at_site")).to_contain_text("Cell therapy lab")
@@ -143,27 +118,4 @@ def test_coordinator_collects_labels_and_logs_custody_to_receipt(
 
     receipt = ProductReceipt.objects.get()
     assert receipt.lot_number == "LOT-7781" and receipt.coi_id == coi_id
-    assert list(
-        CustodyEvent.objects.filter(collection__course=course)
-        .order_by("id")
-        .values_list("kind", flat=True)
-    ) == [
-        "collected",
-        "packed",
-        "handed_to_courier",
-        "received_by_manufacturer",
-        "manufacturing_started",
-        "released",
-        "shipped",
-        "received_at_site",
-    ]
-
-
-CUSTODY_LABELS = [
-    ("packed", "Packed"),
-    ("handed_to_courier", "Handed to courier"),
-    ("received_by_manufacturer", "Received by manufacturer"),
-    ("manufacturing_started", "Manufacturing started"),
-    ("released", "Released by manufacturer"),
-    ("shipped", "Shipped to site"),
-]
+    assert custody_kinds(course.pk) == COLLECTED_TO_RECEIVED

@@ -15,9 +15,16 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from infusion import services as infusion_services
 from patients.models import TreatmentCourse
-from tests.browser.steps import menu
+from tests.browser.steps import (
+    check_bag,
+    give_the_remaining_doses,
+    menu,
+    record_infusion,
+    record_pre_infusion_check,
+    review_gate,
+    scan_bag,
+)
 from tests.browser.test_print import ID1_MM, assert_size, pdf_of, pdf_text
 from tests.browser.whole_course_steps import (
     BACK_FROM_MANUFACTURER,
@@ -75,20 +82,9 @@ def test_one_patient_walks_the_whole_course(
         pharmacist_verifies_the_plan(tablets, course_pk)
         clinician_starts_lymphodepletion(tablets, course_pk)
         nurse_gives_the_first_dose(tablets, course_pk)
-        # The other doses of Days −5 to −3 are given as the first was, on the same page;
-        # through the infusion service here only to keep the walk short.
+        # The other doses of Days −5 to −3 are given as the first was, on the same page.
         course = TreatmentCourse.objects.get(pk=course_pk)
-        for dose in course.lymphodepletion_plan.doses.filter(administration__isnull=True).order_by(
-            "planned_on", "drug"
-        ):
-            clock.move_to(at(dose.planned_on, 11))
-            infusion_services.administration_record(
-                by=nurse_ada,
-                dose=dose,
-                given_at=at(dose.planned_on, 10),
-                dose_given_mg=dose.dose_mg,
-                batch_number="B-1",
-            )
+        give_the_remaining_doses(course, nurse=nurse_ada, clock=clock)
 
         clock.move_to(at(DAY0, 8))
         pharmacist_counts_tocilizumab(tablets, course_pk)
@@ -147,40 +143,16 @@ def nurses_check_the_bag(tablets, course_pk: int) -> None:
     infusions.get_by_role("link", name="Pre-infusion gate").click()
     expect(page).to_have_url(re.compile(rf"/infusion/courses/{course_pk}/gate/$"))
     expect(page.get_by_test_id("today-day-label")).to_have_text("Day 0")
-    page.get_by_role("link", name="Pre-infusion check").click()
-    page.get_by_label("Temperature (°C)").fill("36.8")
-    page.get_by_label("Heart rate (/min)").fill("84")
-    page.get_by_label("Systolic BP (mmHg)").fill("124")
-    page.get_by_label("Diastolic BP (mmHg)").fill("76")
-    page.get_by_label("SpO₂ on room air (%)").fill("97")
-    page.get_by_label("Respiratory rate (/min)").fill("16")
-    page.get_by_label("Paracetamol given").check()
-    page.get_by_label("Antihistamine given").check()
-    page.get_by_role("button", name="Save check").click()
+    record_pre_infusion_check(page)
 
-    # Ada's scanner is a keyboard wedge behind a Chinese IME in full-width mode: it types the
-    # code into the autofocused field and presses Enter. Enter moves to the password and does
-    # not submit; the full-width ＣＯＩ－… is the same COI.
-    scan = page.get_by_label("Scan or type the COI ID on the bag")
-    expect(scan).to_be_focused()
-    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in coi_id)
-    assert full_width.startswith("ＣＯＩ－")
-    page.keyboard.type(full_width)
-    page.keyboard.press("Enter")
-    password = page.get_by_label("Your password (electronic signature)")
-    expect(password).to_be_focused()
-    expect(scan).not_to_have_value("")
-    expect(page.get_by_role("alert").filter(has_text="Bag matches")).to_have_count(0)
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
+    # Ada checks the bag with the ward's scanner.
+    scan_bag(page, coi_id)
     expect(page.get_by_role("alert")).to_contain_text("Bag matches")
     expect(page.get_by_test_id("gate-item-coi_bedside")).to_contain_text("1 of 2")
 
     # The second nurse of the two-person check, at the same bedside.
     page = tablets.visit("eve", f"/infusion/courses/{course_pk}/gate/")
-    page.get_by_label("Scan or type the COI ID on the bag").fill(coi_id)
-    page.get_by_label("Your password (electronic signature)").fill(PASSWORD)
-    page.get_by_role("button", name="Check bag").click()
+    check_bag(page, coi_id)
     expect(page.get_by_test_id("gate-status")).to_have_text("All items pass")
 
 
@@ -188,8 +160,7 @@ def clinician_reviews_the_gate(tablets, course_pk: int) -> None:
     page = tablets.visit("ben", "/")
     worklist(page, "gate-reviews").click()
     expect(page).to_have_url(re.compile(rf"/infusion/courses/{course_pk}/gate/$"))
-    page.get_by_placeholder("Password to sign").fill(PASSWORD)
-    page.get_by_role("button", name="Review the gate").click()
+    review_gate(page)
     expect(page.get_by_role("alert")).to_contain_text("Gate passed")
     page.goto("/")
     expect(worklist(page, "gate-reviews")).to_have_count(0)
@@ -197,15 +168,7 @@ def clinician_reviews_the_gate(tablets, course_pk: int) -> None:
 
 def nurse_infuses_and_assesses(tablets, course_pk: int, clock) -> None:
     page = tablets.visit("ada", f"/infusion/courses/{course_pk}/gate/")
-    page.get_by_role("link", name="Record the infusion").click()
-    page.get_by_label("Ended at").fill(at(DAY0, 9, 1).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Temperature after (°C)").fill("37.0")
-    page.get_by_label("Heart rate after (/min)").fill("88")
-    page.get_by_label("Systolic BP after (mmHg)").fill("118")
-    page.get_by_label("Diastolic BP after (mmHg)").fill("72")
-    page.get_by_label("SpO₂ after (%)").fill("97")
-    clock.move_to(at(DAY0, 9, 2))
-    page.get_by_role("button", name="Record infusion").click()
+    record_infusion(page, ended_at=at(DAY0, 9, 1), clock=clock)
     expect(page.get_by_role("alert")).to_contain_text("Infusion recorded: Day 0 is")
     next_step(page, "Open monitoring").click()
     expect(page).to_have_url(re.compile(rf"/monitoring/courses/{course_pk}/$"))
