@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 EXPORT_DIR = "exports"
 # Rows between two progress updates of a job (one UPDATE each): a CSV job written by COPY
-# reads one key range of this many rows per COPY (export_copy.CHUNK_ROWS, as a download);
+# reads one key range of this many rows per COPY (a download: export_copy.CHUNK_ROWS);
 # the Python writer reads batches of at most PYTHON_BATCH_ROWS and reports at the multiples.
 PROGRESS_EVERY = 20_000
 PYTHON_BATCH_ROWS = 1000
