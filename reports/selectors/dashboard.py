@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -250,6 +253,14 @@ def _remembered_curve(histogram: figure_totals.Histogram) -> dict:
     return {**_curve_of_histogram(histogram)}
 
 
+@lru_cache(maxsize=64)
+def _steps_digest(histogram: figure_totals.Histogram) -> str:
+    """A digest of the curve's full step table as this process computes it (from the
+    output, not the inputs: a change of the code computing curves changes it too)."""
+    points = json.dumps(_curve_of_histogram(histogram)["all_points"], cls=DjangoJSONEncoder)
+    return hashlib.sha256(points.encode()).hexdigest()
+
+
 def split_curve_points(data: dict) -> dict:
     """Take the full survival step tables out of the dashboard's figures (the page draws the
     thinned points; the curve CSV reads the full ones): {"pfs": {product: points}, "os": …}."""
@@ -261,18 +272,30 @@ def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
     recompute refreshes first: course_figures_refresh), counted by the database
     (figure_totals); the survival curves carry their full step tables in "all_points" (see
     split_curve_points)."""
+    return dashboard_figures(today=today, scope=scope)[0]
+
+
+def dashboard_figures(*, today: date, scope: Scope = Scope()) -> tuple[dict, str]:
+    """dashboard_data, and a digest of its survival curves' full step tables (what
+    split_curve_points takes out): the recompute stores them again only when it changed."""
     courses = scoped_courses(scope)
     infused = _infused(courses, scope)
     per = figure_totals.product_totals(infused)
     for row in per.values():
         row["pfs"] = row["os"] = ((),)
-    for endpoint in ("pfs", "os"):
-        for code, histogram in figure_totals.survival_histograms(infused, endpoint).items():
+    for endpoint, histograms in figure_totals.survival_histograms(infused).items():
+        for code, histogram in histograms.items():
             per[code][endpoint] = (histogram,)
     groups = _groups(_named_products(set(per) - {ALL}))
     summary = {"groups": groups, "per": per, "pfs_censoring": pfs_censoring()}
     intervals = _interval_rows(figure_totals.interval_values(_scoped_figures(courses, scope)))
-    return _figures(today, courses, intervals, summary, curve=_remembered_curve)
+    steps = [
+        (endpoint, code, _steps_digest(*per[code][endpoint]))
+        for endpoint in ("pfs", "os")
+        for code, _label in groups
+    ]
+    digest = hashlib.sha256(repr(steps).encode()).hexdigest()
+    return _figures(today, courses, intervals, summary, curve=_remembered_curve), digest
 
 
 def dashboard_data_full(*, today: date, scope: Scope = Scope()) -> dict:
