@@ -129,9 +129,12 @@ def survival_histograms(infused: QuerySet) -> dict[str, dict[str, Histogram]]:
 
 def interval_values(figures: QuerySet[CourseFigures]) -> list[list[int]]:
     """For each of INTERVALS, the days of every course that has it, sorted. One query of one
-    short text a course, decoded in one call: a grouped count per interval costs more (one
-    scan of the table for each) than reading the small arrays."""
-    texts = figures.order_by().values_list(Cast("interval_days", TextField()), flat=True)
-    per_course = json.loads("[" + ",".join(texts) + "]")
-    days = [sorted(d for d in column if d is not None) for column in zip(*per_course, strict=True)]
-    return days or [[] for _ in INTERVALS]
+    short text a course (a grouped count per interval costs more: one scan of the table
+    each), decoded as one flat array in one call: no list per course (thousands of small
+    lists are what makes the garbage collector run)."""
+    texts = list(figures.order_by().values_list(Cast("interval_days", TextField()), flat=True))
+    days = json.loads("[" + ",".join([text[1:-1] for text in texts]) + "]")
+    width = len(INTERVALS)
+    if len(days) != width * len(texts):
+        raise ValueError("a course's figures have not been computed")
+    return [sorted([d for d in days[index::width] if d is not None]) for index in range(width)]
