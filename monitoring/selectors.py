@@ -198,7 +198,8 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         shift.end,
         datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
     )
-    kinds = dict(TaskKind.choices)
+    # Each kind's label translated once, not once per badge (lazy strings).
+    kinds = {kind: str(label) for kind, label in TaskKind.choices}
     when = local_when_formatter(now=now)
     open_tasks: dict[int, list] = {}
     done: dict[int, list[TaskBadge]] = {}
@@ -225,9 +226,7 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
             taken = _user_name(first, last, username) if username else ""
             open_tasks.setdefault(course_id, []).append((kind, due_at, taken))
         else:
-            done.setdefault(course_id, []).append(
-                TaskBadge(str(kinds.get(kind, kind)), when(done_at))
-            )
+            done.setdefault(course_id, []).append(TaskBadge(kinds.get(kind, kind), when(done_at)))
     escalations: dict[int, list[EscalationLine]] = {}
     treatments: dict[int, list] = {}
     for course_id, is_escalation, text, codes, moment, _pk in _reasons_to_continue(ids, now=now):
@@ -294,13 +293,12 @@ def today_list(user, *, ward=None, now: datetime | None = None) -> TodayList:
         for kind, due_at, taken in open_tasks.get(pk, []):
             overdue_from = due_at + schedule.OVERDUE_AFTER
             due_from = due_at - schedule.COMING_DUE_LEAD
-            badge = TaskBadge(str(kinds.get(kind, kind)), when(due_at), taken)
             if overdue_from <= now:
-                row.overdue.append(badge)
+                row.overdue.append(TaskBadge(kinds.get(kind, kind), when(due_at), taken))
             elif due_from <= now:
-                row.due.append(badge)
+                row.due.append(TaskBadge(kinds.get(kind, kind), when(due_at), taken))
                 fresh_until = min(fresh_until, overdue_from)
-            else:
+            else:  # not shown yet: only when it will be
                 fresh_until = min(fresh_until, due_from)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.escalations), -len(r.overdue), -len(r.due)))
