@@ -34,10 +34,11 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from . import today_rows
 
 FRESH_AT_MOST = timedelta(minutes=10)
 EVERY_WARD = "every"
@@ -202,10 +203,7 @@ def rows_html(user, *, ward_ids, can_assess: bool, build) -> str:
     if cached is not None and now < cached[0]:
         return mark_safe(cached[1])  # noqa: S308 (rendered by the template engine, escaped there)
     today = build()
-    html = render_to_string(
-        "monitoring/_today_row_list.html",
-        {"rows": today.rows, "labels": labels(), "can_assess": can_assess},
-    )
+    html = today_rows.rows_html(today.rows, labels=labels(), can_assess=can_assess)
     fresh_until = min(today.fresh_until, now + FRESH_AT_MOST)
     seconds = int((fresh_until - now).total_seconds())
     if seconds >= 1:

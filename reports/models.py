@@ -153,6 +153,11 @@ class DashboardSnapshot(models.Model):
     curve_points = models.JSONField(
         _("survival curve steps"), encoder=DjangoJSONEncoder, default=dict
     )
+    # selectors.dashboard_figures' digest of curve_points: a recompute whose curves did not
+    # change (most writes do not touch follow-up) leaves the large column as it is.
+    curve_points_digest = models.CharField(
+        _("digest of the survival curve steps"), max_length=64, blank=True, editable=False
+    )
     computed_at = models.DateTimeField(_("computed at"))
     compute_seconds = models.FloatField(_("seconds to compute"))
     # Set when a refresh is queued, cleared when it is done: a reader queues at most one

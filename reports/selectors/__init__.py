@@ -7,6 +7,7 @@ from .dashboard import (
     Scope,
     dashboard_data,
     dashboard_data_full,
+    dashboard_figures,
     scoped_courses,
     split_curve_points,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "course_for_export",
     "dashboard_data",
     "dashboard_data_full",
+    "dashboard_figures",
     "dashboard_tables",
     "km_curve_rows",
     "pfs_censoring_text",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -19,16 +22,16 @@ from patients.models import Stage, TreatmentCourse
 from patients.selectors import stage_counts
 
 from .. import stats, survival
-from . import course_figures
+from ..models import CourseFigures
+from . import course_figures, figure_totals
 from .course_figures import INTERVALS, CourseResult
+from .figure_totals import ALL, GRADES
 
 MONTHS_SHOWN = 12
-GRADES = (0, 1, 2, 3, 4)
 AT_RISK_MONTHS = (0, 3, 6, 12, 18, 24)
 # Points drawn per survival curve: the page's size must not grow with the number of patients
 # (the full step table is in the curve CSV).
 CHART_POINTS_PER_CURVE = 120
-ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,14 @@ def scoped_courses(scope: Scope) -> QuerySet[TreatmentCourse]:
     if scope.diagnosis:
         courses = courses.filter(patient__diagnosis=scope.diagnosis)
     return courses
+
+
+def _scoped_figures(courses: QuerySet, scope: Scope) -> QuerySet[CourseFigures]:
+    """The per-course figures of scoped_courses: every row when no diagnosis narrows them (a
+    row exists only for a course, and is deleted with it; no join to read)."""
+    if scope.diagnosis:
+        return CourseFigures.objects.filter(course__in=courses.order_by().values("pk"))
+    return CourseFigures.objects.all()
 
 
 def _infused(courses: QuerySet, scope: Scope) -> QuerySet:
@@ -100,23 +111,39 @@ def monthly_counts(courses: QuerySet, today: date) -> dict:
 def interval_summary(per_course: Iterable[list]) -> list[dict]:
     """Median and IQR of each interval, from each course's interval_days()."""
     per_course = list(per_course)
-    rows = []
-    for index, (key, label, _start, _end) in enumerate(INTERVALS):
-        days = [course[index] for course in per_course if course[index] is not None]
-        rows.append({"key": key, "label": str(label), **stats.median_iqr(days)})
-    return rows
+    return _interval_rows(
+        [course[index] for course in per_course if course[index] is not None]
+        for index in range(len(INTERVALS))
+    )
+
+
+def _interval_rows(days_per_interval: Iterable[list[int]]) -> list[dict]:
+    """Median and IQR of each interval, from the days of every course that has it."""
+    return [
+        {"key": key, "label": str(label), **stats.median_iqr(days)}
+        for (key, label, _start, _end), days in zip(INTERVALS, days_per_interval, strict=True)
+    ]
 
 
 def _product_names(infused: QuerySet) -> list[tuple[str, str]]:
-    codes = set(infused.values_list("product__code", flat=True))
-    return [(p.code, p.short_name) for p in catalogue_selectors.products().filter(code__in=codes)]
+    return _named_products(set(infused.values_list("product__code", flat=True)))
+
+
+def _named_products(codes) -> list[tuple[str, str]]:
+    return list(
+        catalogue_selectors.products().filter(code__in=codes).values_list("code", "short_name")
+    )
+
+
+def _groups(products: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(code, name) for code, name in products] + [(ALL, _("All products"))]
 
 
 def toxicity_and_outcomes(
     results: Iterable[CourseResult], products: list[tuple[str, str]], convention: str
 ) -> dict:
     """Per product and overall: CRS/ICANS maximum grade, treatments, response, survival."""
-    groups = [(code, name) for code, name in products] + [(ALL, _("All products"))]
+    groups = _groups(products)
     per: dict[str, dict] = {
         code: {
             "product": code,
@@ -210,15 +237,28 @@ def _curve(times: list[float], events: list[bool]) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _curve_of_pairs(pairs: tuple[tuple[float, bool], ...]) -> dict:
-    return _curve([t for t, _ in pairs], [e for _, e in pairs])
+def _curve_of_histogram(histogram: figure_totals.Histogram) -> dict:
+    times: list[float] = []
+    events: list[bool] = []
+    for days, event, n in histogram:
+        times.extend([days / outcomes.DAYS_PER_MONTH] * n)
+        events.extend([event] * n)
+    return _curve(times, events)
 
 
-def _remembered_curve(times: list[float], events: list[bool]) -> dict:
-    """_curve of the same follow-up times and events as a recent recompute: remembered (a
-    Kaplan–Meier curve depends only on its sorted pairs, and writes to assessments or
-    interventions between two recomputes leave them as they were)."""
-    return {**_curve_of_pairs(tuple(sorted(zip(times, events, strict=True))))}
+def _remembered_curve(histogram: figure_totals.Histogram) -> dict:
+    """_curve of the courses' follow-up times and events, counted by time and event (a
+    Kaplan–Meier curve depends on nothing else): remembered, since writes to assessments or
+    interventions between two recomputes leave them as they were."""
+    return {**_curve_of_histogram(histogram)}
+
+
+@lru_cache(maxsize=64)
+def _steps_digest(histogram: figure_totals.Histogram) -> str:
+    """A digest of the curve's full step table as this process computes it (from the
+    output, not the inputs: a change of the code computing curves changes it too)."""
+    points = json.dumps(_curve_of_histogram(histogram)["all_points"], cls=DjangoJSONEncoder)
+    return hashlib.sha256(points.encode()).hexdigest()
 
 
 def split_curve_points(data: dict) -> dict:
@@ -229,15 +269,33 @@ def split_curve_points(data: dict) -> dict:
 
 def dashboard_data(*, today: date, scope: Scope = Scope()) -> dict:
     """Every figure of the dashboard from the per-course figures (CourseFigures, which the
-    recompute refreshes first: course_figures_refresh); the survival curves carry their full
-    step tables in "all_points" (see split_curve_points)."""
+    recompute refreshes first: course_figures_refresh), counted by the database
+    (figure_totals); the survival curves carry their full step tables in "all_points" (see
+    split_curve_points)."""
+    return dashboard_figures(today=today, scope=scope)[0]
+
+
+def dashboard_figures(*, today: date, scope: Scope = Scope()) -> tuple[dict, str]:
+    """dashboard_data, and a digest of its survival curves' full step tables (what
+    split_curve_points takes out): the recompute stores them again only when it changed."""
     courses = scoped_courses(scope)
     infused = _infused(courses, scope)
-    convention = pfs_censoring()
-    results = course_figures.results_from_figures(infused)
-    summary = toxicity_and_outcomes(results, _product_names(infused), convention)
-    intervals = course_figures.interval_days_from_figures(courses)
-    return _figures(today, courses, intervals, summary, curve=_remembered_curve)
+    per = figure_totals.product_totals(infused)
+    for row in per.values():
+        row["pfs"] = row["os"] = ((),)
+    for endpoint, histograms in figure_totals.survival_histograms(infused).items():
+        for code, histogram in histograms.items():
+            per[code][endpoint] = (histogram,)
+    groups = _groups(_named_products(set(per) - {ALL}))
+    summary = {"groups": groups, "per": per, "pfs_censoring": pfs_censoring()}
+    intervals = _interval_rows(figure_totals.interval_values(_scoped_figures(courses, scope)))
+    steps = [
+        (endpoint, code, _steps_digest(*per[code][endpoint]))
+        for endpoint in ("pfs", "os")
+        for code, _label in groups
+    ]
+    digest = hashlib.sha256(repr(steps).encode()).hexdigest()
+    return _figures(today, courses, intervals, summary, curve=_remembered_curve), digest
 
 
 def dashboard_data_full(*, today: date, scope: Scope = Scope()) -> dict:
@@ -250,11 +308,11 @@ def dashboard_data_full(*, today: date, scope: Scope = Scope()) -> dict:
     results = [course_figures.course_result(c, convention) for c in inputs.values()]
     summary = toxicity_and_outcomes(results, _product_names(infused), convention)
     intervals = map(course_figures.interval_days, course_figures.stage_dates(courses).values())
-    return _figures(today, courses, intervals, summary)
+    return _figures(today, courses, interval_summary(intervals), summary)
 
 
 def _figures(
-    today: date, courses: QuerySet, intervals: Iterable[list], summary: dict, *, curve=_curve
+    today: date, courses: QuerySet, intervals: list[dict], summary: dict, *, curve=_curve
 ) -> dict:
     groups, per = summary["groups"], summary["per"]
     return {
@@ -264,7 +322,7 @@ def _figures(
             for stage, label, count in stage_counts(courses)
         ],
         "monthly": monthly_counts(courses, today),
-        "intervals": interval_summary(intervals),
+        "intervals": intervals,
         "grades": list(GRADES),
         "crs": _grade_table(per, groups, "crs"),
         "icans": _grade_table(per, groups, "icans"),

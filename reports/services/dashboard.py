@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from followup.selectors import pfs_censoring
 from patients.models import TreatmentCourse
 
 from ..models import CourseFigures, DashboardSnapshot
-from ..selectors import Scope, course_figures, dashboard_data, split_curve_points
+from ..selectors import Scope, course_figures, dashboard_figures, split_curve_points
 
 logger = logging.getLogger(__name__)
 
@@ -58,26 +58,51 @@ def dashboard_recompute(*, scope: Scope, now=None) -> DashboardSnapshot:
     now = now or timezone.now()
     started = time.perf_counter()
     course_figures_refresh(now=now)
-    data = dashboard_data(today=timezone.localdate(now), scope=scope)
+    data, digest = dashboard_figures(today=timezone.localdate(now), scope=scope)
     curve_points = split_curve_points(data)
     seconds = round(time.perf_counter() - started, 3)
     # The figures are read outside the transaction that stores them: a long read must not
     # hold the row lock, and the last computation to finish wins, which is the newest.
+    figures = {
+        **_scope_fields(scope),
+        "data": data,
+        "computed_at": now,
+        "compute_seconds": seconds,
+        "refresh_requested_at": None,
+    }
+    curves = {"curve_points": curve_points, "curve_points_digest": digest}
     with transaction.atomic():
-        figures = {
-            **_scope_fields(scope),
-            "data": data,
-            "curve_points": curve_points,
-            "computed_at": now,
-            "compute_seconds": seconds,
-        }
-        snapshot, _created = DashboardSnapshot.objects.update_or_create(
-            scope_key=scope.key,
-            defaults={**figures, "refresh_requested_at": None},
-            create_defaults={**figures, "last_viewed_at": now},
-        )
+        snapshot = _locked_snapshot(scope.key)
+        if snapshot is None:
+            try:
+                with transaction.atomic():
+                    snapshot = DashboardSnapshot.objects.create(
+                        scope_key=scope.key, **figures, **curves, last_viewed_at=now
+                    )
+                    created = True
+            except IntegrityError:  # another worker stored the filter's first figures
+                snapshot, created = _locked_snapshot(scope.key), False
+        else:
+            created = False
+        if not created:
+            # The survival step tables (most of the row) are written only when they changed.
+            changed = {**figures, **(curves if snapshot.curve_points_digest != digest else {})}
+            for name, value in {**figures, **curves}.items():
+                setattr(snapshot, name, value)
+            snapshot.save(update_fields=list(changed))
     logger.info("dashboard snapshot computed", extra={"scope": scope.key, "seconds": seconds})
     return snapshot
+
+
+def _locked_snapshot(scope_key: str) -> DashboardSnapshot | None:
+    """The filter's stored row, locked, without its two large columns (the recompute writes
+    them, it does not read them)."""
+    return (
+        DashboardSnapshot.objects.select_for_update()
+        .defer("data", "curve_points")
+        .filter(scope_key=scope_key)
+        .first()
+    )
 
 
 def _queue_refresh(snapshot: DashboardSnapshot, *, now) -> bool:

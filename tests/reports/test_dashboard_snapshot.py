@@ -59,6 +59,44 @@ class TestFigures:
         assert stored.data == fresh and stored.curve_points == steps
         assert "all_points" not in str(stored.data)
 
+    def test_unchanged_curves_are_not_written_again(self, programme, nurse_ada):
+        """The survival step tables are stored again only when their digest changed; what is
+        stored is always the full recompute's."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from followup import services as followup_services
+        from monitoring.models import Assessment
+
+        def recompute() -> list[str]:
+            with CaptureQueriesContext(connection) as queries:
+                services.dashboard_recompute(scope=selectors.Scope())
+            stored = DashboardSnapshot.objects.get(scope_key="all")
+            full = selectors.dashboard_data_full(today=date.today())
+            assert stored.curve_points == selectors.split_curve_points(full)
+            assert stored.data == full
+            return [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+
+        recompute()
+        digest = DashboardSnapshot.objects.get(scope_key="all").curve_points_digest
+        assessment = Assessment.objects.filter(course=programme["a"]).order_by("pk").last()
+        assessment.crs_grade = 3  # a toxicity figure changes, no follow-up time does
+        assessment.save(update_fields=["crs_grade"])
+        updates = recompute()
+        snapshot_updates = [sql for sql in updates if "reports_dashboardsnapshot" in sql]
+        assert len(snapshot_updates) == 1 and '"curve_points"' not in snapshot_updates[0]
+        assert DashboardSnapshot.objects.get(scope_key="all").curve_points_digest == digest
+        followup_services.visit_record(  # progression: course A's PFS event
+            by=nurse_ada,
+            course=programme["a"],
+            visit_date=date(2026, 9, 20),
+            lugano_response="PD",
+            imaging_method="pet_ct",
+        )
+        updates = recompute()
+        assert any('"curve_points"' in sql for sql in updates)
+        assert DashboardSnapshot.objects.get(scope_key="all").curve_points_digest != digest
+
     def test_scope_keys(self):
         assert selectors.Scope().key == "all"
         scope = selectors.Scope(diagnosis="MM", infused_from=date(2026, 1, 1))
